@@ -1,0 +1,182 @@
+"""How well ``idpmap extract`` drafts reports: precision and recall per field against a hand-built key.
+
+Usage::
+
+    python benchmarks/bench_extract.py ARTICLES_FOLDER [--key benchmarks/extract_key.csv] [--show]
+
+The articles stay outside the project: pass the folder that holds them. ``extract_key.csv`` lists, per article (by
+file name), every statement of people displaced, killed or wounded that the article makes, as facts: figure (a number
+or the vague phrase), qualifier, unit, period, origin, destination, agency; with the article's publisher and
+publication date, which are given to the extractor as ``--published`` / ``--publisher`` would be.
+
+Matching: within an article, each key row is paired with at most one extracted row of the same kind and the same
+figure (number, or vague phrase); the pairing prefers the same unit and then the same period. Then, per field:
+
+* precision = correct values / values the extractor filled in (on every row it produced, paired or not);
+* recall = correct values / values the key fills in.
+
+A key cell left empty means the article does not say: a value the extractor gives there counts against its
+precision. Places are compared as places: both
+names go through the gazetteer; two names match when they resolve to the same place or to places of the same name
+(a city and the governorate named after it). Origins and destinations count per place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gazetteer import Gazetteer, normalize_name  # noqa: E402
+from mapper.extract import extract_reports, read_article  # noqa: E402
+
+FIELDS = ("figure", "qualifier", "unit", "period", "origin", "destination", "agency")
+
+
+def _figure_key(row: dict) -> str:
+    """The figure as compared: the number as an integer string, or the vague phrase."""
+    for name in ("figure", "figure_max"):
+        value = (row.get(name) or "").strip()
+        if value:
+            try:
+                return str(int(float(value)))
+            except ValueError:
+                return value.lower()
+    return (row.get("vague") or "").strip().lower()
+
+
+def _names(value: str) -> list[str]:
+    return [n.strip() for n in (value or "").split(";") if n.strip()]
+
+
+class _PlaceKey:
+    """Place names to comparable keys, through the gazetteer."""
+
+    def __init__(self, gazetteer):
+        self.g = gazetteer
+        self.cache = {}
+
+    def __call__(self, name: str, within: str = "") -> tuple[str, str]:
+        key = (name, within)
+        if key not in self.cache:
+            match = self.g.get(name, within=within or None)
+            place = getattr(match, "place", None)
+            if place is None:
+                self.cache[key] = ("name:" + normalize_name(name), normalize_name(name))
+            else:
+                base = normalize_name(place.name)
+                for word in (" governorate", " district", " subdistrict", " city", " province"):
+                    base = base.removesuffix(word)
+                self.cache[key] = (place.id, base)
+        return self.cache[key]
+
+    def same(self, a, b) -> bool:
+        return a[0] == b[0] or a[1] == b[1]
+
+
+def _load_key(path: Path) -> dict[str, list[dict]]:
+    by_article = defaultdict(list)
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            by_article[row["article"]].append(row)
+    return by_article
+
+
+def _pair(key_rows, got_rows):
+    """Greedy one-to-one pairing on (kind, figure), preferring the same unit, then the same period."""
+    pairs = []
+    free = list(range(len(got_rows)))
+    for k in key_rows:
+        candidates = [i for i in free if got_rows[i]["kind"] == k["kind"]
+                      and _figure_key(got_rows[i]) == _figure_key(k)]
+        if not candidates:
+            pairs.append((k, None))
+            continue
+        candidates.sort(key=lambda i: (got_rows[i]["unit"] != k["unit"],
+                                       got_rows[i]["period_start"] != k["period_start"]))
+        best = candidates[0]
+        free.remove(best)
+        pairs.append((k, got_rows[best]))
+    unpaired = [got_rows[i] for i in free]
+    return pairs, unpaired
+
+
+def _score(pairs, unpaired, places: _PlaceKey, counts):
+    """Add this article's counts: counts[field] = [correct, filled_by_extractor, filled_in_key]."""
+    for k, g in pairs:
+        counts["figure"][2] += 1
+        if g is not None:
+            counts["figure"][0] += 1
+            counts["figure"][1] += 1
+        for name in ("qualifier", "unit", "agency"):
+            counts[name][2] += bool(k[name])
+            if g is not None and g[name]:
+                counts[name][1] += 1
+                counts[name][0] += g[name].strip().lower() == k[name].strip().lower()
+        counts["period"][2] += bool(k["period_start"])
+        if g is not None and g["period_start"]:
+            counts["period"][1] += 1
+            counts["period"][0] += (g["period_start"], g["period_end"]) == (k["period_start"], k["period_end"])
+        for name in ("origin", "destination"):
+            want = [places(n) for n in _names(k[name])]
+            have = [places(n, g[f"{name}_within"]) for n in _names(g[name])] if g is not None else []
+            counts[name][2] += len(want)
+            counts[name][1] += len(have)
+            counts[name][0] += sum(any(places.same(h, w) for w in want) for h in have)
+    for g in unpaired:
+        counts["figure"][1] += 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="folder holding the articles named in the key")
+    parser.add_argument("--key", type=Path, default=Path(__file__).with_name("extract_key.csv"))
+    parser.add_argument("--show", action="store_true", help="list the unpaired rows of both sides")
+    args = parser.parse_args(argv)
+    key = _load_key(args.key)
+    gazetteer = Gazetteer.default()
+    places = _PlaceKey(gazetteer)
+    counts = {name: [0, 0, 0] for name in FIELDS}
+    numeric = [0, 0, 0]
+    missing = [name for name in key if not (args.folder / name).is_file()]
+    if missing:
+        print(f"error: {args.folder}: missing article(s) {', '.join(missing)}", file=sys.stderr)
+        return 2
+    for name, key_rows in key.items():
+        text = (args.folder / name).read_text(encoding="utf-8")
+        article = read_article(text, name=Path(name).stem, published=key_rows[0]["published"],
+                               publisher=key_rows[0]["publisher"])
+        extraction = extract_reports(article, gazetteer=gazetteer)
+        got = [dict(r.to_row(), vague=r.vague) for r in extraction.reports]
+        pairs, unpaired = _pair(key_rows, got)
+        _score(pairs, unpaired, places, counts)
+        for k, g in pairs:
+            if _figure_key(k).isdigit():
+                numeric[2] += 1
+                numeric[0] += g is not None
+        numeric[1] += sum(1 for g in got if _figure_key(g).isdigit())
+        if args.show:
+            for k, g in pairs:
+                if g is None:
+                    print(f"{name}: missed {k['kind']} {_figure_key(k)} {k['unit']}")
+            for g in unpaired:
+                print(f"{name}: extra {g['kind']} {_figure_key(g)} {g['unit']}: {g['quote'][:90]!r}")
+    print(f"{'field':<12} {'precision':>9} {'recall':>7}   (correct / extracted / in key)")
+    for name in FIELDS:
+        correct, filled, wanted = counts[name]
+        precision = correct / filled if filled else float("nan")
+        recall = correct / wanted if wanted else float("nan")
+        print(f"{name:<12} {precision:>9.1%} {recall:>7.1%}   ({correct} / {filled} / {wanted})")
+    correct, filled, wanted = numeric
+    print(f"{'figure (numbers only)':<12} {correct / filled:>9.1%} {correct / wanted:>7.1%}   "
+          f"({correct} / {filled} / {wanted})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

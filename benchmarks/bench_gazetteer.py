@@ -1,0 +1,260 @@
+"""Gazetteer benchmark (run by hand): ``python benchmarks/bench_gazetteer.py [--store-size 50000] [--tune]``.
+
+Prints
+- resolves per second for exact and variant spellings over the bundled data (target >= 100,000/s);
+- the same over a generated store of 50,000 imported names (import and load time too);
+- fuzzy resolving of generated misspellings against ``difflib.get_close_matches`` on the same names in the same
+  run: speed (target >= 20x faster) and accuracy (target: at least as good), plus how many names of people and
+  organisations each wrongly takes for a place;
+- ``idpmap --help`` start time (target <= 0.3 s).
+
+``--tune`` also prints accuracy and false positives of the fuzzy tier for a range of cutoffs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gazetteer import Gazetteer  # noqa: E402
+from gazetteer.core import _query_fuzzy_key, _query_variant_keys  # noqa: E402
+from gazetteer.normalize import exact_key, is_arabic  # noqa: E402
+from gazetteer.store import import_file  # noqa: E402
+
+#: Names of people, organisations and foreign places from the reports: none may resolve.
+NON_PLACES = [
+    "Hayat Tahrir al-Sham", "Tahrir al-Sham", "HTS", "Bashar al-Assad", "Bashar Al-Assad", "Assad", "Russia",
+    "Russian", "Moscow", "White Helmets", "OCHA", "UN OCHA", "Syrian Response Coordination Group",
+    "Response Coordination Group", "Syrian Observatory for Human Rights", "Syrian Civil Defence", "Anadolu",
+    "Zaman Al Wasl", "Al Jazeera", "Le Monde", "The New Arab", "AFP", "dpa", "Erdogan", "Putin", "Jabhat al-Nusra",
+    "al-Qaeda", "Islamic State", "European Union", "United Nations", "UNHCR", "Red Crescent", "Europe",
+    "Geneva", "Berlin", "Paris", "London", "Ankara", "Istanbul", "Tehran", "Washington",
+]
+
+
+def _rate(func, queries, *, repeat=3) -> float:
+    """Best queries/second over ``repeat`` passes."""
+    best = 0.0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for q in queries:
+            func(q)
+        best = max(best, len(queries) / (time.perf_counter() - start))
+    return best
+
+
+def _safe(gaz):
+    def resolve(name):
+        try:
+            return gaz.resolve(name)
+        except LookupError:
+            return None
+
+    return resolve
+
+
+def _variant_spelling(name: str, rng: random.Random) -> str:
+    """A transliteration variant: the kind of spelling differences agencies and newspapers make."""
+    swaps = [("al-", "el "), ("al-", "al "), ("Al-", "Al "), ("q", "k"), ("Q", "K"), ("u", "ou"), ("ou", "u"),
+             ("i", "e"), ("e", "i"), ("sh", "ch"), ("kh", "kh"), ("aa", "a"), ("a", "aa"), ("'", ""), ("-", " ")]
+    out = name
+    for old, new in rng.sample(swaps, 4):
+        out = out.replace(old, new, 1)
+    if out == name:
+        out = name.upper()
+    return out
+
+
+def _misspell(name: str, rng: random.Random) -> str:
+    """One random typo (delete, insert, substitute, swap) after the first letter."""
+    letters = "abdefghiklmnoqrstuyz"
+    i = rng.randrange(1, len(name))
+    op = rng.choice(("delete", "insert", "substitute", "swap"))
+    if op == "delete":
+        return name[:i] + name[i + 1:]
+    if op == "insert":
+        return name[:i] + rng.choice(letters) + name[i:]
+    if op == "substitute":
+        return name[:i] + rng.choice(letters) + name[i + 1:]
+    i = min(i, len(name) - 2)
+    return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+
+
+def _unique_latin_names(gaz) -> dict[str, str]:
+    """Latin names that belong to exactly one place: name -> place id."""
+    owners: dict[str, set[str]] = {}
+    for place in gaz.places:
+        for name in (place.name, *place.alt_names):
+            if not is_arabic(name):
+                owners.setdefault(name, set()).add(place.id)
+    return {n: next(iter(ids)) for n, ids in owners.items() if len(ids) == 1}
+
+
+def bench_bundled(rng) -> None:
+    gaz = Gazetteer.default()
+    names = _unique_latin_names(gaz)
+    exact = list(names) * max(1, 50_000 // len(names))
+    variants = [_variant_spelling(n, rng) for n in names]
+    variants = [v for v in variants if _safe(gaz)(v) is not None] * max(1, 50_000 // len(names))
+    print(f"bundled data: {len(gaz)} places, {len(names)} unique Latin names")
+    print(f"  exact   names: {_rate(_safe(gaz), exact):>10,.0f} resolves/s")
+    print(f"  variant names: {_rate(_safe(gaz), variants):>10,.0f} resolves/s  (normalised keys cached)")
+    distinct = list(dict.fromkeys(variants))
+    _query_variant_keys.cache_clear()
+    start = time.perf_counter()
+    for q in distinct:
+        _safe(gaz)(q)
+    cold = len(distinct) / (time.perf_counter() - start)
+    print(f"  variant names, first sight: {cold:>10,.0f} resolves/s  ({len(distinct)} distinct, keys computed)")
+
+
+_PREFIXES = ["Kafr", "Tal", "Deir", "Ain", "Khirbet", "Jisr", "Maarat", "Bab", "Ras", "Qasr", "Beit", "Umm", "Tell",
+             "Jabal", "Wadi", "Mazraat", "Qaryat", "Birat", "Mashhad", "Abu"]
+_ONSETS = ["b", "t", "th", "j", "h", "kh", "d", "r", "z", "s", "sh", "f", "q", "k", "l", "m", "n", "w", "y", "gh"]
+_VOWELS = ["a", "i", "u", "aa", "ee", "ou", "ay"]
+
+
+def _synthetic_name(rng) -> str:
+    root = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(rng.randint(2, 3)))
+    root += rng.choice(["", "n", "r", "l", "b", "h", "yeh", "iyah", "a"])
+    root = root.capitalize()
+    if rng.random() < 0.6:
+        article = rng.choice(["", "al-", "al-", "el-"])
+        return f"{rng.choice(_PREFIXES)} {article}{root}"
+    return root
+
+
+def bench_store(rng, size: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "places.csv"
+        names = {}
+        while len(names) < size:
+            name = _synthetic_name(rng)
+            names.setdefault(name, (34.5 + rng.random() * 2.5, 35.8 + rng.random() * 2.5))
+        with csv_path.open("w", encoding="utf-8") as fh:
+            fh.write("id,name,lat,lon\n")
+            for i, (name, (lat, lon)) in enumerate(names.items()):
+                fh.write(f"syn-{i},{name},{lat:.5f},{lon:.5f}\n")
+        store = Path(tmp) / "store.sqlite"
+        start = time.perf_counter()
+        import_file(csv_path, store_path=store)
+        imported = time.perf_counter() - start
+        start = time.perf_counter()
+        gaz = Gazetteer.default(store=store)
+        loaded = time.perf_counter() - start
+        print(f"store of {size:,} generated names: import {imported:.1f} s, open {loaded:.2f} s")
+        resolve = _safe(gaz)
+        queries = rng.sample(list(names), min(size, 50_000))
+        print(f"  exact   names: {_rate(resolve, queries):>10,.0f} resolves/s")
+        variants = [_variant_spelling(n, rng) for n in queries]
+        _query_variant_keys.cache_clear()
+        start = time.perf_counter()
+        matches = [gaz.resolve_many([v])[0] for v in variants]
+        cold = len(variants) / (time.perf_counter() - start)
+        by_method = {}
+        for m in matches:
+            key = "ambiguous" if m.ambiguous else m.method
+            by_method[key] = by_method.get(key, 0) + 1
+        variant_only = [v for v, m in zip(variants, matches) if m.method == "variant" and not m.ambiguous]
+        warm = _rate(resolve, variant_only)
+        print(f"  variant names: {warm:>10,.0f} resolves/s (keys cached); all {len(variants):,} generated variants "
+              f"at first sight, fuzzy tier included: {cold:,.0f}/s")
+        print("    how the generated variants resolved: "
+              + ", ".join(f"{k} {v / len(matches):.1%}" for k, v in sorted(by_method.items())))
+
+
+def _fuzzy_case(gaz, rng, count):
+    names = _unique_latin_names(gaz)
+    pool = [n for n in names if len(n) >= 5]
+    queries = []
+    while len(queries) < count:
+        name = rng.choice(pool)
+        typo = _misspell(name, rng)
+        if exact_key(typo) not in gaz._index.exact:
+            queries.append((typo, names[name]))
+    return names, queries
+
+
+def bench_fuzzy(rng, count: int = 400, tune: bool = False) -> None:
+    gaz = Gazetteer.default()
+    names, queries = _fuzzy_case(gaz, rng, count)
+    lowered = {}
+    for place in gaz.places:
+        for name in (place.name, *place.alt_names):
+            lowered.setdefault(name.lower(), place.id)
+    choices = list(lowered)
+
+    def ours(q):
+        m = gaz.get(q)
+        return m.place.id if m else None
+
+    def theirs(q):
+        hit = difflib.get_close_matches(q.lower(), choices, n=1, cutoff=0.8)
+        return lowered[hit[0]] if hit else None
+
+    results = {}
+    for label, func in (("gazetteer", ours), ("difflib", theirs)):
+        _query_variant_keys.cache_clear()
+        _query_fuzzy_key.cache_clear()
+        start = time.perf_counter()
+        answers = [func(q) for q, _ in queries]
+        elapsed = time.perf_counter() - start
+        right = sum(a == want for a, (_, want) in zip(answers, queries))
+        wrong = sum(a is not None and a != want for a, (_, want) in zip(answers, queries))
+        false_pos = [n for n in NON_PLACES if func(n) is not None]
+        results[label] = elapsed
+        print(f"  {label:9}: {len(queries) / elapsed:>9,.0f} queries/s, right {right / len(queries):.1%}, "
+              f"wrong place {wrong / len(queries):.1%}, non-places taken for places: {len(false_pos)}"
+              + (f" {false_pos}" if false_pos else ""))
+    print(f"  speed-up: {results['difflib'] / results['gazetteer']:.0f}x")
+    if tune:
+        for cutoff in (70, 75, 78, 80, 82, 84, 86, 88, 90):
+            g = Gazetteer.default(fuzzy_cutoff=cutoff)
+            answers = [g.get(q) for q, _ in queries]
+            right = sum(bool(a) and a.place.id == want for a, (_, want) in zip(answers, queries))
+            wrong = sum(bool(a) and a.place.id != want for a, (_, want) in zip(answers, queries))
+            fp = [n for n in NON_PLACES if g.get(n) is not None]
+            print(f"    cutoff {cutoff}: right {right / len(queries):.1%}, wrong {wrong / len(queries):.1%}, "
+                  f"non-places {fp}")
+
+
+def bench_help() -> None:
+    def median(args):
+        runs = []
+        for _ in range(7):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, *args], capture_output=True, check=True)
+            runs.append(time.perf_counter() - start)
+        return statistics.median(runs)
+
+    base = median(["-c", "pass"])
+    total = median(["-m", "mapper", "--help"])
+    print(f"idpmap --help: {total:.3f} s (python itself {base:.3f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store-size", type=int, default=50_000)
+    parser.add_argument("--fuzzy-queries", type=int, default=400)
+    parser.add_argument("--tune", action="store_true", help="also print fuzzy accuracy for a range of cutoffs")
+    parser.add_argument("--seed", type=int, default=2019)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    bench_bundled(rng)
+    bench_store(rng, args.store_size)
+    print(f"fuzzy: {args.fuzzy_queries} misspelt names (one typo each) and {len(NON_PLACES)} non-places")
+    bench_fuzzy(rng, args.fuzzy_queries, args.tune)
+    bench_help()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,747 @@
+"""The :class:`Gazetteer`: resolves a place name, in any spelling, to a :class:`~gazetteer.places.Place`.
+
+Matching runs in tiers, strictest first, and stops at the first tier that finds something:
+
+1. ``exact``: the name as written (case-insensitive) is a place's name, Arabic name or alternate name;
+2. ``variant``: the name equals a place name after :func:`~gazetteer.normalize.normalize_name`, then after the
+   consonant skeleton (:func:`~gazetteer.normalize.skeleton_key`: article, vowel spellings, q/k, kh/h, endings ...);
+   a trailing kind word (``"Maarat al-Numan district"``, ``"Idlib province"``) restricts the kind;
+3. ``fuzzy``: rapidfuzz compares the query's :func:`~gazetteer.normalize.fuzzy_key` with every name; only scores at
+   or above ``fuzzy_cutoff`` count, so a name that is not a place is "not found" rather than a guess;
+4. ``online``: only when an :class:`~gazetteer.online.OnlineFallback` was passed in, and nothing offline matched.
+
+Places of a local store (:mod:`gazetteer.store`) are searched beside the bundled data; within one tier the bundled
+places win, so an imported GeoNames dump never makes a curated name ambiguous.
+
+Several places at the best tier
+-------------------------------
+A name such as *Idlib* names the city, its subdistrict, district and governorate. When all candidates lie in one
+parent chain (ancestor and descendant), or within :data:`SAME_PLACE_KM` of each other (a town and the camp cluster
+named after it), they are one place for a report and the most specific is chosen, in the order of
+:data:`KIND_PREFERENCE`: settlements before camps before areas (ask for ``"Idlib governorate"`` to get the area).
+Candidates that are truly different places (the village Bidama in Maarat al-Numan district and the subdistrict
+Badama in Jisr al-Shughur district) make the name ambiguous: :meth:`Gazetteer.resolve` raises
+:class:`~gazetteer.errors.AmbiguousPlaceError` unless ``within`` decides.
+
+``within``
+----------
+A :class:`Place`, a P-code (``"SY07"``, ``"SY0703"``, ``"SY070301"``, ``"C4130"``), a place name, or a bounding box
+``(lat_min, lon_min, lat_max, lon_max)``. It is a preference: the first tier with a candidate inside ``within`` wins
+(so an exact match outside loses to a variant inside); when no tier has one inside, the answer is the one without
+``within``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import math
+import re
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+
+from .errors import AmbiguousPlaceError, DataFileError, PlaceNotFoundError
+from .normalize import exact_key, fuzzy_key, variant_keys
+from .places import AREA_KINDS, KINDS, Match, Place
+
+__all__ = ["Gazetteer", "DEFAULT_FUZZY_CUTOFF", "KIND_PREFERENCE", "SAME_PLACE_KM", "read_places_csv"]
+
+#: Default minimum rapidfuzz ratio (0-100) of the fuzzy tier. One typo in a name of 6 or more letters passes;
+#: names of people and organisations from the reports stay well below.
+DEFAULT_FUZZY_CUTOFF = 80.0
+#: Looser cutoff for "did you mean" suggestions and :meth:`Gazetteer.search`.
+SUGGESTION_CUTOFF = 60.0
+#: How specific a kind is, most preferred first: a name in a displacement report means the settlement, its camps,
+#: and only then the area named after it.
+KIND_PREFERENCE = tuple(k for k in KINDS if k not in AREA_KINDS) + (
+    "subdistrict", "district", "governorate", "region", "country")
+#: Same-name candidates closer than this (km) are one place for a report (a town and its camp cluster).
+SAME_PLACE_KM = 5.0
+#: Columns of the bundled CSV that must be present.
+REQUIRED_COLUMNS = ("id", "name", "kind", "lat", "lon")
+OPTIONAL_COLUMNS = ("name_ar", "pcode", "admin1", "admin2", "admin3", "parent", "population", "alt_names", "source")
+
+_KIND_RANK = {kind: i for i, kind in enumerate(KIND_PREFERENCE)}
+# Trailing words that name a kind: "Maarat al-Numan district", "Idlib province", "Atmeh camps".
+_KIND_WORDS = {
+    "governorate": ("governorate",),
+    "province": ("governorate",),
+    "muhafazah": ("governorate",),
+    "district": ("district",),
+    "mantiqa": ("district",),
+    "subdistrict": ("subdistrict",),
+    "sub district": ("subdistrict",),
+    "nahiya": ("subdistrict",),
+    "city": ("city", "town"),
+    "town": ("town", "city", "village"),
+    "village": ("village", "town"),
+    "camp": ("camp", "camp_cluster"),
+    "camps": ("camp_cluster", "camp"),
+    "crossing": ("border_crossing",),
+    "border crossing": ("border_crossing",),
+    "countryside": ("district", "subdistrict", "region"),
+    "region": ("region", "district", "subdistrict"),
+    "area": ("region", "district", "subdistrict"),
+}
+_KIND_SUFFIX = re.compile(r"^(.*\S)\s+(" + "|".join(sorted(_KIND_WORDS, key=len, reverse=True)) + r")$")
+_PCODE = re.compile(r"^(SY\d{2}(?:\d{2}){0,3}|C\d{3,6})$", re.IGNORECASE)
+_FUZZY_LIMIT = 12
+
+
+# Queries repeat (a report file names a few dozen places thousands of times): cache their keys.
+_query_variant_keys = functools.lru_cache(maxsize=1 << 16)(variant_keys)
+_query_fuzzy_key = functools.lru_cache(maxsize=1 << 14)(fuzzy_key)
+
+
+def _names_of(place: Place) -> list[str]:
+    names = [place.name]
+    if place.name_ar:
+        names.append(place.name_ar)
+    names.extend(place.alt_names)
+    return [n for n in names if n and n.strip()]
+
+
+class _Index:
+    """Lookup tables over one set of places (the bundled data, or a store)."""
+
+    __slots__ = ("exact", "norm", "skeleton", "fuzzy_keys", "fuzzy_norms", "fuzzy_places", "key_choices",
+                 "key_owners", "norm_choices", "norm_owners")
+
+    def __init__(self, places: Iterable[Place], keys: Iterable[tuple[Place, str, str, str, str]] | None = None):
+        self.fuzzy_keys: list[str] = []
+        self.fuzzy_norms: list[str] = []
+        self.fuzzy_places: list[Place] = []
+        if keys is None:
+            keys = self._compute_keys(places)
+        exact_l: dict[str, list[Place]] = {}
+        norm_l: dict[str, list[Place]] = {}
+        skel_l: dict[str, list[Place]] = {}
+        seen_fuzzy: set[tuple[str, str]] = set()
+        for place, exact, norm, skel, fuzz in keys:
+            # a place's names arrive together, so a repeat is always the last entry
+            for table, key in ((exact_l, exact), (norm_l, norm), (skel_l, skel)):
+                if key:
+                    hits = table.get(key)
+                    if hits is None:
+                        table[key] = [place]
+                    elif hits[-1] is not place:
+                        hits.append(place)
+            if fuzz and (norm, place.id) not in seen_fuzzy:
+                seen_fuzzy.add((norm, place.id))
+                self.fuzzy_keys.append(fuzz)
+                self.fuzzy_norms.append(norm)
+                self.fuzzy_places.append(place)
+        self.exact: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in exact_l.items()}
+        self.norm: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in norm_l.items()}
+        self.skeleton: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in skel_l.items()}
+        # rapidfuzz scans distinct strings only; owners map each back to its entries
+        self.key_owners: dict[str, list[int]] = {}
+        self.norm_owners: dict[str, list[int]] = {}
+        for i, (fuzz, norm) in enumerate(zip(self.fuzzy_keys, self.fuzzy_norms)):
+            self.key_owners.setdefault(fuzz, []).append(i)
+            self.norm_owners.setdefault(norm, []).append(i)
+        self.key_choices = list(self.key_owners)
+        self.norm_choices = list(self.norm_owners)
+
+    @staticmethod
+    def _compute_keys(places: Iterable[Place]) -> Iterator[tuple[Place, str, str, str, str]]:
+        for place in places:
+            for name in _names_of(place):
+                norm, skel = variant_keys(name)
+                yield place, exact_key(name), norm, skel, fuzzy_key(norm, normalized=True)
+
+
+def _distance_km(a: Place, b: Place) -> float:
+    """Great-circle distance (haversine, mean Earth radius)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _preference(place: Place) -> tuple:
+    return (_KIND_RANK.get(place.kind, len(_KIND_RANK)), -(place.population or 0), place.id)
+
+
+def _dedupe(places: Iterable[Place]) -> list[Place]:
+    seen: set[str] = set()
+    out = []
+    for place in places:
+        if place.id not in seen:
+            seen.add(place.id)
+            out.append(place)
+    return out
+
+
+class Gazetteer:
+    """Places of north-west Syria, searchable by any spelling of their names.
+
+    Parameters
+    ----------
+    places : iterable of Place
+        The curated places (usually the bundled data: use :meth:`default`).
+    store : gazetteer.store.PlaceStore or path-like, optional
+        A local store of imported places, searched beside ``places`` (``places`` win ties and duplicate ids).
+    online : gazetteer.online.OnlineFallback, optional
+        Asked only when nothing offline matches; its matches have method ``"online"``.
+    fuzzy_cutoff : float
+        Minimum rapidfuzz ratio (0-100) of a fuzzy match.
+
+    Examples
+    --------
+    >>> g = Gazetteer.default()
+    >>> g.resolve("Maarat Al-Nouman").place.name
+    'Maarat al-Numan'
+    """
+
+    def __init__(self, places: Iterable[Place], *, store=None, online=None,
+                 fuzzy_cutoff: float = DEFAULT_FUZZY_CUTOFF):
+        if not 0 <= fuzzy_cutoff <= 100:
+            raise ValueError(f"fuzzy_cutoff must be between 0 and 100, got {fuzzy_cutoff!r}")
+        own = tuple(places)
+        by_id: dict[str, Place] = {}
+        for place in own:
+            if not isinstance(place, Place):
+                raise TypeError(f"expected Place objects, got {place!r}")
+            if place.id in by_id:
+                raise ValueError(f"duplicate place id {place.id!r}")
+            by_id[place.id] = place
+        self._own = own
+        self._fuzzy_cutoff = float(fuzzy_cutoff)
+        self._online = online
+        self._index = _Index(own)
+        self._store = self._open_store(store)
+        store_places: tuple[Place, ...] = ()
+        self._store_index = None
+        if self._store is not None:
+            store_places = tuple(p for p in self._store.places if p.id not in by_id)
+            for place in store_places:
+                by_id[place.id] = place
+            if store_places:
+                shadowed = len(store_places) != len(self._store.places)
+                keys = None if shadowed else self._store.name_keys()
+                if keys is not None:
+                    keys = [(by_id[pid], *rest) for pid, *rest in keys]
+                self._store_index = _Index(store_places, keys)
+        self._indexes = (self._index,) if self._store_index is None else (self._index, self._store_index)
+        self._choices: dict[tuple[str, ...], tuple[Place, tuple[Place, ...], bool]] = {}
+        self._places = own + store_places
+        self._by_id = by_id
+        self._by_pcode: dict[str, Place] = {}
+        self._children: dict[str, list[Place]] = {}
+        self._pcodes: set[str] = set()
+        for place in self._places:
+            if place.pcode:
+                self._by_pcode.setdefault(place.pcode.upper(), place)
+            self._pcodes.update(p.upper() for p in place.pcodes)
+            if place.parent:
+                self._children.setdefault(place.parent, []).append(place)
+        self._ancestors_cache: dict[str, frozenset[str]] = {}
+
+    @staticmethod
+    def _open_store(store):
+        if store is None:
+            return None
+        if hasattr(store, "places") and hasattr(store, "name_keys"):
+            return store
+        from .store import PlaceStore
+
+        return PlaceStore(store)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def default(cls, *, store=None, online=None, fuzzy_cutoff: float = DEFAULT_FUZZY_CUTOFF) -> "Gazetteer":
+        """The bundled gazetteer (``gazetteer/data/places.csv``), loaded once.
+
+        Parameters
+        ----------
+        store : gazetteer.store.PlaceStore or path-like, optional
+            A local store to search as well. A store is never used implicitly: pass it here or use
+            :meth:`with_store`.
+        online : gazetteer.online.OnlineFallback, optional
+            Opt-in online fallback.
+        fuzzy_cutoff : float
+            See :class:`Gazetteer`.
+
+        Raises
+        ------
+        DataFileError
+            The bundled file is malformed (names file, line and field).
+        """
+        if store is None and online is None and fuzzy_cutoff == DEFAULT_FUZZY_CUTOFF:
+            return _default_gazetteer()
+        return cls(_bundled_places(), store=store, online=online, fuzzy_cutoff=fuzzy_cutoff)
+
+    @classmethod
+    def from_csv(cls, path, *, store=None, online=None, fuzzy_cutoff: float = DEFAULT_FUZZY_CUTOFF) -> "Gazetteer":
+        """A gazetteer from a CSV in the format of the bundled ``places.csv``.
+
+        Raises
+        ------
+        DataFileError
+            A row is malformed; the message names file, line and field.
+        """
+        return cls(read_places_csv(path), store=store, online=online, fuzzy_cutoff=fuzzy_cutoff)
+
+    def with_store(self, store) -> "Gazetteer":
+        """A copy of this gazetteer that also searches ``store`` (a PlaceStore or a path to one)."""
+        return type(self)(self._own, store=store, online=self._online, fuzzy_cutoff=self._fuzzy_cutoff)
+
+    def with_online(self, online) -> "Gazetteer":
+        """A copy of this gazetteer that falls back on ``online`` (an OnlineFallback)."""
+        return type(self)(self._own, store=self._store, online=online, fuzzy_cutoff=self._fuzzy_cutoff)
+
+    # ------------------------------------------------------------------ container
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        """Every place: bundled first, then those of the store."""
+        return self._places
+
+    @property
+    def fuzzy_cutoff(self) -> float:
+        return self._fuzzy_cutoff
+
+    @property
+    def store(self):
+        """The local store searched beside the bundled places, or None."""
+        return self._store
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def __iter__(self) -> Iterator[Place]:
+        return iter(self._places)
+
+    def __repr__(self) -> str:
+        extra = f", store={getattr(self._store, 'path', self._store)!s}" if self._store is not None else ""
+        return f"<Gazetteer {len(self)} places{extra}>"
+
+    def by_id(self, place_id: str) -> Place:
+        """The place with this id; :class:`PlaceNotFoundError` if there is none."""
+        try:
+            return self._by_id[place_id]
+        except (KeyError, TypeError) as err:
+            raise PlaceNotFoundError(place_id) from err
+
+    def by_pcode(self, pcode: str) -> Place | None:
+        """The place whose own P-code is ``pcode`` (case-insensitive), or None."""
+        return self._by_pcode.get(str(pcode).strip().upper())
+
+    def children(self, place_or_id) -> list[Place]:
+        """Places whose ``parent`` is the given place (a Place or an id)."""
+        pid = place_or_id.id if isinstance(place_or_id, Place) else place_or_id
+        return list(self._children.get(pid, ()))
+
+    def ancestors(self, place_or_id) -> list[Place]:
+        """The chain of enclosing places, nearest first (subdistrict, district, governorate ...)."""
+        place = place_or_id if isinstance(place_or_id, Place) else self.by_id(place_or_id)
+        chain = []
+        seen = {place.id}
+        while place.parent and place.parent in self._by_id and place.parent not in seen:
+            place = self._by_id[place.parent]
+            seen.add(place.id)
+            chain.append(place)
+        return chain
+
+    def _ancestor_ids(self, place: Place) -> frozenset[str]:
+        ids = self._ancestors_cache.get(place.id)
+        if ids is None:
+            ids = frozenset(p.id for p in self.ancestors(place))
+            self._ancestors_cache[place.id] = ids
+        return ids
+
+    # ------------------------------------------------------------------ matching
+
+    def resolve(self, name: str, *, within=None) -> Match:
+        """The place a name means.
+
+        Parameters
+        ----------
+        name : str
+            A place name in any spelling or script.
+        within : Place, str or tuple, optional
+            Context: a Place, a P-code, a place name, or ``(lat_min, lon_min, lat_max, lon_max)``.
+
+        Returns
+        -------
+        Match
+            With the method (``exact``, ``variant``, ``fuzzy``, ``online``) and score; ``alternatives`` holds
+            other candidates that were set aside (same parent chain, or outside ``within``).
+
+        Raises
+        ------
+        PlaceNotFoundError
+            Nothing matched well enough; ``suggestions`` holds the nearest names.
+        AmbiguousPlaceError
+            Different places match equally well and ``within`` does not decide.
+        """
+        if within is None and type(name) is str:
+            # fast path: one place at the exact or variant tier is the answer (the common case in report files)
+            quick = self._quick(name)
+            if quick is not None and len(quick[1]) == 1:
+                return Match(name, quick[1][0], quick[0], 100.0)
+        return self._resolve(name, self._inside_test(within), strict=True)
+
+    def get(self, name: str, default=None, *, within=None):
+        """Like :meth:`resolve`, but returns ``default`` when the name is not found or is ambiguous."""
+        try:
+            return self.resolve(name, within=within)
+        except (PlaceNotFoundError, AmbiguousPlaceError):
+            return default
+
+    def resolve_many(self, names: Iterable[str], *, within=None) -> list[Match]:
+        """Resolve many names at once; never raises for a bad name.
+
+        A name that does not match gets ``Match(place=None, method="none", score=0)``; an ambiguous name gets the
+        preferred candidate with ``ambiguous=True`` and the others in ``alternatives``. Each distinct name is
+        resolved once.
+        """
+        inside = self._inside_test(within)
+        cache: dict[str, Match] = {}
+        out = []
+        for name in names:
+            match = cache.get(name)
+            if match is None:
+                match = cache[name] = self._resolve(name, inside, strict=False)
+            out.append(match)
+        return out
+
+    def search(self, name: str, limit: int = 5, *, within=None, cutoff: float | None = None) -> list[Match]:
+        """Candidates for a name, best first (places inside ``within`` first, then by tier and score).
+
+        Parameters
+        ----------
+        name : str
+        limit : int
+            Maximum number of matches.
+        within : optional
+            Context, as for :meth:`resolve`.
+        cutoff : float, optional
+            Minimum fuzzy score; default :data:`SUGGESTION_CUTOFF`, looser than :meth:`resolve` so that a misspelt
+            name still gets candidates.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"expected a place name as str, got {name!r}")
+        if limit < 1:
+            return []
+        inside = self._inside_test(within)
+        ranked: dict[str, tuple[tuple, Match]] = {}
+        cutoff = SUGGESTION_CUTOFF if cutoff is None else cutoff
+        steps = list(self._tier_steps(name, cutoff, fuzzy_limit=max(limit * 3, 10)))
+        for tier_rank, (method, scored) in enumerate(steps):
+            for place, score in scored:
+                is_in = inside(place) if inside else True
+                key = (not is_in, 0 if method != "fuzzy" else 1, -score, _preference(place))
+                if place.id not in ranked or key < ranked[place.id][0]:
+                    ranked[place.id] = (key, Match(name, place, method, score))
+        return [m for _, m in sorted(ranked.values(), key=lambda kv: kv[0])[:limit]]
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        """Names close to ``name`` ("did you mean"), best first."""
+        out: list[str] = []
+        for match in self.search(name, limit=limit * 2):
+            if match.place.name not in out:
+                out.append(match.place.name)
+        return out[:limit]
+
+    # ------------------------------------------------------------------ internals
+
+    def _tier_steps(self, name: str, cutoff: float, *, fuzzy_limit: int = _FUZZY_LIMIT):
+        """Yield ``(method, [(place, score), ...])`` for each tier, bundled before store, strictest first."""
+        indexes = self._indexes
+        exact = exact_key(name)
+        for index in indexes:
+            yield "exact", [(p, 100.0) for p in index.exact.get(exact, ())]
+        norm, skel = _query_variant_keys(name)
+        for attr, key in (("norm", norm), ("skeleton", skel)):
+            for index in indexes:
+                yield "variant", [(p, 100.0) for p in getattr(index, attr).get(key, ())]
+        suffix = _KIND_SUFFIX.match(norm)
+        if suffix:
+            base, word = suffix.groups()
+            kinds = _KIND_WORDS[word]
+            bnorm, bskel = variant_keys(base)
+            for attr, key in (("exact", exact_key(base)), ("norm", bnorm), ("skeleton", bskel)):
+                for index in indexes:
+                    hits = [p for p in getattr(index, attr).get(key, ()) if p.kind in kinds]
+                    yield "variant", [(p, 100.0) for p in sorted(hits, key=lambda p: kinds.index(p.kind))]
+        fkey = _query_fuzzy_key(norm, normalized=True)
+        if fkey:
+            for index in indexes:
+                yield "fuzzy", self._fuzzy(index, fkey, norm, cutoff, fuzzy_limit)
+
+    @staticmethod
+    def _fuzzy(index: _Index, fkey: str, norm: str, cutoff: float, limit: int) -> list[tuple[Place, float]]:
+        """Places whose names are close to the query, scored 0-100.
+
+        Two rapidfuzz ratios are combined: on the plain normal forms (every letter counts) and on the fuzzy keys
+        (vowel spellings and transliteration swaps cost nothing). The score is the plain ratio, raised to the mean
+        of both when the keys agree better. The key ratio alone would be too lenient ("Nowhere Town" and
+        "Hareitane" share the key shape ``nahara...``); the plain ratio alone too strict for a typo in a spelling
+        the gazetteer does not list.
+        """
+        if not index.fuzzy_keys:
+            return []
+        from rapidfuzz import fuzz, process
+
+        ratio = fuzz.ratio
+        best: dict[str, tuple[Place, float]] = {}
+
+        def score(owners):
+            for i in owners:
+                plain = ratio(norm, index.fuzzy_norms[i])
+                value = max(plain, (plain + ratio(fkey, index.fuzzy_keys[i])) / 2)
+                if value >= cutoff:
+                    place = index.fuzzy_places[i]
+                    if place.id not in best or value > best[place.id][1]:
+                        best[place.id] = (place, float(value))
+
+        # the mean can reach the cutoff only if the key ratio reaches 2 * cutoff - 100
+        for choice, _, _ in process.extract(fkey, index.key_choices, scorer=ratio, processor=None,
+                                            score_cutoff=max(0.0, 2 * cutoff - 100), limit=limit):
+            score(index.key_owners[choice])
+        if not best:
+            # a typo can spoil the key but leave most letters ("al-Tai" for "al-Rai", "Cberanli" for "Cheranli")
+            for choice, _, _ in process.extract(norm, index.norm_choices, scorer=ratio, processor=None,
+                                                score_cutoff=cutoff, limit=limit):
+                score(index.norm_owners[choice])
+        return sorted(best.values(), key=lambda ps: (-ps[1], ps[0].id))
+
+    def _quick(self, name: str):
+        """``(method, places)`` of the first exact or variant lookup that finds something, else None."""
+        indexes = self._indexes
+        key = exact_key(name)
+        for index in indexes:
+            hits = index.exact.get(key)
+            if hits:
+                return "exact", hits
+        norm, skel = _query_variant_keys(name)
+        for index in indexes:
+            hits = index.norm.get(norm) or index.skeleton.get(skel)
+            if hits:
+                return "variant", hits
+        return None
+
+    def _choose(self, places) -> tuple[Place, tuple[Place, ...], bool]:
+        """``(preferred place, the others, ambiguous?)`` for same-tier candidates (memoised: data is immutable)."""
+        key = tuple(p.id for p in places)
+        choice = self._choices.get(key)
+        if choice is None:
+            candidates = sorted(_dedupe(places), key=_preference)
+            best, others = candidates[0], tuple(candidates[1:])
+            choice = (best, others, not all(self._same_place(best, other) for other in others))
+            self._choices[key] = choice
+        return choice
+
+    def _resolve(self, name: str, inside, *, strict: bool) -> Match:
+        if not isinstance(name, str):
+            raise TypeError(f"expected a place name as str, got {name!r}")
+        chosen = None
+        if inside is None:
+            quick = self._quick(name)
+            if quick is not None:
+                chosen = (quick[0], [(p, 100.0) for p in quick[1]])
+        first = None
+        if chosen is None:
+            for method, scored in self._tier_steps(name, self._fuzzy_cutoff):
+                if not scored:
+                    continue
+                if method == "fuzzy":
+                    # Only the best fuzzy score competes; lower ones are alternatives at most.
+                    top = scored[0][1]
+                    scored = [ps for ps in scored if ps[1] >= top - 1e-9]
+                if first is None:
+                    first = (method, scored)
+                if inside is None:
+                    chosen = first
+                    break
+                scored_in = [ps for ps in scored if inside(ps[0])]
+                if scored_in:
+                    chosen = (method, scored_in)
+                    break
+        if chosen is None:
+            chosen = first
+        if chosen is None:
+            online = self._online_match(name)
+            if online is not None:
+                return online
+            if strict:
+                raise PlaceNotFoundError(name, self.suggest(name))
+            return Match(name, None, "none", 0.0)
+        method, scored = chosen
+        best, others, ambiguous = self._choose([p for p, _ in scored])
+        if not ambiguous:
+            return Match(name, best, method, scored[0][1], alternatives=others)
+        if strict:
+            raise AmbiguousPlaceError(name, (best, *others))
+        return Match(name, best, method, scored[0][1], ambiguous=True, alternatives=others)
+
+    def _online_match(self, name: str) -> Match | None:
+        if self._online is None:
+            return None
+        place = self._online.lookup(name)
+        if place is None:
+            return None
+        return Match(name, place, "online", 100.0)
+
+    def _same_place(self, a: Place, b: Place) -> bool:
+        """One place for a report: one encloses the other, or they lie within SAME_PLACE_KM."""
+        return (a.id in self._ancestor_ids(b) or b.id in self._ancestor_ids(a)
+                or _distance_km(a, b) <= SAME_PLACE_KM)
+
+    def _inside_test(self, within):
+        """A predicate ``place -> bool`` for the ``within`` context, or None."""
+        if within is None:
+            return None
+        if isinstance(within, Place):
+            return self._inside_place(within)
+        if isinstance(within, str):
+            text = within.strip()
+            if not text:
+                raise ValueError("within must not be empty")
+            if _PCODE.match(text):
+                code = text.upper()
+                if code not in self._pcodes:
+                    raise PlaceNotFoundError(within)
+                area = self.by_pcode(code)
+                pcode_test = lambda p: code in p.pcodes  # noqa: E731
+                if area is None:
+                    return pcode_test
+                chain = self._inside_place(area)
+                return lambda p: pcode_test(p) or chain(p)
+            return self._inside_place(self.resolve(text).place)
+        if isinstance(within, (tuple, list)) and len(within) == 4:
+            try:
+                lat_min, lon_min, lat_max, lon_max = (float(v) for v in within)
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"expected (lat_min, lon_min, lat_max, lon_max), got {within!r}") from err
+            if not (-90 <= lat_min <= lat_max <= 90 and -180 <= lon_min <= lon_max <= 180):
+                raise ValueError(f"expected (lat_min, lon_min, lat_max, lon_max) with min <= max, got {within!r}")
+            return lambda p: lat_min <= p.lat <= lat_max and lon_min <= p.lon <= lon_max
+        raise TypeError(f"expected within as a Place, P-code, place name or (lat_min, lon_min, lat_max, lon_max), "
+                        f"got {within!r}")
+
+    def _inside_place(self, area: Place):
+        code = area.pcode.upper() if area.pcode else ""
+
+        def inside(place: Place) -> bool:
+            return (place.id == area.id or area.id in self._ancestor_ids(place)
+                    or (code != "" and code in place.pcodes))
+
+        return inside
+
+
+# ---------------------------------------------------------------------- CSV
+
+
+def _parse_row(row: dict, path, line: int) -> Place:
+    def fail(field, problem):
+        raise DataFileError(path, line, problem, field=field)
+
+    def text(field):
+        return (row.get(field) or "").strip()
+
+    pid = text("id")
+    if not pid:
+        fail("id", "empty id")
+    name = text("name")
+    if not name:
+        fail("name", "empty name")
+    kind = text("kind")
+    if kind not in KINDS:
+        fail("kind", f"expected one of {', '.join(KINDS)}, got {kind!r}")
+    coords = {}
+    for field, bound in (("lat", 90.0), ("lon", 180.0)):
+        raw = text(field)
+        try:
+            value = float(raw)
+        except ValueError:
+            fail(field, f"expected a number, got {raw!r}")
+        if not (math.isfinite(value) and -bound <= value <= bound):
+            fail(field, f"expected a number between {-bound:g} and {bound:g}, got {raw!r}")
+        coords[field] = value
+    population = None
+    raw = text("population")
+    if raw:
+        try:
+            population = int(raw)
+        except ValueError:
+            fail("population", f"expected a whole number or nothing, got {raw!r}")
+        if population < 0:
+            fail("population", f"expected a number >= 0, got {raw!r}")
+    alt_names = tuple(dict.fromkeys(a.strip() for a in text("alt_names").split("|") if a.strip()))
+    return Place(
+        id=pid, name=name, kind=kind, lat=coords["lat"], lon=coords["lon"], name_ar=text("name_ar"),
+        pcode=text("pcode"), admin1=text("admin1"), admin2=text("admin2"), admin3=text("admin3"),
+        parent=text("parent"), population=population, alt_names=alt_names, source=text("source"),
+    )
+
+
+def _read_places(stream, path) -> list[Place]:
+    reader = csv.DictReader(stream)
+    header = reader.fieldnames
+    if not header:
+        raise DataFileError(path, 1, "empty file: expected a header row")
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise DataFileError(path, 1, f"missing column(s) {', '.join(missing)}", field="header")
+    places: list[Place] = []
+    lines: dict[str, int] = {}
+    try:
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                raise DataFileError(path, line, f"expected {len(header)} fields, got {len(header) + len(row[None])}")
+            if any(v is None for v in row.values()):
+                got = sum(v is not None for v in row.values())
+                raise DataFileError(path, line, f"expected {len(header)} fields, got {got}")
+            if not any((v or "").strip() for v in row.values()):
+                continue
+            place = _parse_row(row, path, line)
+            if place.id in lines:
+                raise DataFileError(path, line, f"duplicate id {place.id!r} (first on line {lines[place.id]})",
+                                    field="id")
+            lines[place.id] = line
+            places.append(place)
+    except csv.Error as err:
+        raise DataFileError(path, reader.line_num, f"malformed CSV: {err}") from err
+    for place in places:
+        if place.parent and place.parent not in lines:
+            raise DataFileError(path, lines[place.id], f"unknown parent id {place.parent!r}", field="parent")
+    return places
+
+
+def read_places_csv(path) -> list[Place]:
+    """Places from a CSV in the bundled format (``id,name,name_ar,kind,lat,lon,pcode,admin1..3,parent,...``).
+
+    Raises
+    ------
+    DataFileError
+        A row is malformed; the message names file, line and field.
+    """
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return _read_places(fh, path)
+    except UnicodeDecodeError as err:
+        raise DataFileError(path, None, f"not UTF-8 text ({err.reason})") from err
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_places() -> tuple[Place, ...]:
+    resource = resources.files("gazetteer").joinpath("data", "places.csv")
+    data = resource.read_bytes()
+    label = str(resource)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataFileError(label, None, f"not UTF-8 text ({err.reason})") from err
+    return tuple(_read_places(io.StringIO(text, newline=""), label))
+
+
+@functools.lru_cache(maxsize=1)
+def _default_gazetteer() -> Gazetteer:
+    return Gazetteer(_bundled_places())

@@ -1,0 +1,131 @@
+"""The records the gazetteer hands out: a :class:`Place` and the :class:`Match` that found it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Kinds a place may have, from the largest to the smallest.
+KINDS = (
+    "country",
+    "governorate",
+    "district",
+    "subdistrict",
+    "region",
+    "city",
+    "town",
+    "village",
+    "camp_cluster",
+    "camp",
+    "border_crossing",
+)
+
+#: Kinds that are administrative or loose areas rather than settlements.
+AREA_KINDS = frozenset({"country", "governorate", "district", "subdistrict", "region"})
+
+
+@dataclass(frozen=True)
+class Place:
+    """One place of the gazetteer.
+
+    Attributes
+    ----------
+    id : str
+        Stable identifier (e.g. ``"sy-maarat-al-numan"``); never reused for another place.
+    name, name_ar : str
+        Canonical English name and Arabic name (``""`` when unknown).
+    kind : str
+        One of :data:`KINDS`.
+    lat, lon : float
+        WGS84 coordinate: the settlement's centre, or an area's centroid or seat.
+    pcode : str
+        The place's own OCHA P-code where it has one (``SY0703``, ``C4130``), else ``""``.
+    admin1, admin2, admin3 : str
+        OCHA P-codes of the governorate, district and subdistrict the place lies in (old OCHA scheme).
+    parent : str
+        ``id`` of the enclosing place (``""`` for the top level).
+    population : int or None
+        Population, or for a camp / camp cluster its population or capacity, where a source gives one.
+    alt_names : tuple of str
+        Alternate spellings (any script).
+    source : str
+        Where the coordinate comes from.
+    """
+
+    id: str
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    name_ar: str = ""
+    pcode: str = ""
+    admin1: str = ""
+    admin2: str = ""
+    admin3: str = ""
+    parent: str = ""
+    population: int | None = None
+    alt_names: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def is_area(self) -> bool:
+        """True for governorates, districts, subdistricts and regions."""
+        return self.kind in AREA_KINDS
+
+    @property
+    def pcodes(self) -> tuple[str, ...]:
+        """Every P-code that describes the place, its own first."""
+        return tuple(p for p in (self.pcode, self.admin3, self.admin2, self.admin1) if p)
+
+    def to_dict(self) -> dict:
+        """The place as the JSON object the CLI prints (``id, name, name_ar, kind, lat, lon, pcode, admin1..3``)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "name_ar": self.name_ar,
+            "kind": self.kind,
+            "lat": self.lat,
+            "lon": self.lon,
+            "pcode": self.pcode,
+            "admin1": self.admin1,
+            "admin2": self.admin2,
+            "admin3": self.admin3,
+        }
+
+
+@dataclass(frozen=True)
+class Match:
+    """The answer to one query.
+
+    Attributes
+    ----------
+    query : str
+        The name as asked.
+    place : Place or None
+        The best place; ``None`` when nothing matched (only in batch results).
+    method : str
+        ``"exact"``, ``"variant"`` (after normalisation), ``"fuzzy"``, ``"online"`` or ``"none"``.
+    score : float
+        0-100; 100 for exact and variant matches.
+    ambiguous : bool
+        True when other places matched as well and no context decided (batch results only).
+    alternatives : tuple of Place
+        The other candidates, best first.
+    """
+
+    query: str
+    place: Place | None
+    method: str
+    score: float
+    ambiguous: bool = False
+    alternatives: tuple[Place, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        """The JSON object of ``idpmap resolve --json``."""
+        return {
+            "query": self.query,
+            "match": self.place.to_dict() if self.place else None,
+            "method": self.method,
+            "score": round(self.score, 1),
+            "ambiguous": self.ambiguous,
+            "alternatives": [p.to_dict() for p in self.alternatives],
+        }

@@ -1,0 +1,6 @@
+"""``python -m mapper`` runs the idpmap command line."""
+
+from .cli import cli
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,456 @@
+"""The ``idpmap`` command line: a thin layer that parses options, calls the library and reports errors.
+
+Heavy libraries (geopandas, folium, matplotlib) are imported inside the commands that need them, so that
+``idpmap --help`` starts fast. Library errors become one-line messages (exit code 2 for bad input, 1 for a name that
+did not resolve); ``--debug`` shows the traceback instead, for bug reports.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from gazetteer import __version__
+
+#: Exit code for malformed input files and bad options (click's own usage errors use 2 as well).
+EXIT_BAD_INPUT = 2
+
+
+class InputError(click.ClickException):
+    """A one-line error about the user's input; exit code 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+def _handle_errors(func):
+    """Turn library errors into click errors unless ``--debug`` asked for the traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        debug = (ctx.find_root().obj or {}).get("debug", False)
+        from gazetteer.errors import GazetteerError
+        from mapper.errors import MapperError
+
+        try:
+            return func(*args, **kwargs)
+        except (GazetteerError, MapperError, UnicodeDecodeError, OSError) as err:
+            if debug:
+                raise
+            if isinstance(err, UnicodeDecodeError):
+                raise InputError(f"cannot decode input as {err.encoding}: {err.reason}; try --encoding") from err
+            if isinstance(err, OSError) and not isinstance(err, MapperError):
+                where = f"{err.filename}: " if getattr(err, "filename", None) else ""
+                raise InputError(f"{where}{err.strerror or err}") from err
+            raise InputError(str(err)) from err
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="idpmap")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors (for bug reports).")
+@click.pass_context
+def cli(ctx, debug):
+    """idpmap: turn displacement reports into offline maps of origin -> camp flows.
+
+    \b
+    idpmap resolve "Marratinnuman" Saraqeb     resolve place names, any spelling
+    idpmap flows reports.csv -o flows.geojson  build triangulated flows
+    idpmap map reports.csv -o output/map.html  one self-contained, offline HTML map
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+# --- gazetteer commands: resolve, gazetteer import ---
+
+
+def _parse_within(text):
+    """``--within``: ``lat_min,lon_min,lat_max,lon_max`` becomes a bounding box; anything else is a P-code or name."""
+    parts = text.split(",")
+    if len(parts) == 4:
+        try:
+            return tuple(float(p) for p in parts)
+        except ValueError:
+            pass  # a place name with commas
+    return text
+
+
+def _open_gazetteer(store, online, user_agent):
+    """The bundled gazetteer, with the user's store (``--store``, else the default one if it exists) and online."""
+    from pathlib import Path
+
+    from gazetteer import Gazetteer
+    from gazetteer.store import default_store_path
+
+    store_path = Path(store) if store else default_store_path()
+    if store and not store_path.is_file():
+        raise InputError(f"{store}: no gazetteer store here; create it with `idpmap gazetteer import FILE --store`")
+    fallback = None
+    if online:
+        from gazetteer.online import OnlineFallback
+
+        fallback = OnlineFallback(user_agent=user_agent)
+    return Gazetteer.default(store=store_path if store_path.is_file() else None, online=fallback)
+
+
+def _resolve_table(matches):
+    """Rows of the readable ``resolve`` output, aligned."""
+    header = ("query", "name", "Arabic", "kind", "P-code", "lat", "lon", "method", "score")
+    rows = [header]
+    for m in matches:
+        p = m.place
+        if p is None:
+            rows.append((m.query, "-", "", "", "", "", "", m.method, ""))
+            continue
+        method = m.method + (" (ambiguous)" if m.ambiguous else "")
+        rows.append((m.query, p.name, p.name_ar, p.kind, (p.pcodes or ("",))[0], f"{p.lat:.4f}", f"{p.lon:.4f}",
+                     method, f"{m.score:.0f}"))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(header))]
+    return ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--within", metavar="X",
+              help="Context: a P-code (SY0706), a place name, or a box lat_min,lon_min,lat_max,lon_max.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per name, in order.")
+@click.option("--store", type=click.Path(dir_okay=False),
+              help="Local gazetteer store (default: the one `idpmap gazetteer import` fills, if any).")
+@click.option("--online", is_flag=True, help="Ask an online geocoder (Nominatim) for names not found offline.")
+@click.option("--user-agent", envvar="IDPMAP_USER_AGENT", metavar="UA",
+              help="Identifies you to the online geocoder (required with --online; env IDPMAP_USER_AGENT).")
+@_handle_errors
+def resolve(names, within, as_json, store, online, user_agent):
+    """Resolve place NAMES (any spelling; `-` reads names from stdin, one per line).
+
+    Exit code 0 when every name resolved to one place, 1 when a name was not found or stayed ambiguous (use
+    --within to decide).
+    """
+    import json
+
+    from gazetteer.errors import AmbiguousPlaceError, PlaceNotFoundError
+
+    queries = []
+    for name in names:
+        if name == "-":
+            queries.extend(line.strip() for line in click.get_text_stream("stdin") if line.strip())
+        else:
+            queries.append(name)
+    gaz = _open_gazetteer(store, online, user_agent)
+    try:
+        matches = gaz.resolve_many(queries, within=_parse_within(within) if within else None)
+    except (PlaceNotFoundError, AmbiguousPlaceError, ValueError) as err:
+        # resolve_many never raises for a name; these come from the --within context
+        raise InputError(f"--within {within!r}: {err}") from err
+    if as_json:
+        for m in matches:
+            click.echo(json.dumps(m.to_dict(), ensure_ascii=False))
+    else:
+        for line in _resolve_table(matches):
+            click.echo(line)
+        for m in matches:
+            if m.place is None:
+                hint = gaz.suggest(m.query)
+                click.echo(f"{m.query}: not found" + (f"; did you mean {', '.join(hint)}?" if hint else ""), err=True)
+            elif m.ambiguous:
+                others = "; ".join(f"{p.name} ({p.kind}, {p.id})" for p in m.alternatives)
+                click.echo(f"{m.query}: ambiguous, also {others}; pass --within", err=True)
+    if any(m.place is None or m.ambiguous for m in matches):
+        click.get_current_context().exit(1)
+
+
+@cli.group("gazetteer")
+def gazetteer_group():
+    """Manage the local gazetteer store used beside the bundled places."""
+
+
+@gazetteer_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--store", type=click.Path(dir_okay=False),
+              help="Store to fill (created if missing; default: gazetteer.sqlite in the user data directory).")
+@click.option("--format", "fmt", type=click.Choice(["auto", "geonames", "csv"]), default="auto", show_default=True,
+              help="geonames: a geonames.org country dump (SY.txt); csv: name,lat,lon[,id,name_ar,kind,...].")
+@_handle_errors
+def gazetteer_import(file, store, fmt):
+    """Import FILE (a GeoNames dump or a CSV of places) into the local gazetteer store."""
+    import os
+
+    from gazetteer.store import import_file
+
+    with click.progressbar(length=os.path.getsize(file), label=f"importing {os.path.basename(file)}",
+                           file=sys.stderr) as bar:
+        result = import_file(file, store_path=store, format=fmt,
+                             progress=lambda done, total: bar.update(done - bar.pos))
+    skipped = f", skipped {result.skipped} features that are not places" if result.skipped else ""
+    click.echo(f"imported {result.imported} places ({result.format}) into {result.store_path}{skipped}")
+
+
+# --- flows command ---
+
+
+def _read_reports_file(path, encoding, people_per_family):
+    """Read REPORTS (a file, or standard input for ``-``) with the library's validation."""
+    from mapper.reports import read_reports
+
+    source = click.get_binary_stream("stdin") if path == "-" else path
+    return read_reports(source, encoding=encoding, people_per_family=people_per_family)
+
+
+def _priority_list(text):
+    if text is None:
+        return None
+    agencies = [a.strip() for a in text.split(",") if a.strip()]
+    if not agencies:
+        raise InputError(f"--priority: expected agencies separated by commas, got {text!r}")
+    return agencies
+
+
+@cli.command("flows")
+@click.argument("reports", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="Output file (.geojson, .gpkg, .csv), a folder for --format flowmap, or - for standard output.")
+@click.option("--format", "fmt", type=click.Choice(["geojson", "gpkg", "csv", "flowmap", "hxl"]),
+              help="Output format (default: from the extension of FILE).")
+@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Keep reports whose period ends on or after this day.")
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Keep reports whose period starts on or before this day.")
+@click.option("--level", type=click.Choice(["place", "admin3", "admin2", "admin1"]), default="place",
+              show_default=True, help="Aggregate origins and destinations to this admin level.")
+@click.option("--min-people", type=click.FloatRange(min=0), default=0, show_default=True, metavar="N",
+              help="Leave out flows under N people (OCHA's maps use 500).")
+@click.option("--priority", metavar="AGENCIES",
+              help='Agencies to trust first when reports overlap, e.g. "UN OCHA,SRCG,RCT".')
+@click.option("--people-per-family", type=click.FloatRange(min=1, max=50), metavar="N",
+              help="People per family or household (default 5, the OCHA/CCCM planning figure for NW Syria).")
+@click.option("--allow-unresolved", is_flag=True,
+              help="Leave out reports whose place names do not resolve (listed in the output) instead of stopping.")
+@click.option("--encoding", metavar="ENC", help="Encoding of REPORTS when not UTF-8, e.g. cp1256.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output that idpmap did not write.")
+@_handle_errors
+def flows_command(reports, output, fmt, start, end, level, min_people, priority, people_per_family,
+                  allow_unresolved, encoding, force):
+    """Build triangulated origin -> destination flows from REPORTS (a CSV file, or - for standard input).
+
+    \b
+    idpmap flows reports.csv -o flows.geojson
+    idpmap flows reports.csv -o flows.gpkg --level admin2 --min-people 500
+    idpmap flows reports.csv -o flowmap/ --format flowmap
+    """
+    from mapper.flows import build_flows
+    from mapper.io import check_flows_output, write_flows
+
+    start = start.date() if start else None
+    end = end.date() if end else None
+    if start and end and end < start:
+        raise InputError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+    agencies = _priority_list(priority)
+    # Refuse a clobbering output before the (possibly long) build, not after it.
+    check_flows_output(output, format=fmt, force=force)
+    frame = _read_reports_file(reports, encoding, people_per_family)
+    flowset = build_flows(frame, start=start, end=end, level=level, min_people=min_people, priority=agencies,
+                          allow_unresolved=allow_unresolved)
+    written = write_flows(flowset, output, format=fmt, force=force)
+    people = float(flowset.flows["people"].sum()) if len(flowset.flows) else 0.0
+    where = ", ".join(str(p) for p in written) or "standard output"
+    left = f", {len(flowset.left_out)} left out (listed in the output)" if flowset.left_out else ", none left out"
+    click.echo(f"idpmap: {len(flowset.flows)} flows, {people:,.0f} people{left} -> {where}", err=True)
+
+
+# --- map command ---
+
+#: Output suffixes of ``idpmap map``: the interactive HTML map, or a static image for reports.
+_MAP_FORMATS = {".html": "html", ".htm": "html", ".png": "image", ".svg": "image", ".pdf": "image"}
+#: Input file stems too generic to name a map after; the folder's name is used instead.
+_GENERIC_STEMS = {"reports", "flows", "locations", "input", "data"}
+
+
+def _default_map_output(input_path):
+    """output/<name>.html, named after the input file, or after its folder when the file is just 'reports.csv'."""
+    from pathlib import Path
+
+    path = Path(input_path)
+    name = path.stem
+    if name.lower() in _GENERIC_STEMS and path.resolve().parent.name:
+        name = path.resolve().parent.name
+    out = Path("output")
+    out.mkdir(exist_ok=True)
+    return out / f"{name}.html"
+
+
+def _is_reports_csv(path, encoding):
+    """True when the file's header names report_id and kind (a reports CSV), else it is a flows file."""
+    import csv
+    import io
+
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    for codec in ([encoding] if encoding else []) + ["utf-8-sig", "utf-16", "cp1256"]:
+        try:
+            text = head.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        lines = text.splitlines()
+        if not lines:
+            return False
+        header = next(csv.reader(io.StringIO(lines[0])), [])
+        columns = {c.strip().lower() for c in header}
+        return {"report_id", "kind"} <= columns
+    return False
+
+
+@cli.command("map")
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Output file: .html (interactive, offline) or .png/.svg/.pdf (static image). "
+                   "Default: output/<name>.html, named after the input (or its folder for reports.csv).")
+@click.option("--title", help="Map title (default: from the data and its period).")
+@click.option("--min-people", type=click.FloatRange(min=0), default=0, show_default=True,
+              help="Leave out flows under this many people (counted in the legend); OCHA's maps use 500.")
+@click.option("--from", "start", metavar="DATE", help="Keep reports whose period overlaps from this date (ISO).")
+@click.option("--to", "end", metavar="DATE", help="... up to this date (ISO).")
+@click.option("--level", type=click.Choice(["place", "admin3", "admin2", "admin1"]), default="place",
+              show_default=True, help="Aggregate origins and destinations to this admin level.")
+@click.option("--protect-sites", "protect_sites", type=click.FloatRange(min=0, min_open=True), metavar="KM",
+              help="Snap camps to a grid of KM km so the map does not pinpoint where people shelter.")
+@click.option("--online-tiles", is_flag=True,
+              help="Offer OpenStreetMap tiles in the layer control (off by default: the map works offline).")
+@click.option("--allow-unresolved", is_flag=True,
+              help="Leave out reports naming unknown places (listed in the legend) instead of stopping.")
+@click.option("--encoding", help="Encoding of INPUT (default: UTF-8 with or without BOM, or UTF-16 with BOM).")
+@click.option("--force", is_flag=True, help="Overwrite an output file that idpmap did not write.")
+@_handle_errors
+def map_command(input_path, output, title, min_people, start, end, level, protect_sites, online_tiles,
+                allow_unresolved, encoding, force):
+    """Draw INPUT (a reports CSV, or a flows file from `idpmap flows`) as one offline map.
+
+    \b
+    idpmap map examples/idlib_dec_2019/reports.csv        -> output/idlib_dec_2019.html
+    idpmap map reports.csv -o output/idlib.html --min-people 500
+    idpmap map flows.geojson -o report.png                 static image (.png, .svg, .pdf)
+    """
+    from pathlib import Path
+
+    output = Path(output) if output else _default_map_output(input_path)
+    kind = _MAP_FORMATS.get(output.suffix.lower())
+    if kind is None:
+        raise InputError(f"{output}: unknown map format {output.suffix!r}; use .html, .png, .svg or .pdf")
+    if _is_reports_csv(input_path, encoding):
+        from mapper.flows import build_flows
+        from mapper.reports import read_reports
+
+        reports = read_reports(input_path, encoding=encoding)
+        flowset = build_flows(reports, start=start, end=end, level=level, min_people=min_people,
+                              allow_unresolved=allow_unresolved, protect_sites_km=protect_sites)
+    else:
+        given = [name for name, value in (("--from", start), ("--to", end), ("--protect-sites", protect_sites))
+                 if value] + (["--level"] if level != "place" else [])
+        if given:
+            raise InputError(f"{input_path}: {', '.join(given)} apply to a reports CSV; "
+                             "pass them to `idpmap flows` when building this flows file")
+        from mapper.io import read_flows
+
+        flowset = read_flows(input_path, encoding=encoding)
+    if kind == "html":
+        from mapper.render import render_map
+
+        render_map(flowset, output, title=title, min_people=min_people, online_tiles=online_tiles, force=force)
+    else:
+        from mapper.static import render_image
+
+        render_image(flowset, output, title=title, min_people=min_people, force=force)
+    drawn = len(flowset.flows) if min_people <= 0 else int((flowset.flows["people"] >= min_people).sum())
+    click.echo(f"wrote {output} ({drawn} flows)")
+
+
+
+# --- extract command ---
+
+
+def _read_article_text(path, encoding):
+    """The text of one article: a file, or standard input for ``-``."""
+    if path == "-":
+        return click.get_text_stream("stdin", encoding=encoding).read(), "stdin"
+    from pathlib import Path
+
+    source = Path(path)
+    return source.read_text(encoding=encoding), source.stem
+
+
+@cli.command("extract")
+@click.argument("articles", metavar="ARTICLE...", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--published", metavar="DATE",
+              help="Publication date (ISO or '27 December 2019'); relative periods are read against it. "
+                   "Default: the article's 'Published:' header or dateline.")
+@click.option("--publisher", metavar="NAME", help="Publisher (default: the article's 'Publisher:' header).")
+@click.option("--url", help="Address of the article (default: the article's 'URL:' header).")
+@click.option("--lang", type=click.Choice(["auto", "en", "fr"]), default="auto", show_default=True,
+              help="Language of the articles.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Draft reports CSV to write ('-' or none: standard output).")
+@click.option("--review", is_flag=True,
+              help="Print a readable table of the rows with their quotes (the CSV still goes to -o when given).")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Leave out rows below this confidence.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the articles.")
+@click.option("--force", is_flag=True, help="Overwrite an output file that idpmap did not write.")
+@_handle_errors
+def extract_command(articles, published, publisher, url, lang, output, review, min_confidence, encoding, force):
+    """Draft displacement reports from news articles (plain text), keeping the evidence.
+
+    Each row is a report in the format 'idpmap flows' reads, plus the sentence it came from (quote, char_start,
+    char_end) and a confidence. Vague figures ("tens of thousands") are flagged with an empty figure; names that
+    could not be placed are listed. Review the draft before mapping it.
+    """
+    import csv
+
+    from mapper.atomic import atomic_open
+    from mapper.extract import EXTRACT_COLUMNS, ArticleError, extract_reports, format_review, read_article
+
+    try:
+        read_article("", published=published)
+    except ArticleError as err:
+        raise click.BadParameter(str(err), param_hint="'--published'") from err
+    extractions = []
+    names_seen: dict[str, int] = {}
+    for path in articles:
+        text, name = _read_article_text(path, encoding)
+        names_seen[name] = names_seen.get(name, 0) + 1
+        if names_seen[name] > 1:
+            name = f"{name}-{names_seen[name]}"
+        article = read_article(text, name=name, published=published, publisher=publisher, url=url, lang=lang,
+                               path=path)
+        extraction = extract_reports(article)
+        extraction.reports = [r for r in extraction.reports if r.confidence >= min_confidence]
+        extractions.append(extraction)
+    rows = [row for extraction in extractions for row in extraction.rows()]
+
+    def write_csv(fh):
+        writer = csv.DictWriter(fh, fieldnames=list(EXTRACT_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+    to_stdout = output in (None, "-")
+    if review:
+        click.echo(format_review(extractions))
+    if to_stdout and not review:
+        write_csv(click.get_text_stream("stdout"))
+    elif not to_stdout:
+        with atomic_open(output, "w", force=force, newline="") as fh:
+            write_csv(fh)
+        click.echo(f"wrote {len(rows)} draft report(s) from {len(extractions)} article(s) to {output}", err=True)
+    if not review:
+        unplaced = [u for extraction in extractions for u in extraction.unplaced]
+        if unplaced:
+            click.echo(f"could not place {len(unplaced)} name(s):", err=True)
+            for u in unplaced:
+                click.echo(f"  {u.article}: {u.name!r} (char {u.char_start}): {u.reason}", err=True)
+        if any(not e.article.published for e in extractions):
+            missing = ", ".join(e.article.name for e in extractions if not e.article.published)
+            click.echo(f"no publication date for {missing}: relative periods left empty; pass --published",
+                       err=True)

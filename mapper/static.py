@@ -1,0 +1,820 @@
+"""Static map images (PNG, SVG, PDF) of a :class:`~mapper.model.FlowSet`, for reports and print.
+
+The image shows what the HTML map shows, without a browser or network: the country outlines as basemap with the
+Turkey–Syria border emphasised, places as circles (towns, areas) or triangles (camps) sized by the people leaving or
+arriving, curved flows with arrowheads whose width follows a square-root scale, incidents as context, a legend,
+title, period, sources, map-data attribution and a scale bar.
+
+It is drawn to survive black-and-white printing: flows are dark on a light basemap, origins and destinations
+differ by fill lightness and camps by marker shape, and nothing is told by colour alone.
+
+Figures are built with :class:`matplotlib.figure.Figure` and the Agg canvas directly (never ``pyplot``), so
+rendering touches no global backend state; text from the inputs is drawn literally (no mathtext, no TeX).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import re
+import textwrap
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib import ft2font, patheffects
+from matplotlib import text as mtext
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import Bbox
+
+from .atomic import GENERATOR, atomic_path, check_target
+from .borders import load_borders
+from .errors import OutputError
+
+#: Image formats by file extension.
+IMAGE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+#: Widest flow line, in points; a flow of ``p`` people is ``_MAX_WIDTH * sqrt(p / largest)`` points wide.
+_MAX_WIDTH = 9.0
+#: Thinnest line drawn, so that small flows stay visible.
+_MIN_WIDTH = 0.8
+#: Largest place marker radius, in points; radius follows ``sqrt(people / largest)`` (area ~ people).
+_MAX_RADIUS = 13.0
+_MIN_RADIUS = 3.0
+#: How many places get a name label.
+_MAX_LABELS = 12
+#: Lines of small print the footer holds below the map.
+_FOOTER_LINES = 6
+
+_FLOW_COLOUR = "#1c2541"  # near black navy: dark in greyscale, on a light basemap
+_ORIGIN_FILL = "#ffffff"
+_DEST_FILL = "#8c8c8c"
+_SEA = "#bccddb"  # water: darker than any land when printed in grey, so lakes and sea read as water
+_SYRIA_FILL = "#ffffff"
+_OTHER_LAND = "#e9e9e5"
+_BORDER_COLOUR = "#111111"
+_CAMP_KINDS = {"camp", "camp_cluster"}
+
+_FIGSIZE = (11.0, 8.0)  # inches: landscape, fits an A4/Letter page with margins
+#: rcParams for the whole build and save: literal text, text kept as text in SVG, stable SVG ids.
+_RC = {
+    "text.usetex": False,
+    "font.family": "DejaVu Sans",
+    "svg.fonttype": "none",  # text stays text: searchable, selectable, and shaped by the viewer (Arabic)
+    "svg.hashsalt": "idpmap",
+    "svg.id": "idpmap-map",
+    "pdf.fonttype": 42,  # TrueType: text can be selected and copied from the PDF
+    "path.simplify": True,
+}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def render_image(flowset, path, *, title=None, min_people=0, force=False, dpi=200, borders=None):
+    """Draw ``flowset`` as a static map image, written atomically to ``path``.
+
+    Parameters
+    ----------
+    flowset : mapper.model.FlowSet
+        Flows, places and incidents to draw.
+    path : str or pathlib.Path
+        Output file; the format follows its extension: ``.png``, ``.svg`` or ``.pdf``.
+    title : str, optional
+        Title printed above the map; defaults to ``flowset.meta["title"]``. Drawn literally.
+    min_people : float, default 0
+        Flows carrying fewer people are left out of the drawing and counted in the legend.
+    force : bool, default False
+        Overwrite an existing file that idpmap did not write.
+    dpi : int, default 200
+        Resolution of PNG output (and of any rasterised part of PDF/SVG).
+    borders : mapper.borders.Borders, optional
+        Basemap data; defaults to :func:`mapper.borders.load_borders`.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    OutputError
+        Unknown extension, bad ``dpi``, a target idpmap did not write (without ``force``), or flows that cannot be
+        drawn (missing column, non-numeric figure). Nothing is written then.
+
+    Notes
+    -----
+    Flow width in points is ``9 * sqrt(people / people of the largest flow drawn)``, at least 0.8; the legend
+    shows reference widths with their figures. Rebuilding from the same inputs gives an identical file.
+    """
+    path = Path(path)
+    fmt = IMAGE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise OutputError(
+            f"{path}: unknown image format {path.suffix or '(no extension)'!r}; use .png, .svg or .pdf"
+        )
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 1200:
+        raise OutputError(f"dpi must be a number from 10 to 1200, got {dpi!r}")
+    check_target(path, force=force)  # fail before the (slow) drawing, not after it
+    if borders is None:
+        borders = load_borders()
+
+    with matplotlib.rc_context(_RC), atomic_path(path, force=force) as tmp:
+        fig = _build_figure(flowset, title=title, min_people=min_people, dpi=dpi, borders=borders)
+        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fmt, _plain(_title_of(flowset, title))))
+    return path
+
+
+def _metadata(fmt, title):
+    # Dates are left out so that a rebuild from the same inputs is byte-identical.
+    if fmt == "png":
+        return {"Software": GENERATOR, "Title": title}
+    if fmt == "pdf":
+        return {"Creator": GENERATOR, "Producer": GENERATOR, "Title": title, "CreationDate": None, "ModDate": None}
+    return {"Creator": GENERATOR, "Title": title, "Date": None}
+
+
+# --- text ---------------------------------------------------------------------------------------------------------
+
+def _plain(value):
+    """Text from the inputs, as it will be drawn: unchanged except what no image format can carry.
+
+    Control characters other than tab and newline (NUL, ESC, DEL, ...) are written as visible ``\\xNN`` escapes
+    and lone surrogates as U+FFFD, so that SVG stays well-formed XML and PDF/PNG metadata stays encodable.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _text(target, x, y, s, *, halo=0.0, **kwargs):
+    """Add text to an Axes (data coordinates) or Figure (figure fraction), taken literally and with a halo.
+
+    ``$`` and ``\\`` never start mathtext; ``halo`` (points) draws a white outline under the letters.
+    """
+    transform = target.transData if isinstance(target, Axes) else target.transFigure
+    return target.add_artist(_HaloText(x, y, _plain(s), halo=halo, parse_math=False, transform=transform, **kwargs))
+
+
+def _annotate(ax, s, xy, offset, *, halo=0.0, **kwargs):
+    """Text ``offset`` points away from data point ``xy``, taken literally, with a halo (see :func:`_text`)."""
+    return ax.add_artist(_HaloAnnotation(_plain(s), xy, xytext=offset, textcoords="offset points",
+                                         annotation_clip=False, halo=halo, parse_math=False, **kwargs))
+
+
+class _Halo:
+    """Mixin for Text and Annotation: a white outline drawn under the letters, for legibility over flows.
+
+    matplotlib's stroke path effect would turn SVG text into outlines, so the outline is drawn as a separate pass
+    and the text itself stays a real ``<text>`` element: searchable, selectable and shaped by the viewer.
+    """
+
+    def __init__(self, *args, halo=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._halo_width = halo
+
+    def draw(self, renderer):
+        if self._halo_width and self.get_visible():
+            colour = self.get_color()
+            self.set_path_effects([patheffects.Stroke(linewidth=self._halo_width, foreground="white")])
+            self.set_color("white")
+            super().draw(renderer)
+            self.set_path_effects([])
+            self.set_color(colour)
+        super().draw(renderer)
+
+
+class _HaloText(_Halo, mtext.Text):
+    pass
+
+
+class _HaloAnnotation(_Halo, mtext.Annotation):
+    pass
+
+
+def _title_of(flowset, title):
+    if title is not None:
+        return title
+    return (flowset.meta or {}).get("title") or "Displacement flows"
+
+
+def _has_arabic_shaping():
+    # matplotlib lays out text with libraqm (joining, right-to-left) from 3.11 on; earlier versions would draw
+    # Arabic as isolated letters in the wrong order, so Arabic names are only drawn when the shaper is there.
+    return getattr(ft2font, "__libraqm_version__", None) is not None
+
+
+def _fmt_people(value):
+    return f"{value:,.0f}"
+
+
+def _parse_date(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _format_period(start, end):
+    """``12–25 Dec 2019``, ``1 Nov – 25 Dec 2019`` or ``20 Dec 2019 – 5 Jan 2020``."""
+    start, end = _parse_date(start), _parse_date(end)
+    if start is None and end is None:
+        return ""
+    if start is None or end is None or start == end:
+        day = start or end
+        return f"{day.day} {day:%b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}\u2013{end.day} {end:%b %Y}"
+    if start.year == end.year:
+        return f"{start.day} {start:%b} \u2013 {end.day} {end:%b %Y}"
+    return f"{start.day} {start:%b %Y} \u2013 {end.day} {end:%b %Y}"
+
+
+def _sources_line(flows):
+    """``Sources: agency (publisher); ...`` from the flows' ``sources`` JSON, each agency once."""
+    by_agency = {}
+    for flow_id, raw in zip(flows["flow_id"], flows["sources"]):
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw == "":
+            continue
+        try:
+            items = json.loads(raw) if isinstance(raw, str) else raw
+            items = list(items)
+        except (TypeError, ValueError) as err:
+            raise OutputError(f"cannot draw flow {flow_id!r}: its sources are not a JSON list ({err})") from err
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            agency = _plain(item.get("agency")).strip()
+            publisher = _plain(item.get("publisher")).strip()
+            key = agency or publisher
+            if not key:
+                continue
+            pubs = by_agency.setdefault(key, [])
+            if publisher and publisher != key and publisher not in pubs:
+                pubs.append(publisher)
+    parts = [f"{a} ({', '.join(sorted(p))})" if p else a for a, p in sorted(by_agency.items())]
+    return "Sources: " + "; ".join(parts) if parts else ""
+
+
+# --- geometry -----------------------------------------------------------------------------------------------------
+
+def _curve_points(lat1, lon1, lat2, lon2, *, bend=0.2, n=24):
+    """Points ``(lat, lon)`` of a curved flow from point 1 to point 2: a quadratic Bézier curve.
+
+    The curve is computed in a local equirectangular projection around the midpoint (so it bends the same on screen
+    at any latitude); its control point sits ``bend`` times the chord length to the right of the direction of
+    travel (as on the HTML map), so that the flows A -> B and B -> A bow apart instead of overlapping.
+
+    Returns
+    -------
+    list of (float, float)
+        ``n`` points (at least 2), from ``(lat1, lon1)`` to ``(lat2, lon2)`` inclusive.
+    """
+    n = max(int(n), 2)
+    k = math.cos(math.radians((lat1 + lat2) / 2.0))
+    ax, ay, bx, by = lon1 * k, lat1, lon2 * k, lat2
+    dx, dy = bx - ax, by - ay
+    # Right normal of the chord, scaled by the chord length: (dy, -dx).
+    cx, cy = (ax + bx) / 2.0 + bend * dy, (ay + by) / 2.0 - bend * dx
+    points = []
+    for i in range(n):
+        t = i / (n - 1)
+        u = 1.0 - t
+        x = u * u * ax + 2 * u * t * cx + t * t * bx
+        y = u * u * ay + 2 * u * t * cy + t * t * by
+        points.append((y, x / k))
+    return points
+
+
+def _trim_end(xy, length):
+    """Cut ``length`` (display units) off the end of polyline ``xy`` (N x 2 array), keeping at least 2 points."""
+    seg = np.hypot(*np.diff(xy, axis=0).T)
+    if seg.sum() <= length * 1.5:  # too short to trim: keep the arrow, let it overlap the marker
+        return xy
+    from_end = np.concatenate([[0.0], np.cumsum(seg[::-1])])[::-1]  # distance of each vertex to the end
+    keep = from_end > length
+    last = int(np.nonzero(keep)[0][-1])
+    # Interpolate the new end point on segment [last, last + 1].
+    over = (from_end[last] - length) / seg[last]
+    end = xy[last] + (xy[last + 1] - xy[last]) * over
+    return np.vstack([xy[: last + 1], end])
+
+
+def _nice_number(value):
+    """The largest 1-2-5 number not above ``value`` (``value`` > 0)."""
+    exp = math.floor(math.log10(value))
+    for step in (5, 2, 1):
+        if step * 10**exp <= value:
+            return step * 10**exp
+    return 10**exp
+
+
+# --- data ---------------------------------------------------------------------------------------------------------
+
+_NEEDED_FLOW_COLUMNS = ["flow_id", "origin_id", "dest_id", "origin_lat", "origin_lon", "dest_lat", "dest_lon",
+                        "people", "sources"]
+
+
+def _numeric(frame, column, what, id_column):
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() & frame[column].notna() | ~values.apply(lambda v: v != v or math.isfinite(v))
+    if bad.any():
+        i = bad.to_numpy().nonzero()[0][0]
+        raise OutputError(
+            f"cannot draw {what} {frame[id_column].iloc[i]!r}: {column} is not a number: {frame[column].iloc[i]!r}"
+        )
+    return values
+
+
+def _prepare_flows(flowset, min_people):
+    """The flows to draw (with float ``people`` and endpoint coordinates), and the tally of flows left out."""
+    flows = flowset.flows
+    missing = [c for c in _NEEDED_FLOW_COLUMNS if c not in flows.columns]
+    if missing:
+        raise OutputError(f"cannot draw the flows: column(s) {', '.join(missing)} missing")
+    flows = flows.copy()
+    flows["people"] = _numeric(flows, "people", "flow", "flow_id").fillna(0.0)
+    for column in ("origin_lat", "origin_lon", "dest_lat", "dest_lon"):
+        flows[column] = _numeric(flows, column, "flow", "flow_id")
+    # Arrows must end on the markers drawn, so endpoints come from the places table when it has them (it is
+    # also where site protection puts the snapped coordinates).
+    places = flowset.places
+    if places is not None and len(places) and {"place_id", "lat", "lon"} <= set(places.columns):
+        lookup = {pid: (lat, lon) for pid, lat, lon in zip(places["place_id"], places["lat"], places["lon"])}
+        for end in ("origin", "dest"):
+            coords = [lookup.get(pid) for pid in flows[f"{end}_id"]]
+            flows[f"{end}_lat"] = [c[0] if c else v for c, v in zip(coords, flows[f"{end}_lat"])]
+            flows[f"{end}_lon"] = [c[1] if c else v for c, v in zip(coords, flows[f"{end}_lon"])]
+    left = {}
+    below = flows["people"] < (min_people or 0)
+    if below.any():
+        left[f"under {_fmt_people(min_people)} people"] = (int(below.sum()), float(flows.loc[below, "people"].sum()))
+    unplaced = ~below & flows[["origin_lat", "origin_lon", "dest_lat", "dest_lon"]].isna().any(axis=1)
+    if unplaced.any():
+        left["without coordinates"] = (int(unplaced.sum()), float(flows.loc[unplaced, "people"].sum()))
+    flows = flows[~below & ~unplaced]
+    same = (flows["origin_lat"] == flows["dest_lat"]) & (flows["origin_lon"] == flows["dest_lon"])
+    if same.any():
+        left["within one place (no arrow)"] = (int(same.sum()), float(flows.loc[same, "people"].sum()))
+    flows = flows[~same]
+    return flows.sort_values(["people", "flow_id"], ascending=[False, True], kind="stable"), left
+
+
+def _prepare_places(flowset, flows):
+    """One row per place drawn, with the people leaving and arriving along the flows drawn."""
+    totals = {}
+    for end, key in (("origin", "out"), ("dest", "in")):
+        for pid, name, name_ar, kind, lat, lon, people in zip(
+            flows[f"{end}_id"], flows[f"{end}_name"] if f"{end}_name" in flows else flows[f"{end}_id"],
+            flows[f"{end}_name_ar"] if f"{end}_name_ar" in flows else [None] * len(flows),
+            flows[f"{end}_kind"] if f"{end}_kind" in flows else [None] * len(flows),
+            flows[f"{end}_lat"], flows[f"{end}_lon"], flows["people"],
+        ):
+            row = totals.setdefault(pid, {"id": pid, "name": name, "name_ar": name_ar, "kind": kind,
+                                          "lat": lat, "lon": lon, "in": 0.0, "out": 0.0})
+            row[key] += people
+    # The places table has the authoritative names and kinds.
+    places = flowset.places
+    if places is not None and len(places) and "place_id" in places.columns:
+        for record in places.to_dict("records"):
+            row = totals.get(record["place_id"])
+            if row is not None:
+                for field in ("name", "name_ar", "kind"):
+                    if field in record and _plain(record[field]):
+                        row[field] = record[field]
+    rows = list(totals.values())
+    for row in rows:
+        row["size"] = max(row["in"], row["out"])
+        row["camp"] = _plain(row["kind"]) in _CAMP_KINDS
+        row["origin"] = row["out"] > row["in"]
+    rows.sort(key=lambda r: (-r["size"], _plain(r["id"])))
+    return _with_radius(rows)
+
+
+def _prepare_incidents(flowset):
+    incidents = flowset.incidents
+    if incidents is None or not len(incidents) or not {"lat", "lon"} <= set(incidents.columns):
+        return []
+    lat = pd.to_numeric(incidents["lat"], errors="coerce")
+    lon = pd.to_numeric(incidents["lon"], errors="coerce")
+    return [(a, o) for a, o in zip(lat, lon) if a == a and o == o]
+
+
+# --- drawing ------------------------------------------------------------------------------------------------------
+
+def _view_extent(points, box_ratio):
+    """``(lat_min, lon_min, lat_max, lon_max)`` around ``points`` with a margin; a default over NW Syria.
+
+    The extent is widened in one direction so that, drawn into a box ``box_ratio`` times wider than high, a km
+    east-west is as long as a km north-south (equirectangular at the centre latitude).
+    """
+    if not points:
+        points = [(35.3, 35.9), (36.9, 37.4)]
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    lat_c, lon_c = (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
+    k = math.cos(math.radians(lat_c))
+    half_lat = max((max(lats) - min(lats)) / 2 * 1.25, 0.15)  # degrees of latitude
+    half_x = max((max(lons) - min(lons)) / 2 * 1.25 * k, 0.15)  # degrees of longitude shrunk to km-true units
+    if half_x / half_lat < box_ratio:
+        half_x = half_lat * box_ratio
+    else:
+        half_lat = half_x / box_ratio
+    return (lat_c - half_lat, lon_c - half_x / k, lat_c + half_lat, lon_c + half_x / k)
+
+
+def _build_figure(flowset, *, title, min_people, dpi, borders):
+    flows, left = _prepare_flows(flowset, min_people)
+    places = _prepare_places(flowset, flows)
+    incidents = _prepare_incidents(flowset)
+    sources = _sources_line(flowset.flows)
+
+    fig = Figure(figsize=_FIGSIZE, dpi=dpi, facecolor="white")
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.025, 0.13, 0.69, 0.76))
+    panel = fig.add_axes((0.735, 0.13, 0.245, 0.76))
+    panel.set_axis_off()
+    panel.set_xlim(0, 1)
+    panel.set_ylim(0, 1)
+
+    points = [(r["lat"], r["lon"]) for r in places] or incidents
+    box = ax.get_position()
+    lat_min, lon_min, lat_max, lon_max = _view_extent(points, box.width * _FIGSIZE[0] / (box.height * _FIGSIZE[1]))
+    ax.set_xlim(lon_min, lon_max)
+    ax.set_ylim(lat_min, lat_max)
+    ax.set_autoscale_on(False)
+    ax.set_facecolor(_SEA)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.8)
+        spine.set_color("#444444")
+
+    curves = _flow_paths(ax, flows, places)
+    country_labels = _draw_basemap(ax, borders, curves, places, incidents)
+    ax.set_xlabel("")  # geopandas labels the axes with the CRS's; the map needs no axis labels
+    ax.set_ylabel("")
+    widths = _draw_flows(ax, flows, curves)
+    _draw_places(ax, places, incidents, curves, country_labels)
+    _draw_scale_bar(ax)
+
+    meta = flowset.meta or {}
+    _text(fig, 0.025, 0.955, _title_of(flowset, title), fontsize=17, weight="bold", va="baseline", ha="left",
+          color="#111111")
+    period = _format_period(meta.get("period_start"), meta.get("period_end"))
+    if not period and len(flows) and "period_start" in flows:
+        period = _format_period(min(flows["period_start"].astype(str)), max(flows["period_end"].astype(str)))
+    subtitle = "  ·  ".join(s for s in (period, f"{_fmt_people(flows['people'].sum())} people in "
+                                                 f"{len(flows)} flow{'s' * (len(flows) != 1)} shown") if s)
+    _text(fig, 0.025, 0.918, subtitle, fontsize=10.5, color="#333333", va="baseline", ha="left")
+
+    _draw_legend(panel, flows, widths, places, incidents, left, flowset)
+    _draw_footer(fig, sources, borders, meta)
+    return fig
+
+
+def _flow_paths(ax, flows, places):
+    """Each flow's curve in points on the page, its end trimmed to the destination marker's edge.
+
+    Arrow geometry is worked out in points (not degrees) so that widths and heads are true to the legend.
+    """
+    radius = {r["id"]: r["radius"] for r in places}
+    to_points = 72.0 / ax.figure.dpi
+    curves = []
+    for flow in flows.itertuples(index=False):
+        latlon = _curve_points(flow.origin_lat, flow.origin_lon, flow.dest_lat, flow.dest_lon)
+        xy = np.array([(lon, lat) for lat, lon in latlon])
+        display = ax.transData.transform(xy) * to_points  # in points
+        curves.append(_trim_end(display, radius.get(flow.dest_id, _MIN_RADIUS) + 1.0))
+    return curves
+
+
+def _with_radius(places):
+    largest = max((r["size"] for r in places), default=0.0)
+    for row in places:
+        share = row["size"] / largest if largest > 0 else 0.0
+        row["radius"] = max(_MAX_RADIUS * math.sqrt(share), _MIN_RADIUS)
+    return places
+
+
+def _flow_width(people, largest):
+    return max(_MAX_WIDTH * math.sqrt(people / largest), _MIN_WIDTH) if largest > 0 else _MIN_WIDTH
+
+
+def _arrow_outline(xy, width):
+    """Outline of a curved arrow along polyline ``xy`` (N x 2, in points): a shaft ``width`` wide and a head.
+
+    The head is drawn as part of one polygon with the shaft, so that wide flows keep a head wider than
+    themselves and a crisp outline; its tip is the last point of ``xy``.
+    """
+    length = float(np.hypot(*np.diff(xy, axis=0).T).sum())
+    head_length = min(max(1.7 * width, 7.0), 0.45 * length)
+    half_head = max(1.15 * width, 3.8)
+    shaft = _trim_end(xy, head_length)
+    if len(shaft) < 2 or shaft is xy:  # too short to trim: a head alone, pointing along the chord
+        shaft = np.vstack([xy[0], xy[0] + (xy[-1] - xy[0]) * 0.01])
+    tangent = np.gradient(shaft, axis=0)
+    tangent /= np.maximum(np.hypot(*tangent.T), 1e-12)[:, None]
+    normal = np.column_stack([-tangent[:, 1], tangent[:, 0]])
+    left = shaft + normal * width / 2
+    right = shaft - normal * width / 2
+    base, n_end = shaft[-1], normal[-1]
+    head = [base + n_end * half_head, xy[-1], base - n_end * half_head]
+    return np.vstack([left, head, right[::-1]])
+
+
+def _arrows(curves, widths, transform, *, to_points, **kwargs):
+    """One collection of filled arrows along ``curves`` (each in points), placed with ``transform``.
+
+    A single collection (not a patch per flow) keeps thousands of flows fast to draw and small in SVG/PDF.
+    """
+    to_data = transform.inverted()
+    outlines = [to_data.transform(_arrow_outline(xy, w) / to_points) for xy, w in zip(curves, widths)]
+    # A thin white edge keeps crossing and bundled flows apart, also in greyscale.
+    return PolyCollection(outlines, closed=True, facecolors=_FLOW_COLOUR, edgecolors="white",
+                          linewidths=[min(0.7, 0.2 * w) for w in widths], joinstyle="miter", transform=transform,
+                          **kwargs)
+
+
+def _draw_flows(ax, flows, curves):
+    """Draw the flows' arrows, largest first; ``curves`` are in points. Returns the people of the largest flow."""
+    to_points = 72.0 / ax.figure.dpi
+    largest = float(flows["people"].max()) if len(flows) else 0.0
+    if len(flows):
+        widths = [_flow_width(p, largest) for p in flows["people"]]
+        ax.add_collection(_arrows(curves, widths, ax.transData, to_points=to_points, zorder=4, gid="flows"),
+                          autolim=False)
+    return largest
+
+
+def _draw_places(ax, places, incidents, curves, taken=()):
+    """Markers for places and incidents, and labels for the main places that avoid the boxes ``taken``."""
+
+    for camp, marker in ((False, "o"), (True, "^")):
+        rows = [r for r in places if r["camp"] is camp]
+        if not rows:
+            continue
+        # Triangles look smaller than circles of the same nominal size; scale their area up to match.
+        scale = 1.3 if camp else 1.0
+        ax.scatter([r["lon"] for r in rows], [r["lat"] for r in rows],
+                   s=[(2 * r["radius"]) ** 2 * scale for r in rows], marker=marker,
+                   c=[_ORIGIN_FILL if r["origin"] else _DEST_FILL for r in rows],
+                   edgecolors="#111111", linewidths=1.1, zorder=6)
+    if incidents:
+        ax.scatter([p[1] for p in incidents], [p[0] for p in incidents], marker="x", s=30, c="#111111",
+                   linewidths=1.4, zorder=5)
+
+    # Labels for the largest places, placed where they overlap no marker, no other label and stay on the map.
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    pixels = ax.figure.dpi / 72.0
+    taken = list(taken)
+    # Points along the flows (display pixels), which labels avoid when they can.
+    flow_xy = np.vstack([c * pixels for c in curves]) if len(curves) else np.zeros((0, 2))
+    for row in places:
+        x, y = ax.transData.transform((row["lon"], row["lat"]))
+        r = row["radius"] * pixels
+        taken.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
+    arabic = _has_arabic_shaping()
+    for row in places[:_MAX_LABELS]:
+        name = _plain(row["name"]) or _plain(row["id"])
+        name_ar = _plain(row["name_ar"]).strip() if arabic else ""
+        label = f"{name}\n{name_ar}" if name_ar and name_ar != name else name
+        longest = max(len(line) for line in label.split("\n"))
+        if longest * 8.5 * 0.25 * pixels > frame.width:  # cannot fit even in the narrowest letters: skip early
+            continue
+        gap = row["radius"] + 2.5
+        diag = gap * 0.75
+        fallback = None
+        for dx, dy, ha, va in ((gap, 0, "left", "center"), (-gap, 0, "right", "center"),
+                               (0, gap, "center", "bottom"), (0, -gap, "center", "top"),
+                               (diag, diag, "left", "bottom"), (diag, -diag, "left", "top"),
+                               (-diag, diag, "right", "bottom"), (-diag, -diag, "right", "top")):
+            text = _annotate(ax, label, (row["lon"], row["lat"]), (dx, dy), halo=3.0, ha=ha, va=va, fontsize=8.5,
+                             color="#111111", zorder=7, linespacing=1.15)
+            box = text.get_window_extent(renderer)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in taken):
+                crossed = ((flow_xy[:, 0] >= box.x0) & (flow_xy[:, 0] <= box.x1)
+                           & (flow_xy[:, 1] >= box.y0) & (flow_xy[:, 1] <= box.y1)).any()
+                if not crossed:  # clear of flows too: the best place
+                    taken.append(box)
+                    if fallback is not None:
+                        fallback[0].remove()
+                    break
+                if fallback is None:  # on top of a flow, but readable with its halo: keep if nothing better
+                    fallback = (text, box)
+                    continue
+            text.remove()
+        else:
+            if fallback is not None:
+                taken.append(fallback[1])
+
+
+def _draw_basemap(ax, borders, curves, places, incidents):
+    lon_min, lon_max = ax.get_xlim()
+    lat_min, lat_max = ax.get_ylim()
+    view = shapely.box(lon_min, lat_min, lon_max, lat_max)
+    pad = max(lon_max - lon_min, lat_max - lat_min) * 0.1
+    countries = borders.countries
+    countries = countries[countries.intersects(view.buffer(pad))]
+    if len(countries):
+        clipped = countries.clip(view.buffer(pad))
+        clipped = clipped.set_geometry(clipped.geometry.apply(_fill_small_holes, min_area=0.002))
+        iso = clipped["iso3"].astype(str) if "iso3" in clipped else gpd.pd.Series([""] * len(clipped))
+        clipped.plot(ax=ax, color=[_SYRIA_FILL if i == "SYR" else _OTHER_LAND for i in iso], edgecolor="#9a9a9a",
+                     linewidth=0.6, aspect=None, zorder=1)
+    line = _border_line(borders)
+    if line is not None and line.intersects(view.buffer(pad)):
+        gpd.GeoSeries([line.intersection(view.buffer(pad))], crs="EPSG:4326").plot(
+            ax=ax, color=_BORDER_COLOUR, linewidth=2.4, linestyle=(0, (7, 3)), aspect=None, zorder=3)
+
+    # Country names: where they are farthest from flows and places (for Turkey and Syria: near the border), and
+    # wholly inside the country, so that a name is never read as belonging to the neighbour.
+    to_data = ax.transData.inverted()
+    to_points = 72.0 / ax.figure.dpi
+    obstacles = [shapely.Point(r["lon"], r["lat"]) for r in places]
+    obstacles += [shapely.Point(lon, lat) for lat, lon in incidents]
+    obstacles += [shapely.LineString(to_data.transform(c / to_points)) for c in curves if len(c) >= 2]
+    obstacle = shapely.GeometryCollection(obstacles) if obstacles else None
+    height = lat_max - lat_min
+    xs = np.linspace(lon_min, lon_max, 25)[2:-2]  # not hard against the frame
+    ys = np.linspace(lat_min, lat_max, 19)[2:-2]
+    grid = shapely.points(np.array([(x, y) for y in ys for x in xs]))
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = []
+    for record in countries.to_dict("records"):
+        shape = record["geometry"].intersection(view)
+        if shape.is_empty or shape.area < 0.02 * view.area:
+            continue
+        inside = grid[shapely.contains(shape, grid)]
+        if not len(inside):
+            continue
+        score = np.minimum(shapely.distance(inside, obstacle), 0.2 * height) if obstacle else np.zeros(len(inside))
+        iso3 = _plain(record.get("iso3"))
+        near_border = iso3 in ("TUR", "SYR") and line is not None
+        if near_border:
+            score = score - 0.8 * np.abs(shapely.distance(inside, line) - 0.07 * height)
+        name = _plain(record.get("name")) or iso3
+        text = _text(ax, 0, 0, name.upper(), ha="center", va="center", fontsize=13 if near_border else 10,
+                     weight="bold" if near_border else "normal", color="#3a3a3a" if near_border else "#8a8a8a",
+                     zorder=2, fontstretch="expanded", halo=2.5)
+        for i in np.argsort(-score, kind="stable")[:40]:
+            text.set_position((inside[i].x, inside[i].y))
+            box = text.get_window_extent(renderer)
+            (x0, y0), (x1, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+            if shape.contains(shapely.box(x0, y0, x1, y1)):
+                boxes.append(box)
+                break
+        else:
+            text.remove()
+    return boxes
+
+
+def _fill_small_holes(geometry, *, min_area):
+    """``geometry`` without interior rings under ``min_area`` square degrees (~20 km² for 0.002 here).
+
+    The outline data has many small holes (digitising slivers, ponds) that would print as specks of sea on land.
+    """
+    if geometry is None or geometry.is_empty or geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = []
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        holes = [ring for ring in polygon.interiors if shapely.Polygon(ring).area >= min_area]
+        parts.append(shapely.Polygon(polygon.exterior, holes))
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+def _border_line(borders):
+    """The Turkey–Syria border line of the basemap data (a shapely line), or None when it has none."""
+    line = getattr(borders, "border", None)
+    return None if line is None or line.is_empty else line
+
+
+def _draw_scale_bar(ax):
+    """A two-part bar in the lower left with its length in km (equirectangular at the map's centre latitude)."""
+    lon_min, lon_max = ax.get_xlim()
+    lat_min, lat_max = ax.get_ylim()
+    km_per_deg_lon = 111.32 * math.cos(math.radians((lat_min + lat_max) / 2))
+    length_km = _nice_number((lon_max - lon_min) * km_per_deg_lon / 5)
+    length_deg = length_km / km_per_deg_lon
+    x0 = lon_min + (lon_max - lon_min) * 0.04
+    y0 = lat_min + (lat_max - lat_min) * 0.045
+    h = (lat_max - lat_min) * 0.008
+    for i, fill in enumerate(("#111111", "#ffffff")):
+        ax.add_patch(Rectangle((x0 + i * length_deg / 2, y0), length_deg / 2, h, facecolor=fill,
+                               edgecolor="#111111", linewidth=0.8, zorder=8))
+    label_y = y0 + h * 1.8
+    halo = {"halo": 2.5}
+    for x, s in ((x0, "0"), (x0 + length_deg, f"{length_km:g} km")):
+        _text(ax, x, label_y, s, ha="center", va="bottom", fontsize=7.5, zorder=8, **halo)
+    # North is up in this projection; say so.
+    _text(ax, lon_max - (lon_max - lon_min) * 0.035, lat_max - (lat_max - lat_min) * 0.05, "N\n\u2191",
+          ha="center", va="top", fontsize=10, weight="bold", zorder=8, linespacing=0.9, **halo)
+
+
+def _draw_legend(panel, flows, largest, places, incidents, left, flowset):
+    trans = panel.transData
+    to_points = 72.0 / panel.figure.dpi
+    y = 0.985
+
+    def heading(s):
+        nonlocal y
+        _text(panel, 0.0, y, s, fontsize=9.5, weight="bold", va="top")
+        y -= 0.045
+
+    def row(draw, s, height=0.05):
+        nonlocal y
+        draw(y - height / 2 + 0.012)
+        _text(panel, 0.3, y - height / 2 + 0.012, s, fontsize=8.5, va="center")
+        y -= height
+
+    heading("Total shown")
+    _text(panel, 0.0, y, f"{_fmt_people(flows['people'].sum())} people", fontsize=13, weight="bold", va="top")
+    y -= 0.075
+
+    if largest >= 1:
+        heading("Flow width (people)")
+        references = sorted({_nice_number(largest / k) for k in (1, 5, 40) if largest / k >= 1}, reverse=True)
+        for ref in references:
+            width = _flow_width(ref, largest)
+            row(lambda yy, w=width: panel.add_collection(_arrows(
+                [trans.transform(np.array([(0.0, yy), (0.24, yy)])) * to_points], [w], trans, to_points=to_points),
+                autolim=False),
+                _fmt_people(ref), height=max(0.05, width / 260))
+        y -= 0.01
+
+    heading("Places")
+    for marker, fill, label, scale in (("o", _ORIGIN_FILL, "origin (size: people leaving)", 1.0),
+                                       ("o", _DEST_FILL, "destination (size: arriving)", 1.0),
+                                       ("^", _DEST_FILL, "camp or camp cluster", 1.3)):
+        row(lambda yy, m=marker, f=fill, s=scale: panel.scatter([0.12], [yy], marker=m, s=110 * s, c=f,
+                                                                edgecolors="#111111", linewidths=1.1), label)
+    if incidents:
+        row(lambda yy: panel.scatter([0.12], [yy], marker="x", s=30, c="#111111", linewidths=1.4),
+            "incident (context)")
+    row(lambda yy: panel.add_line(Line2D([0.0, 0.24], [yy, yy], color=_BORDER_COLOUR, linewidth=2.4,
+                                         linestyle=(0, (7, 3)))), "Turkey–Syria border")
+    y -= 0.01
+
+    notes = []
+    for what, (count, people) in left.items():
+        notes.append(f"{count} flow{'s' * (count != 1)} {what} ({_fmt_people(people)} people)")
+    tally = {}
+    for item in flowset.left_out or []:
+        what = _plain(getattr(item, "what", "other"))
+        count, people = tally.get(what, (0, 0.0))
+        tally[what] = (count + 1, people + float(getattr(item, "people", 0.0) or 0.0))
+    for what, (count, people) in sorted(tally.items()):
+        notes.append(f"{count} × {what}" + (f" ({_fmt_people(people)} people)" if people else ""))
+    heading("Left out of the map")
+    for note in notes or ["nothing"]:
+        wrapped = textwrap.fill(note, 38)
+        _text(panel, 0.0, y, wrapped, fontsize=8, va="top", color="#222222")
+        y -= 0.032 * (wrapped.count("\n") + 1) + 0.008
+    protect = (flowset.meta or {}).get("protect_sites_km")
+    if protect:
+        y -= 0.015
+        _text(panel, 0.0, y, textwrap.fill(f"Camp locations are shown on a {protect:g} km grid, not exactly, to "
+                                           "protect the people sheltering there.", 38),
+              fontsize=8, va="top", style="italic")
+
+
+def _draw_footer(fig, sources, borders, meta):
+    """Small print under the map: report sources, map-data attribution, where place coordinates come from."""
+    basemap = _plain(getattr(borders, "attribution", ""))
+    places = []
+    for item in meta.get("attribution") or []:
+        if _plain(item) and _plain(item) != basemap and _plain(item) not in places:
+            places.append(_plain(item))
+    width = 190  # characters of 6.5 pt text across the page
+    lines = textwrap.wrap(sources, width) if sources else []
+    lines += textwrap.wrap((f"Map data: {basemap}. " if basemap else "") + f"Made with {GENERATOR}.", width)
+    if places:
+        # The footer has room for about six lines; a long list of coordinate sources is cut, with a count.
+        room = max(_FOOTER_LINES - len(lines), 1)
+        for shown in range(len(places), 0, -1):
+            more = len(places) - shown
+            text = "Place coordinates: " + "; ".join(places[:shown]) + (f"; and {more} more." if more else ".")
+            wrapped = textwrap.wrap(text, width)
+            if len(wrapped) <= room or shown == 1:
+                lines += wrapped[:room]
+                break
+    _text(fig, 0.025, 0.112, "\n".join(lines), fontsize=6.5, va="top", ha="left", color="#333333",
+          linespacing=1.35)

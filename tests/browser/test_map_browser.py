@@ -1,0 +1,267 @@
+"""The offline HTML map in a real browser (Chromium through Playwright) with the network cut off."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mapper.render import render_map
+from tests.hostile import HOSTILE_STRINGS
+from tests.mapper.test_render import PLACES, make_flowset, make_source
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "idlib_dec_2019" / "reports.csv"
+SCREENSHOT = ROOT / "docs" / "idlib_dec_2019.png"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    """The shipped example, built the way `idpmap map examples/idlib_dec_2019/reports.csv` builds it."""
+    from mapper.flows import build_flows
+    from mapper.reports import read_reports
+
+    flowset = build_flows(read_reports(EXAMPLE), allow_unresolved=True)  # TEMP
+    path = tmp_path_factory.mktemp("example") / "idlib_dec_2019.html"
+    render_map(flowset, path)
+    return flowset, path
+
+
+def _ready(page, frame=None):
+    target = frame or page
+    target.wait_for_function("() => window.idpmap !== undefined")
+    return target
+
+
+def _count(target, selector):
+    return target.evaluate(f"document.querySelectorAll({json.dumps(selector)}).length")
+
+
+def _assert_clean(watched):
+    assert watched.blocked == []
+    assert watched.console_errors == []
+    assert watched.page_errors == []
+    assert watched.dialogs == []
+
+
+def test_example_map_loads_offline_and_draws_every_flow(watched, example):
+    flowset, path = example
+    page = watched.open(path)
+    _ready(page)
+    assert page.url.startswith("file://")
+    assert page.evaluate("typeof window.L") == "object"
+    assert page.evaluate("L.version") == "1.9.3"
+    assert len(flowset.flows) > 0
+    assert _count(page, "path.idpmap-flow") == len(flowset.flows)
+    assert _count(page, ".idpmap-place") == len(flowset.places)
+    assert _count(page, ".idpmap-incident") == len(flowset.incidents)
+    assert page.locator("#idpmap-legend").is_visible()
+    assert page.locator("#idpmap-panel").is_visible()
+    assert page.locator(".leaflet-control-scale").is_visible()
+    assert page.locator(".leaflet-control-layers").is_visible()
+    # Main places are labelled in English and, right to left, in Arabic.
+    assert _count(page, ".idpmap-label [dir=rtl][lang=ar]") > 0
+    assert page.locator(".idpmap-border-text").first.is_visible()
+    _assert_clean(watched)
+
+
+def _point_on_flow(page, rank=0):
+    """Page coordinates of a point on a flow's stroke (the rank-th largest flow) and the flow's index."""
+    return page.evaluate(
+        """(rank) => {
+        const layers = window.idpmap.flows.getLayers();
+        const flows = window.idpmap.flowData;
+        layers.sort((a, b) => flows[b.feature.properties.i].people - flows[a.feature.properties.i].people);
+        const layer = layers[rank], path = layer._path;
+        const p = path.getPointAtLength(path.getTotalLength() * 0.45);
+        const m = path.getScreenCTM();
+        return {i: layer.feature.properties.i, x: p.x * m.a + p.y * m.c + m.e, y: p.x * m.b + p.y * m.d + m.f};
+    }""",
+        rank,
+    )
+
+
+def test_clicking_a_flow_opens_its_popup_with_its_sources(watched, example):
+    flowset, path = example
+    page = _ready(watched.open(path))
+    hit = _point_on_flow(page)
+    page.mouse.click(hit["x"], hit["y"])
+    popup = page.locator(".idpmap-flow-pop")
+    popup.wait_for()
+    text = popup.inner_text()
+    flow = page.evaluate("(i) => window.idpmap.flowData[i]", hit["i"])
+    origin = page.evaluate("(i) => window.idpmap.places[i].name", flow["o"])
+    dest = page.evaluate("(i) => window.idpmap.places[i].name", flow["d"])
+    row = flowset.flows[(flowset.flows["origin_name"] == origin) & (flowset.flows["dest_name"] == dest)].iloc[0]
+    assert f"{round(row['people']):,} people" in text
+    sources = json.loads(row["sources"])
+    assert sources
+    for source in sources:
+        assert source["agency"] in text
+    assert "Period:" in text
+    _assert_clean(watched)
+
+
+def test_clicking_a_place_lists_its_flows_and_highlights_them(watched, example):
+    _flowset, path = example
+    page = _ready(watched.open(path))
+    page.evaluate("""() => {
+        const p = window.idpmap.places.slice().sort((a, b) => b.pout - a.pout)[0];
+        window.idpmap.map.eachLayer(l => { if (l.getLatLng && l.getPopup && l.getPopup() &&
+            l.getLatLng().lat === p.lat && l.getLatLng().lng === p.lon) { l.openPopup(); } });
+    }""")
+    popup = page.locator(".idpmap-place-pop")
+    popup.wait_for()
+    assert "out:" in popup.inner_text() and "Flows (" in popup.inner_text()
+    assert _count(page, "path.idpmap-flow.idpmap-hl") > 0
+    _assert_clean(watched)
+
+
+def _window(page):
+    return page.evaluate("""() => [document.getElementById('idpmap-from').value,
+        document.getElementById('idpmap-to').value].map(d => new Date(d * 864e5).toISOString().slice(0, 10))""")
+
+
+def _in_window(flows, start, end):
+    return int(sum((str(a)[:10] <= end) and (str(b)[:10] >= start)
+                   for a, b in zip(flows["period_start"], flows["period_end"])))
+
+
+def test_time_filter_shows_only_flows_in_the_window(watched, example):
+    flowset, path = example
+    page = _ready(watched.open(path))
+    total = _count(page, "path.idpmap-flow")
+    assert total == len(flowset.flows)
+    to_slider = page.locator("#idpmap-to")
+    to_slider.focus()
+    page.keyboard.press("Home")  # the window shrinks to its first day
+    start, end = _window(page)
+    assert start == end
+    shown = _count(page, "path.idpmap-flow")
+    assert shown == _in_window(flowset.flows, start, end) < total
+    assert f"between {start} and {end}" in page.locator("#idpmap-time-label").inner_text()
+    page.keyboard.press("End")
+    assert _count(page, "path.idpmap-flow") == total
+    _assert_clean(watched)
+
+
+def test_time_filter_steps_through_periods(watched, tmp_path):
+    flowset = make_flowset()  # flows over 1-5, 12-25 and 20-25 December
+    path = tmp_path / "periods.html"
+    render_map(flowset, path)
+    page = _ready(watched.open(path))
+    assert _count(page, "path.idpmap-flow") == 4
+    page.locator("#idpmap-to").focus()
+    page.keyboard.press("Home")  # window: 1 December only
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")  # ... to 7 December
+    assert _window(page) == ["2019-12-01", "2019-12-07"]
+    assert _count(page, "path.idpmap-flow") == 1  # Saraqeb -> Dana, 1-5 December
+    page.locator("#idpmap-from").focus()
+    for _ in range(19):
+        page.keyboard.press("ArrowRight")  # from 20 Dec: the 'to' slider follows
+    start, end = _window(page)
+    assert start == "2019-12-20" and end >= start
+    assert _count(page, "path.idpmap-flow") == _in_window(flowset.flows, start, end) == 3
+    assert _count(page, ".idpmap-incident") == 1  # the strike of 20 December
+    _assert_clean(watched)
+
+
+def _hostile_map(tmp_path, texts):
+    """A map whose every text field (place names, sources, notes, title, split rule) holds hostile strings."""
+    places = dict(PLACES)
+    flows = []
+    for i, text in enumerate(texts):
+        key = f"sy-hostile-{i}"
+        places[key] = (text, text, "town", 35.55 + 0.01 * i, 36.45 + 0.008 * i, "", "SY07", text)
+        flows.append({"origin": key, "dest": "sy-atme", "people": 1000 + i, "split_rule": text,
+                      "sources": [make_source(text, agency=text, publisher=text, published=text, url=text,
+                                              note=text)]})
+    flowset = make_flowset(flows, places=places, meta={"title": texts[0], "attribution": [texts[0]]},
+                           incidents=[{"name": t, "name_ar": t, "lat": 35.6, "lon": 36.9, "note": t}
+                                      for t in texts[:5]])
+    path = tmp_path / "hostile.html"
+    render_map(flowset, path, title=texts[0])
+    return path
+
+
+def _open_every_popup(page):
+    return page.evaluate("""() => {
+        const m = window.idpmap.map;
+        let n = 0;
+        window.idpmap.flows.eachLayer(l => {
+            l.fire('click', {latlng: l.getBounds().getCenter()}, true);
+            n++;
+        });
+        m.eachLayer(l => { if (l.getPopup && l.getPopup() && l.openPopup) { l.openPopup(); n++; } });
+        return n;
+    }""")
+
+
+def test_hostile_name_shows_as_text_and_runs_nothing(watched, tmp_path):
+    path = _hostile_map(tmp_path, [HOSTILE])
+    page = _ready(watched.open(path))
+    label = page.locator(".idpmap-label", has_text=HOSTILE)
+    assert label.count() >= 1
+    _open_every_popup(page)
+    page.evaluate("() => window.idpmap.flows.getLayers()[0].fire('click', {latlng: window.idpmap.map.getCenter()}, true)")
+    page.wait_for_timeout(200)
+    assert _count(page, "img") == 0
+    assert HOSTILE in page.locator(".leaflet-popup-content").last.inner_text()
+    assert HOSTILE in page.title()
+    assert HOSTILE in page.locator(".idpmap-title").inner_text()
+    _assert_clean(watched)
+
+
+def test_hostile_corpus_executes_nothing(watched, tmp_path):
+    path = _hostile_map(tmp_path, HOSTILE_STRINGS)
+    page = _ready(watched.open(path))
+    url = page.url
+    before = page.evaluate("document.querySelectorAll('script, iframe, object, embed, img, link, base, meta').length")
+    opened = _open_every_popup(page)
+    assert opened >= len(HOSTILE_STRINGS)
+    page.wait_for_timeout(300)
+    after = page.evaluate("document.querySelectorAll('script, iframe, object, embed, img, link, base, meta').length")
+    assert after == before  # no injected element
+    assert page.url == url  # no navigation
+    assert _count(page, "a[href^='javascript:' i], a[href^='data:' i], a[href^='vbscript:' i]") == 0
+    assert _count(page, "[onerror], [onload], [onclick], [onmouseover], [onfocus]") == 0
+    assert _count(page, "path.idpmap-flow") == len(HOSTILE_STRINGS)
+    _assert_clean(watched)
+
+
+def test_map_works_inside_an_iframe(watched, example, tmp_path):
+    flowset, path = example
+    shutil.copy(path, tmp_path / "map.html")
+    parent = tmp_path / "report.html"
+    parent.write_text('<!DOCTYPE html><html><body><h1>Situation report</h1>'
+                      '<iframe src="map.html" width="1000" height="650" title="map"></iframe></body></html>',
+                      encoding="utf-8")
+    page = watched.open(parent)
+    frame = page.frame_locator("iframe")
+    frame.locator(".idpmap-legend").wait_for()
+    child = next(f for f in page.frames if f.url.endswith("map.html"))
+    _ready(page, child)
+    assert _count(child, "path.idpmap-flow") == len(flowset.flows)
+    assert child.evaluate("typeof window.L") == "object"
+    _assert_clean(watched)
+
+
+def test_screenshot_of_the_example(watched, example, tmp_path):
+    """The README's screenshot; IDPMAP_UPDATE_SCREENSHOT=1 writes it to docs/."""
+    _flowset, path = example
+    page = _ready(watched.open(path))
+    page.wait_for_timeout(300)
+    shot = tmp_path / "idlib_dec_2019.png"
+    page.screenshot(path=str(shot))
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(data[16:20], "big") == 1200 and int.from_bytes(data[20:24], "big") == 800
+    if os.environ.get("IDPMAP_UPDATE_SCREENSHOT") == "1":
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        shutil.copy(shot, SCREENSHOT)
+    _assert_clean(watched)

@@ -1,0 +1,354 @@
+"""Gazetteer matching: tiers, scores, cutoff, non-places, the ambiguity rule, context, lookups, CSV loading."""
+
+import pytest
+
+from gazetteer import AmbiguousPlaceError, DataFileError, Gazetteer, Match, Place, PlaceNotFoundError
+from gazetteer.core import DEFAULT_FUZZY_CUTOFF
+
+from .conftest import CSV_COLUMNS, make_places, write_places_csv
+
+# ---------------------------------------------------------------- tiers and scores
+
+
+@pytest.mark.parametrize(
+    ("query", "place_id", "method"),
+    [
+        ("Maarat al-Numan", "sy-maarat-al-numan", "exact"),
+        ("MAARAT AL-NUMAN", "sy-maarat-al-numan", "exact"),
+        ("معرة النعمان", "sy-maarat-al-numan", "exact"),
+        ("Marratinnuman", "sy-maarat-al-numan", "variant"),
+        ("Maaret al-Numaan", "sy-maarat-al-numan", "variant"),
+        ("Maarat Al-Nouman", "sy-maarat-al-numan", "variant"),
+        ("Ma‘arrat an-Nu‘mān", "sy-maarat-al-numan", "variant"),
+        ("مَعَرّة النُّعمان", "sy-maarat-al-numan", "variant"),
+        ("Saraqeb", "sy-saraqib", "variant"),
+        ("Idleb", "sy-idlib", "variant"),
+        ("Atme", "sy-atmeh", "variant"),
+        ("Khan Sheikhoun", "sy-khan-shaykhun", "variant"),
+        ("Khan Shaykoun", "sy-khan-shaykhun", "fuzzy"),
+        ("Saraqibb Town", "sy-saraqib", "variant"),
+        ("Sarmadda", "sy-sarmada", "variant"),
+        ("Sarmadha", "sy-sarmada", "variant"),
+        ("Kafr Nabel", "sy-kafr-nabl", "variant"),
+        ("Kafr Nabuda", "sy-kafr-nabudah", "variant"),
+        ("Kafr Nabudha", "sy-kafr-nabudah", "variant"),
+        ("Kafr Nabxdah", "sy-kafr-nabudah", "fuzzy"),
+    ],
+)
+def test_tiers(gaz, query, place_id, method):
+    match = gaz.resolve(query)
+    assert (match.place.id, match.method) == (place_id, method)
+    assert match.query == query
+    if method in ("exact", "variant"):
+        assert match.score == 100
+    else:
+        assert DEFAULT_FUZZY_CUTOFF <= match.score < 100
+
+
+def test_kind_word_selects_the_area(gaz):
+    assert gaz.resolve("Maarat al-Numan district").place.id == "adm-sy0706"
+    assert gaz.resolve("Marratinnuman district").place.id == "adm-sy0706"
+    assert gaz.resolve("Idlib province").place.id == "adm-sy07"
+    assert gaz.resolve("Idlib governorate").place.kind == "governorate"
+    assert gaz.resolve("Dana subdistrict").place.id == "adm-sy070301"
+    assert gaz.resolve("Atmeh camps").place.id == "camps-atmeh"
+
+
+def test_cutoff_is_a_parameter(places):
+    strict = Gazetteer(places, fuzzy_cutoff=99)
+    with pytest.raises(PlaceNotFoundError):
+        strict.resolve("Khan Shaykoun")
+    loose = Gazetteer(places, fuzzy_cutoff=60)
+    with pytest.raises(PlaceNotFoundError):
+        Gazetteer(places).resolve("Sxrmdaxx")
+    assert loose.resolve("Sxrmdaxx").place.id == "sy-sarmada"
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        Gazetteer(places, fuzzy_cutoff=120)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Hayat Tahrir al-Sham", "Tahrir al-Sham", "Bashar al-Assad", "Bashar Al-Assad", "Assad", "Russia",
+     "White Helmets", "OCHA", "Syrian Response Coordination Group", "Syrian Observatory for Human Rights",
+     "Syrian Civil Defence", "Anadolu", "Zaman Al Wasl", "Le Monde", "Moscow", "Erdogan", "Putin", "", "   ",
+     "al", "a", "12"],
+)
+def test_non_places_do_not_resolve(gaz, name):
+    with pytest.raises(PlaceNotFoundError):
+        gaz.resolve(name)
+
+
+def test_short_partial_names_do_not_leak(gaz):
+    # parts of names are not names: "Maarat" alone, "Khan", "Kafr" must not match a place
+    for part in ("Maarat", "Khan", "Kafr", "Bab", "Tahrir"):
+        with pytest.raises(PlaceNotFoundError):
+            gaz.resolve(part)
+
+
+def test_not_found_suggests(gaz):
+    with pytest.raises(PlaceNotFoundError) as info:
+        gaz.resolve("Sarmdaaxx")
+    assert "Sarmada" in info.value.suggestions
+    assert len(info.value.suggestions) <= 3
+    assert "did you mean" in str(info.value)
+    assert isinstance(info.value, LookupError)
+
+
+def test_resolve_rejects_non_strings(gaz):
+    with pytest.raises(TypeError, match="got None"):
+        gaz.resolve(None)
+
+
+# ---------------------------------------------------------------- ambiguity
+
+
+def test_one_parent_chain_prefers_the_settlement(gaz):
+    match = gaz.resolve("Idlib")
+    assert match.place.id == "sy-idlib"
+    assert {p.id for p in match.alternatives} == {"adm-sy07", "adm-sy0700", "adm-sy070000"}
+    assert not match.ambiguous
+    assert gaz.resolve("Dana").place.id == "sy-dana"
+
+
+def test_town_and_its_camp_cluster_nearby_are_one_place(gaz):
+    match = gaz.resolve("Atmeh")
+    assert match.place.id == "sy-atmeh"
+    assert [p.id for p in match.alternatives] == ["camps-atmeh"]
+
+
+def test_different_places_are_ambiguous(gaz):
+    with pytest.raises(AmbiguousPlaceError) as info:
+        gaz.resolve("Bidama")
+    assert {p.id for p in info.value.candidates} == {"sy-bidama", "adm-sy070402"}
+    assert "within" in str(info.value)
+
+
+def test_ambiguous_variant_also_raises(gaz):
+    with pytest.raises(AmbiguousPlaceError):
+        gaz.resolve("Bedama")
+
+
+@pytest.mark.parametrize(
+    ("within", "expected"),
+    [
+        ("SY0706", "sy-bidama"),  # P-code of a district
+        ("SY070600", "sy-bidama"),  # subdistrict P-code
+        ("sy0704", "adm-sy070402"),  # case-insensitive
+        ("Maarat al-Numan district", "sy-bidama"),  # a place name
+        ("Jisr al-Shughur", "adm-sy070402"),
+        ((35.5, 36.6, 35.7, 36.9), "sy-bidama"),  # bounding box
+        ([35.9, 36.3, 36.0, 36.4], "adm-sy070402"),
+    ],
+)
+def test_within_decides(gaz, within, expected):
+    assert gaz.resolve("Bidama", within=within).place.id == expected
+
+
+def test_within_a_place_object(gaz):
+    district = gaz.by_id("adm-sy0704")
+    assert gaz.resolve("Bidama", within=district).place.id == "adm-sy070402"
+    # a community P-code: Atmeh (C4130) contains itself
+    assert gaz.resolve("Atmeh", within="C4130").place.id == "sy-atmeh"
+
+
+def test_within_prefers_a_variant_inside_over_an_exact_outside(places):
+    # Bidama village only by its exact name, Badama subdistrict only by a variant spelling
+    only = [p for p in places if p.id != "adm-sy070402"]
+    badama = Place("adm-sy070402", "Badama", "subdistrict", 35.95, 36.37, pcode="SY070402", admin2="SY0704",
+                   parent="adm-sy0704")
+    gaz = Gazetteer(only + [badama])
+    assert gaz.resolve("Bidama").place.id == "sy-bidama"
+    assert gaz.resolve("Bidama", within="SY0704").place.id == "adm-sy070402"
+
+
+def test_within_that_contains_nothing_falls_back(gaz):
+    assert gaz.resolve("Saraqib", within="SY0703").place.id == "sy-saraqib"
+
+
+@pytest.mark.parametrize(
+    ("within", "error"),
+    [
+        ("SY9999", PlaceNotFoundError),
+        ("Nowhereville", PlaceNotFoundError),
+        ((36, 37, 35, 38), ValueError),
+        (("a", "b", "c", "d"), ValueError),
+        (42, TypeError),
+    ],
+)
+def test_bad_within(gaz, within, error):
+    with pytest.raises(error):
+        gaz.resolve("Bidama", within=within)
+
+
+# ---------------------------------------------------------------- get, search, resolve_many
+
+
+def test_get(gaz):
+    assert gaz.get("Saraqeb").place.id == "sy-saraqib"
+    assert gaz.get("Bashar al-Assad") is None
+    assert gaz.get("Bidama", "n/a") == "n/a"
+    assert gaz.get("Bidama", within="SY0706").place.id == "sy-bidama"
+
+
+def test_search_ranks(gaz):
+    results = gaz.search("Sarakib", limit=3)
+    assert results[0].place.id == "sy-saraqib"
+    assert results[0].method == "variant"
+    assert all(isinstance(m, Match) for m in results)
+    assert len(results) <= 3
+    scores = [m.score for m in results]
+    assert scores == sorted(scores, reverse=True)
+    assert gaz.search("Sarakib", limit=0) == []
+
+
+def test_search_puts_within_first(gaz):
+    results = gaz.search("Bidama", within="SY0704")
+    assert results[0].place.id == "adm-sy070402"
+    assert {m.place.id for m in results} >= {"sy-bidama", "adm-sy070402"}
+
+
+def test_resolve_many_never_raises(gaz):
+    matches = gaz.resolve_many(["Saraqeb", "Bashar al-Assad", "Bidama", "Saraqeb"])
+    assert matches[0].place.id == "sy-saraqib"
+    assert matches[1].place is None and matches[1].method == "none" and matches[1].score == 0
+    assert matches[2].ambiguous and matches[2].place is not None
+    assert {p.id for p in (matches[2].place, *matches[2].alternatives)} == {"sy-bidama", "adm-sy070402"}
+    assert matches[3] is matches[0]  # resolved once per distinct name
+    within = gaz.resolve_many(["Bidama"], within="SY0706")
+    assert within[0].place.id == "sy-bidama" and not within[0].ambiguous
+
+
+def test_match_to_dict(gaz):
+    data = gaz.resolve_many(["Bidama"])[0].to_dict()
+    assert set(data) == {"query", "match", "method", "score", "ambiguous", "alternatives"}
+    assert set(data["match"]) == {"id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1", "admin2",
+                                  "admin3"}
+    assert data["ambiguous"] is True
+
+
+# ---------------------------------------------------------------- lookups
+
+
+def test_lookups(gaz, places):
+    assert len(gaz) == len(places) == len(gaz.places)
+    assert list(gaz) == list(gaz.places)
+    assert gaz.by_id("sy-dana").name == "Dana"
+    with pytest.raises(PlaceNotFoundError):
+        gaz.by_id("sy-nowhere")
+    assert gaz.by_pcode("SY0703").id == "adm-sy0703"
+    assert gaz.by_pcode("sy0703").id == "adm-sy0703"
+    assert gaz.by_pcode("C4130").id == "sy-atmeh"
+    assert gaz.by_pcode("SY9999") is None
+    assert {p.id for p in gaz.children("adm-sy070301")} == {"sy-dana", "sy-atmeh", "sy-sarmada", "sy-bab-al-hawa"}
+    assert gaz.children(gaz.by_id("sy-dana")) == []
+    assert [p.id for p in gaz.ancestors("sy-atmeh")] == ["adm-sy070301", "adm-sy0703", "adm-sy07"]
+
+
+def test_duplicate_ids_rejected(places):
+    with pytest.raises(ValueError, match="duplicate place id 'sy-dana'"):
+        Gazetteer(places + [places[7]])
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def test_from_csv_round_trip(tmp_path, places):
+    path = tmp_path / "places.csv"
+    write_places_csv(path, places)
+    gaz = Gazetteer.from_csv(path)
+    assert gaz.places == tuple(places)
+    assert gaz.resolve("Marratinnuman").place.id == "sy-maarat-al-numan"
+
+
+def _csv_with(tmp_path, row_changes, *, header=None):
+    path = tmp_path / "bad.csv"
+    write_places_csv(path, make_places()[:3])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if header is not None:
+        lines[0] = header
+    for line_no, (column, value) in row_changes.items():
+        cells = lines[line_no - 1].split(",")
+        cells[CSV_COLUMNS.index(column)] = value
+        lines[line_no - 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("changes", "line", "field", "problem"),
+    [
+        ({3: ("lat", "north")}, 3, "lat", "expected a number"),
+        ({2: ("lon", "200")}, 2, "lon", "between -180 and 180"),
+        ({4: ("kind", "hamlet")}, 4, "kind", "expected one of"),
+        ({3: ("id", "")}, 3, "id", "empty id"),
+        ({3: ("name", "")}, 3, "name", "empty name"),
+        ({2: ("population", "many")}, 2, "population", "whole number"),
+        ({3: ("parent", "adm-sy99")}, 3, "parent", "unknown parent"),
+        ({4: ("id", "adm-sy07")}, 4, "id", "duplicate id"),
+    ],
+)
+def test_from_csv_names_file_line_field(tmp_path, changes, line, field, problem):
+    path = _csv_with(tmp_path, changes)
+    with pytest.raises(DataFileError) as info:
+        Gazetteer.from_csv(path)
+    err = info.value
+    assert (err.line, err.field) == (line, field)
+    assert problem in err.problem
+    assert str(err).startswith(f"{path}:{line}: {field}: ")
+    assert isinstance(err, ValueError)
+
+
+def test_from_csv_missing_column_and_ragged_row(tmp_path):
+    path = _csv_with(tmp_path, {}, header="id,name,kind,lat")
+    with pytest.raises(DataFileError, match="missing column"):
+        Gazetteer.from_csv(path)
+    path = tmp_path / "ragged.csv"
+    path.write_text("id,name,kind,lat,lon\na,A,town,35,36\nb,B,town,35\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"ragged.csv:3: expected 5 fields, got 4"):
+        Gazetteer.from_csv(path)
+    path.write_bytes(b"id,name,kind,lat,lon\na,\xff,town,35,36\n")
+    with pytest.raises(DataFileError, match="not UTF-8"):
+        Gazetteer.from_csv(path)
+
+
+# ---------------------------------------------------------------- the bundled data
+
+
+def test_default_is_loaded_once():
+    assert Gazetteer.default() is Gazetteer.default()
+    assert len(Gazetteer.default()) >= 150
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [("Marratinnuman", "Maarat al-Numan"), ("Maarat Al-Nouman", "Maarat al-Numan"), ("Saraqeb", "Saraqib"),
+     ("Idleb", "Idlib"), ("Telmanas", "Tal Mannis"), ("Atme", "Atmeh")],
+)
+def test_bundled_smoke(query, name):
+    assert Gazetteer.default().resolve(query).place.name == name
+
+
+@pytest.mark.parametrize("name", ["Hayat Tahrir al-Sham", "Bashar al-Assad", "Assad", "Russia", "White Helmets"])
+def test_bundled_non_places(name):
+    assert Gazetteer.default().get(name) is None
+
+
+def test_bundled_variant_collisions_are_rare():
+    """Different spellings of different places rarely share a skeleton (same-name places are real ambiguity)."""
+    from collections import defaultdict
+
+    from gazetteer.normalize import variant_keys
+
+    gaz = Gazetteer.default()
+    by_skeleton = defaultdict(dict)
+    for place in gaz.places:
+        for name in (place.name, *place.alt_names):
+            norm, skel = variant_keys(name)
+            by_skeleton[skel].setdefault(place.id, norm)
+    collisions = []
+    for skel, owners in by_skeleton.items():
+        if len(owners) > 1 and len(set(owners.values())) > 1:
+            places = [gaz.by_id(pid) for pid in owners]
+            if gaz._choose(places)[2]:  # ambiguous: not one parent chain, not the same spot
+                collisions.append((skel, owners))
+    assert len(collisions) <= max(3, len(by_skeleton) // 100), collisions

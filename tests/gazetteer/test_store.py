@@ -1,0 +1,185 @@
+"""Importing a GeoNames dump or a CSV into the local store, and resolving with it beside the bundled places."""
+
+import sqlite3
+
+import pytest
+
+from gazetteer import DataFileError, Gazetteer
+from gazetteer.store import PlaceStore, default_store_path, import_file
+
+
+def geonames_row(gid, name, lat, lon, *, alternates="", fclass="P", fcode="PPL", population="0", ascii_=None):
+    fields = [str(gid), name, ascii_ if ascii_ is not None else name, alternates, str(lat), str(lon), fclass,
+              fcode, "SY", "", "12", "", "", "", population, "", "300", "Asia/Damascus", "2020-01-01"]
+    return "\t".join(fields)
+
+
+GEONAMES = [
+    geonames_row(7001, "Kafr Lusin", 36.2044, 36.6661, alternates="Kafr Lusiyan,Kafar Lousine,كفرلوسين"),
+    geonames_row(7002, "Qah", 36.2161, 36.6544, alternates="Kah,قاح", population="5000"),
+    geonames_row(7003, "Jabal Barisha", 36.2, 36.6, fclass="T", fcode="MT"),  # a mountain: not a place
+    geonames_row(7004, "Ad Dana", 36.215, 36.77, alternates="Dana", fcode="PPLA3", population="25000"),
+    geonames_row(7005, "Idlib Governorate", 35.8, 36.6, fclass="A", fcode="ADM1", alternates="Muhafazat Idlib"),
+]
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    return tmp_path / "store" / "gazetteer.sqlite"
+
+
+@pytest.fixture
+def geonames_file(tmp_path):
+    path = tmp_path / "SY.txt"
+    path.write_text("\n".join(GEONAMES) + "\n", encoding="utf-8")
+    return path
+
+
+def test_import_geonames(geonames_file, store_path):
+    calls = []
+    result = import_file(geonames_file, store_path=store_path, progress=lambda d, t: calls.append((d, t)))
+    assert (result.format, result.imported, result.skipped) == ("geonames", 4, 1)
+    assert calls and calls[-1] == (geonames_file.stat().st_size,) * 2
+    store = PlaceStore(store_path)
+    by_id = {p.id: p for p in store.places}
+    lusin = by_id["gn-7001"]
+    assert (lusin.name, lusin.lat, lusin.lon, lusin.kind) == ("Kafr Lusin", 36.2044, 36.6661, "village")
+    assert lusin.name_ar == "كفرلوسين"
+    assert "Kafar Lousine" in lusin.alt_names
+    assert by_id["gn-7004"].kind == "town"
+    assert by_id["gn-7005"].kind == "governorate"
+    assert "GeoNames 7001" in lusin.source
+
+
+def test_store_used_by_resolve(geonames_file, store_path, places):
+    import_file(geonames_file, store_path=store_path)
+    plain = Gazetteer(places)
+    with pytest.raises(LookupError):
+        plain.resolve("Kafr Lusian")
+    gaz = plain.with_store(store_path)
+    match = gaz.resolve("Kafr Lusian")
+    assert (match.place.id, match.method) == ("gn-7001", "variant")
+    assert gaz.resolve("Kafar Lousine").method == "exact"
+    assert gaz.resolve("كفر لوسين").place.id == "gn-7001"
+    # the bundled place wins ties: "Dana" is in both
+    assert gaz.resolve("Dana").place.id == "sy-dana"
+    assert gaz.by_id("gn-7002").name == "Qah"
+    assert len(gaz) == len(places) + 4
+    assert Gazetteer(places, store=PlaceStore(store_path)).resolve("Qah").place.id == "gn-7002"
+
+
+def test_store_is_not_used_implicitly(geonames_file, store_path):
+    import_file(geonames_file, store_path=store_path)
+    assert Gazetteer.default().store is None
+    with_store = Gazetteer.default(store=store_path)
+    assert with_store.store is not None and with_store.resolve("Kafr Lusian").place is not None
+
+
+def test_import_csv(tmp_path, store_path, places):
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        "name,lat,lon,name_ar,kind,alt_names,population,id\n"
+        "Kafr Lusin Camp,36.2,36.66,,camp,Kafrlusin camp|Kafr Lusian camp,1200,my-camp-1\n"
+        "Tal Karamah,36.1,36.7,تل كرامة,,,,\n",
+        encoding="utf-8",
+    )
+    result = import_file(path, store_path=store_path)
+    assert (result.format, result.imported) == ("csv", 2)
+    gaz = Gazetteer(places, store=store_path)
+    camp = gaz.resolve("Kafr Lusian camp").place
+    assert (camp.id, camp.kind, camp.population) == ("my-camp-1", "camp", 1200)
+    tal = gaz.resolve("Tell Karama").place
+    assert tal.kind == "village" and tal.id.startswith("user-") and tal.name_ar == "تل كرامة"
+    # re-importing replaces rather than duplicates
+    import_file(path, store_path=store_path)
+    assert len(PlaceStore(store_path)) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "field", "problem"),
+    [
+        ("name,lat,lon\nA,35,36\nB,abc,36\n", 3, "lat", "expected a number"),
+        ("name,lat,lon\nA,35,36\nB,35,190\n", 3, "lon", "between -180 and 180"),
+        ("name,lat,lon\n,35,36\n", 2, "name", "empty name"),
+        ("name,lat,lon,kind\nA,35,36,hamlet\n", 2, "kind", "expected one of"),
+        ("name,lat,lon,population\nA,35,36,lots\n", 2, "population", "whole number"),
+        ("name,lat\nA,35\n", 1, "header", "missing column(s) lon"),
+        ("name,lat,lon\nA,35,36\nB,35\n", 3, None, "expected 3 fields, got 2"),
+        ("name,lat,lon,id\nA,35,36,x\nB,35,36,x\n", 3, "id", "duplicate id"),
+    ],
+)
+def test_malformed_csv(tmp_path, store_path, content, line, field, problem):
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataFileError) as info:
+        import_file(path, store_path=store_path, format="csv")
+    err = info.value
+    assert (err.line, err.field) == (line, field)
+    assert problem in err.problem
+    assert str(err).startswith(f"{path}:{line}: ")
+    assert not store_path.exists()  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "problem"),
+    [
+        ("7009\tX\tX\t\t35\t36\tP\tPPL", None, "expected 19 tab-separated fields"),
+        (geonames_row("abc", "X", 35, 36), "geonameid", "numeric geonameid"),
+        (geonames_row(7009, "X", 95, 36), "latitude", "between -90 and 90"),
+        (geonames_row(7009, "X", 35, "east"), "longitude", "expected a number"),
+        (geonames_row(7009, "X", 35, 36, population="-5"), "population", "whole number"),
+        (geonames_row(7009, "", 35, 36), "name", "empty name"),
+    ],
+)
+def test_malformed_geonames_leaves_the_store_unchanged(tmp_path, geonames_file, store_path, row, field, problem):
+    import_file(geonames_file, store_path=store_path)
+    before = len(PlaceStore(store_path))
+    bad = tmp_path / "bad.txt"
+    bad.write_text("\n".join(GEONAMES[:2] + [row] + GEONAMES[2:]) + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as info:
+        import_file(bad, store_path=store_path, format="geonames")
+    assert (info.value.line, info.value.field) == (3, field)
+    assert problem in info.value.problem
+    assert len(PlaceStore(store_path)) == before
+
+
+def test_not_utf8(tmp_path, store_path):
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes("name,lat,lon\nA,35,36\nKafr Lūsīn,35,36\n".encode("latin-1", errors="replace")
+                    .replace(b"?", b"\xe9"))
+    with pytest.raises(DataFileError, match=r"latin1.csv:3: not UTF-8"):
+        import_file(bad, store_path=store_path)
+
+
+def test_format_auto_and_errors(tmp_path, geonames_file, store_path):
+    assert import_file(geonames_file, store_path=store_path).format == "geonames"
+    with pytest.raises(ValueError, match="expected format"):
+        import_file(geonames_file, store_path=store_path, format="xml")
+    with pytest.raises(DataFileError, match="no such file"):
+        import_file(tmp_path / "missing.txt", store_path=store_path)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(DataFileError, match="empty file"):
+        import_file(empty, store_path=store_path)
+
+
+def test_store_open_errors(tmp_path):
+    with pytest.raises(DataFileError, match="no gazetteer store"):
+        PlaceStore(tmp_path / "none.sqlite")
+    junk = tmp_path / "junk.sqlite"
+    junk.write_text("not a database", encoding="utf-8")
+    with pytest.raises(DataFileError, match="not an idpmap gazetteer store"):
+        PlaceStore(junk)
+
+
+def test_store_keys_are_indexed(geonames_file, store_path):
+    import_file(geonames_file, store_path=store_path)
+    conn = sqlite3.connect(store_path)
+    indexes = {row[1] for row in conn.execute("PRAGMA index_list('names')")}
+    conn.close()
+    assert {"names_exact", "names_norm", "names_skeleton"} <= indexes
+
+
+def test_default_store_path_is_in_user_data_dir():
+    path = default_store_path()
+    assert path.name == "gazetteer.sqlite" and "idpmap" in str(path)

@@ -1,0 +1,562 @@
+"""Flow building: one test per rule of mapper/flows.py (names, origins, splits, triangulation, filters, outputs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from geopy.distance import geodesic
+
+from gazetteer import Gazetteer
+from mapper.errors import MapperError, UnresolvedPlacesError
+from mapper.flows import DEFAULT_PRIORITY, agency_rank, build_flows
+from mapper.model import FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS
+
+from .conftest import make_reports
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "idlib_dec_2019" / "reports.csv"
+
+
+def flows_of(fs):
+    """{(origin id, destination id): row} of a FlowSet's flows."""
+    return {(r.origin_id, r.dest_id): r for r in fs.flows.itertuples()}
+
+
+def source_ids(row):
+    return sorted(s["report_id"] for s in json.loads(row.sources))
+
+
+# --------------------------------------------------------------------------------------------- contract
+
+
+def test_frames_follow_the_model_contract(gazetteer):
+    rows = [{"people": 1000}, {"kind": "incident", "origin": "Tal Mannis", "destination": "", "people": 9,
+                               "unit": "killed"}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer)
+    assert list(fs.flows.columns) == FLOW_COLUMNS + ["geometry"]
+    assert list(fs.places.columns) == PLACE_COLUMNS + ["geometry"]
+    assert list(fs.incidents.columns) == INCIDENT_COLUMNS + ["geometry"]
+    for frame in (fs.flows, fs.places, fs.incidents):
+        assert frame.crs.to_epsg() == 4326
+    row = fs.flows.iloc[0]
+    # LineString from origin to destination, (x=lon, y=lat).
+    assert list(row.geometry.coords) == [(row.origin_lon, row.origin_lat), (row.dest_lon, row.dest_lat)]
+    assert row.origin_name == "Maarat al-Numan" and row.origin_name_ar == "معرة النعمان"
+    assert (row.origin_admin1, row.origin_admin2, row.origin_admin3) == ("SY07", "SY0702", "SY070200")
+    assert row.period_start == "2019-12-12" and row.period_end == "2019-12-25"
+    assert row.split_rule == "single"
+
+
+def test_empty_reports_give_empty_frames(gazetteer):
+    fs = build_flows(make_reports([]), gazetteer=gazetteer)
+    assert fs.flows.empty and fs.places.empty and fs.incidents.empty
+    assert list(fs.flows.columns) == FLOW_COLUMNS + ["geometry"]
+
+
+def test_distance_is_geodesic_and_border_distances_are_filled(gazetteer):
+    from mapper.borders import border_distance_km
+
+    fs = build_flows(make_reports([{"people": 1000}]), gazetteer=gazetteer)
+    row = fs.flows.iloc[0]
+    expected = geodesic((row.origin_lat, row.origin_lon), (row.dest_lat, row.dest_lon)).km
+    assert row.distance_km == pytest.approx(expected, abs=0.01)
+    assert 60 < row.distance_km < 90  # Maarat al-Numan to Atme
+    want = border_distance_km(np.array([row.origin_lat, row.dest_lat]), np.array([row.origin_lon, row.dest_lon]))
+    assert row.origin_border_km == pytest.approx(float(want[0]))
+    assert row.dest_border_km == pytest.approx(float(want[1]))
+    assert row.dest_border_km < row.origin_border_km  # Atme is near the border, Maarat al-Numan far from it
+
+
+# --------------------------------------------------------------------------------------------- origins
+
+
+def test_area_origin_is_drawn_from_the_area_point_without_splitting(gazetteer):
+    fs = build_flows(make_reports([{"origin": "Maarat al-Numan District", "people": 12000}]), gazetteer=gazetteer)
+    assert len(fs.flows) == 1
+    row = fs.flows.iloc[0]
+    district = gazetteer.by_id("adm-sy0702")
+    assert (row.origin_id, row.origin_kind, row.origin_pcode) == ("adm-sy0702", "district", "SY0702")
+    assert (row.origin_lat, row.origin_lon) == (district.lat, district.lon)
+    assert row.people == 12000
+
+
+def test_region_origin_is_drawn_from_its_own_point(gazetteer):
+    fs = build_flows(make_reports([{"origin": "southern Idlib", "people": 5000}]), gazetteer=gazetteer)
+    assert list(fs.flows["origin_id"]) == ["region-southern-idlib"]
+
+
+def test_several_origins_split_equally(gazetteer):
+    fs = build_flows(make_reports([{"origin": "Maarat al-Numan; Saraqeb", "people": 1000}]), gazetteer=gazetteer)
+    got = flows_of(fs)
+    assert got[("sy-maarat-al-numan", "sy-atme")].people == 500
+    assert got[("sy-saraqeb", "sy-atme")].people == 500
+    assert all("origin equal (2 origins)" in r.split_rule for r in got.values())
+
+
+# --------------------------------------------------------------------------------------------- destinations
+
+
+def test_destinations_split_by_population_when_all_known(gazetteer):
+    fs = build_flows(make_reports([{"destination": "Qah camps; Azaz camps", "people": 8000}]), gazetteer=gazetteer)
+    got = flows_of(fs)
+    assert got[("sy-maarat-al-numan", "cc-qah")].people == pytest.approx(6000)
+    assert got[("sy-maarat-al-numan", "cc-azaz")].people == pytest.approx(2000)
+    assert {r.split_rule for r in got.values()} == {"by population (2 destinations)"}
+
+
+def test_destinations_split_equally_when_a_population_is_missing(gazetteer):
+    # Atme has a population, Kah has none: equal split.
+    fs = build_flows(make_reports([{"destination": "Atme;Kah ; Deir Hassan", "people": 3000}]), gazetteer=gazetteer)
+    assert sorted(fs.flows["dest_id"]) == ["sy-atme", "sy-deir-hassan", "sy-kah"]
+    assert list(fs.flows["people"]) == [1000, 1000, 1000]
+    assert set(fs.flows["split_rule"]) == {"equal (3 destinations)"}
+
+
+def test_region_of_camp_clusters_splits_by_cluster_population(gazetteer):
+    fs = build_flows(make_reports([{"destination": "camps along the Turkish border", "people": 10000}]),
+                     gazetteer=gazetteer)
+    got = {r.dest_id: r.people for r in fs.flows.itertuples()}
+    assert got == pytest.approx({"cc-atme": 6000, "cc-qah": 3000, "cc-azaz": 1000})
+    assert set(fs.flows["split_rule"]) == {"by population (3 camp clusters)"}
+
+
+def test_cluster_of_camps_splits_equally_when_a_camp_lacks_population(gazetteer):
+    fs = build_flows(make_reports([{"destination": "Atme camps", "people": 2000}]), gazetteer=gazetteer)
+    got = {r.dest_id: r.people for r in fs.flows.itertuples()}
+    assert got == {"camp-karama": 1000, "camp-ataa": 1000}
+    assert set(fs.flows["split_rule"]) == {"equal (2 camps)"}
+
+
+def test_named_destinations_then_members_split_in_two_steps(gazetteer):
+    # Idlib (165,000) against the border camps (100,000 in their clusters), then within the clusters.
+    fs = build_flows(make_reports([{"destination": "Idlib; camps along the Turkish border", "people": 265000}]),
+                     gazetteer=gazetteer)
+    got = {r.dest_id: r.people for r in fs.flows.itertuples()}
+    assert got == pytest.approx({"sy-idlib": 165000, "cc-atme": 60000, "cc-qah": 30000, "cc-azaz": 10000})
+    rule = fs.flows.set_index("dest_id").loc["cc-atme", "split_rule"]
+    assert rule == ("by population (2 destinations); "
+                    "by population within camps along the Turkish border (3 camp clusters)")
+    assert fs.flows["people"].sum() == pytest.approx(265000)
+
+
+def test_report_without_destination_is_left_out_not_dropped(gazetteer):
+    fs = build_flows(make_reports([{"destination": "", "people": 4000, "report_id": "lonely"}]),
+                     gazetteer=gazetteer)
+    assert fs.flows.empty
+    [entry] = fs.left_out
+    assert entry.what == "no destination" and entry.people == 4000 and entry.report_ids == ("lonely",)
+
+
+def test_report_with_neither_origin_nor_destination_is_left_out(gazetteer):
+    fs = build_flows(make_reports([{"origin": "", "destination": "", "people": 10}]), gazetteer=gazetteer)
+    assert [e.what for e in fs.left_out] == ["no origin or destination"]
+
+
+# --------------------------------------------------------------------------------------------- triangulation
+
+
+def _exodus_rows():
+    """The December 2019 exodus as the articles report it (figures, dates and agencies only)."""
+    return [
+        {"report_id": "ocha", "agency": "UN OCHA", "people": 235000, "period_start": "2019-12-12",
+         "period_end": "2019-12-25", "origin": "southern Idlib", "destination": "Idlib; camps along the Turkish border",
+         "published": "2019-12-27"},
+        {"report_id": "srcg-215", "agency": "SRCG", "people": 215000, "period_start": "2019-11-01",
+         "period_end": "2019-12-25", "origin": "Idlib Governorate", "destination": "", "published": "2019-12-25"},
+        {"report_id": "srcg-10", "agency": "Syria Response Coordination Group", "people": 10000,
+         "period_start": "2019-12-22", "period_end": "2019-12-25", "origin": "Idlib Governorate",
+         "destination": "Kah; Deir Hassan; Atme", "published": "2019-12-25"},
+        {"report_id": "rct-12", "agency": "Response Coordinators Team", "people": 12000,
+         "period_start": "2019-12-16", "period_end": "2019-12-17", "origin": "Marratinnuman district",
+         "destination": "the Turkish border", "published": "2019-12-17"},
+        {"report_id": "rct-110", "agency": "RCT", "people": 110000, "period_start": "2019-11-01",
+         "period_end": "2019-12-17", "origin": "Idlib Governorate", "destination": "", "published": "2019-12-17"},
+        {"report_id": "osdh", "agency": "OSDH", "people": 30000, "period_start": "2019-12-19",
+         "period_end": "2019-12-22", "origin": "Maarat al-Numan", "destination": "", "published": "2019-12-22"},
+    ]
+
+
+def test_exodus_from_southern_idlib_is_ochas_figure_not_a_sum(gazetteer):
+    fs = build_flows(make_reports(_exodus_rows()), gazetteer=gazetteer)
+    assert fs.flows["people"].sum() == pytest.approx(235000)
+    assert set(fs.flows["origin_id"]) == {"region-southern-idlib"}
+    assert set(fs.flows["period_start"]) == {"2019-12-12"} and set(fs.flows["period_end"]) == {"2019-12-25"}
+    # Every report backs the flows; the range spans all of them (split like the estimate).
+    for row in fs.flows.itertuples():
+        assert source_ids(row) == ["ocha", "osdh", "rct-110", "rct-12", "srcg-10", "srcg-215"]
+    share = fs.flows["people"] / 235000
+    assert np.allclose(fs.flows["people_min"], 10000 * share)
+    assert np.allclose(fs.flows["people_max"], 235000 * share)
+    assert fs.left_out == []
+
+
+def test_priority_list_is_configurable(gazetteer):
+    fs = build_flows(make_reports(_exodus_rows()), gazetteer=gazetteer, priority=["RCT", "UN OCHA"])
+    # RCT's 12,000 (Dec 16-17) is the first drawable report of RCT, the highest agency now.
+    assert fs.flows["people"].sum() == pytest.approx(12000)
+    assert set(fs.flows["origin_id"]) == {"adm-sy0702"}
+    assert set(fs.flows["period_start"]) == {"2019-12-16"}
+
+
+def test_overlapping_reports_of_one_movement_take_the_priority_agency(gazetteer):
+    rows = [{"agency": "SOHR", "people": 30000, "report_id": "a"},
+            {"agency": "OCHA", "people": 20000, "report_id": "b", "period_start": "2019-12-20",
+             "period_end": "2019-12-31"},
+            {"agency": "Some blog", "people": 90000, "report_id": "c"}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer)
+    [row] = list(fs.flows.itertuples())
+    assert row.people == 20000
+    assert (row.people_min, row.people_max) == (20000, 90000)
+    assert source_ids(row) == ["a", "b", "c"]
+    # The chosen report's period, not the union.
+    assert (row.period_start, row.period_end) == ("2019-12-20", "2019-12-31")
+
+
+def test_min_and_max_span_every_report_of_the_cluster(gazetteer):
+    rows = [{"agency": "UN OCHA", "people": 5000, "people_min": 4000, "people_max": 6000},
+            {"agency": "SOHR", "people": 8000, "people_min": 7000, "people_max": 9000},
+            {"agency": "RCT", "people": 3000, "people_min": 2500, "people_max": 3000}]
+    [row] = list(build_flows(make_reports(rows), gazetteer=gazetteer).flows.itertuples())
+    assert (row.people, row.people_min, row.people_max) == (5000, 2500, 9000)
+
+
+def test_ties_go_to_the_latest_published_then_the_largest(gazetteer):
+    rows = [{"report_id": "old", "people": 9000, "published": "2019-12-20"},
+            {"report_id": "new", "people": 7000, "published": "2019-12-27"},
+            {"report_id": "undated", "people": 9500, "published": ""}]
+    assert build_flows(make_reports(rows), gazetteer=gazetteer).flows["people"].sum() == 7000
+    rows = [{"report_id": "x", "people": 7000, "published": "2019-12-27"},
+            {"report_id": "y", "people": 8000, "published": "2019-12-27"}]
+    assert build_flows(make_reports(rows), gazetteer=gazetteer).flows["people"].sum() == 8000
+
+
+def test_reports_that_do_not_overlap_add_up(gazetteer):
+    rows = [{"people": 1000, "period_start": "2019-12-01", "period_end": "2019-12-05", "report_id": "early"},
+            {"people": 2000, "period_start": "2019-12-06", "period_end": "2019-12-09", "report_id": "late"}]
+    [row] = list(build_flows(make_reports(rows), gazetteer=gazetteer).flows.itertuples())
+    assert row.people == 3000
+    assert (row.people_min, row.people_max) == (3000, 3000)
+    assert (row.period_start, row.period_end) == ("2019-12-01", "2019-12-09")
+    assert source_ids(row) == ["early", "late"]
+
+
+def test_overlap_is_transitive_through_a_chain_of_periods(gazetteer):
+    rows = [{"people": 1000, "period_start": "2019-12-01", "period_end": "2019-12-05", "agency": "SOHR"},
+            {"people": 2000, "period_start": "2019-12-05", "period_end": "2019-12-10", "agency": "RCT"},
+            {"people": 3000, "period_start": "2019-12-10", "period_end": "2019-12-12", "agency": "UN OCHA"}]
+    assert build_flows(make_reports(rows), gazetteer=gazetteer).flows["people"].sum() == 3000
+
+
+def test_different_movements_in_the_same_period_add_up(gazetteer):
+    rows = [
+        # Different origin subdistricts.
+        {"origin": "Saraqeb", "destination": "Atme", "people": 1000},
+        {"origin": "Kafr Nabl", "destination": "Atme", "people": 2000, "agency": "SOHR"},
+        # Same origin, destinations in different subdistricts (Dana vs Azaz).
+        {"origin": "Maarat al-Numan", "destination": "Atme", "people": 4000},
+        {"origin": "Maarat al-Numan", "destination": "Azaz", "people": 8000},
+    ]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer)
+    assert len(fs.flows) == 4
+    assert fs.flows["people"].sum() == 15000
+
+
+def test_same_area_different_spellings_and_levels_triangulate(gazetteer):
+    # A town and the district containing it, Atme town and the Atme camp cluster (both in Dana subdistrict).
+    rows = [{"origin": "Marratinnuman", "destination": "Atme", "people": 4000, "agency": "RCT"},
+            {"origin": "Maarat al-Numan District", "destination": "Atme camps", "people": 6000,
+             "agency": "UN OCHA"}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer)
+    assert fs.flows["people"].sum() == 6000
+    assert set(fs.flows["origin_id"]) == {"adm-sy0702"}
+
+
+def test_row_order_does_not_change_the_flows(gazetteer):
+    rows = _exodus_rows() + [{"origin": "Kafr Nabl", "destination": "Azaz", "people": 777, "agency": "SOHR"},
+                             {"origin": "Kafr Nabl", "destination": "Azaz", "people": 999, "agency": "SOHR",
+                              "report_id": "twin"}]
+    frame = make_reports(rows)
+    first = build_flows(frame, gazetteer=gazetteer)
+    for seed in range(5):
+        shuffled = frame.sample(frac=1, random_state=seed)
+        again = build_flows(shuffled, gazetteer=gazetteer)
+        pd.testing.assert_frame_equal(pd.DataFrame(first.flows), pd.DataFrame(again.flows))
+        pd.testing.assert_frame_equal(pd.DataFrame(first.places), pd.DataFrame(again.places))
+
+
+def test_agency_names_are_matched_through_aliases():
+    assert agency_rank("OCHA") == agency_rank("United Nations Office for the Coordination of Humanitarian Affairs") == 0
+    assert agency_rank("OSDH") == agency_rank("Syrian Observatory for Human Rights") == DEFAULT_PRIORITY.index("SOHR")
+    assert agency_rank("Maarat al-Numan Local Council") == DEFAULT_PRIORITY.index("local council")
+    assert agency_rank("Unknown Agency") == len(DEFAULT_PRIORITY)
+    assert agency_rank("Someone", ["Someone", "UN OCHA"]) == 0
+
+
+# --------------------------------------------------------------------------------------------- units
+
+
+def test_flows_carry_people_converted_from_families(gazetteer):
+    # read_reports converts 1,000 families into 5,000 people; the flow carries people, the source the figure.
+    row = {"unit": "families", "figure_min": 1000, "figure_max": 1000, "people": 5000}
+    [flow] = list(build_flows(make_reports([row]), gazetteer=gazetteer).flows.itertuples())
+    assert flow.people == 5000
+    [src] = json.loads(flow.sources)
+    assert (src["figure"], src["unit"], src["people"]) == (1000, "families", 5000)
+
+
+def test_sources_hold_the_documented_fields(gazetteer):
+    row = {"report_id": "x1", "agency": "UN OCHA", "publisher": "The New Arab", "published": "2019-12-27",
+           "url": "https://example.org/a", "qualifier": "more than", "note": "past two weeks", "people": 235000}
+    [flow] = list(build_flows(make_reports([row]), gazetteer=gazetteer).flows.itertuples())
+    [src] = json.loads(flow.sources)
+    assert src == {"report_id": "x1", "agency": "UN OCHA", "publisher": "The New Arab", "published": "2019-12-27",
+                   "url": "https://example.org/a", "figure": 235000, "figure_min": 235000, "figure_max": 235000,
+                   "qualifier": "more than", "unit": "people", "people": 235000, "period_start": "2019-12-12",
+                   "period_end": "2019-12-25", "note": "past two weeks"}
+
+
+# --------------------------------------------------------------------------------------------- window
+
+
+def test_window_keeps_overlapping_reports_without_prorating(gazetteer):
+    rows = [{"report_id": "before", "period_start": "2019-11-01", "period_end": "2019-11-30", "people": 111},
+            {"report_id": "across", "period_start": "2019-12-05", "period_end": "2019-12-15", "people": 1000,
+             "origin": "Saraqeb"},
+            {"report_id": "after", "period_start": "2020-01-05", "period_end": "2020-01-06", "people": 222,
+             "origin": "Kafr Nabl"}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer, start="2019-12-10", end="2019-12-31")
+    assert fs.flows["people"].sum() == 1000  # the whole figure, not the 6 days of 11 inside the window
+    [out] = fs.left_out
+    assert out.what == "outside window" and out.people == 333
+    assert sorted(out.report_ids) == ["after", "before"]
+    assert (fs.meta["period_start"], fs.meta["period_end"]) == ("2019-12-10", "2019-12-31")
+
+
+def test_open_ended_window_and_bad_window(gazetteer):
+    rows = [{"period_start": "2019-11-01", "period_end": "2019-11-30", "people": 5},
+            {"period_start": "2020-02-01", "period_end": "2020-02-03", "people": 7, "origin": "Saraqeb"}]
+    assert build_flows(make_reports(rows), gazetteer=gazetteer, start="2020-01-01").flows["people"].sum() == 7
+    assert build_flows(make_reports(rows), gazetteer=gazetteer, end="2019-12-01").flows["people"].sum() == 5
+    with pytest.raises(MapperError, match="2019-12-01"):
+        build_flows(make_reports(rows), gazetteer=gazetteer, start="2020-01-01", end="2019-12-01")
+    with pytest.raises(MapperError, match="'Dec 2019'"):
+        build_flows(make_reports(rows), gazetteer=gazetteer, start="Dec 2019")
+
+
+# --------------------------------------------------------------------------------------------- min-people
+
+
+def test_min_people_leaves_small_flows_out_and_lists_them(gazetteer):
+    rows = [{"origin": "Saraqeb", "people": 499, "report_id": "small"},
+            {"origin": "Kafr Nabl", "people": 500, "report_id": "big"}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer, min_people=500)
+    assert list(fs.flows["origin_id"]) == ["sy-kafr-nabl"]
+    [out] = fs.left_out
+    assert (out.what, out.people, out.report_ids) == ("below min-people", 499, ("small",))
+    assert "Saraqeb" in out.detail and "Atme" in out.detail
+    # Place totals count drawn flows only.
+    assert "sy-saraqeb" not in set(fs.places["place_id"])
+    assert fs.meta["min_people"] == 500
+
+
+# --------------------------------------------------------------------------------------------- levels
+
+
+def test_admin2_level_aggregates_and_conserves_people(gazetteer):
+    rows = [{"origin": "Maarat al-Numan", "destination": "Atme", "people": 1000},
+            {"origin": "Kafr Nabl", "destination": "Kah", "people": 2000, "agency": "SOHR"},
+            {"origin": "Saraqeb", "destination": "Azaz", "people": 4000}]
+    place = build_flows(make_reports(rows), gazetteer=gazetteer)
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer, level="admin2")
+    assert fs.flows["people"].sum() == place.flows["people"].sum() == 7000
+    got = {(r.origin_id, r.dest_id): r.people for r in fs.flows.itertuples()}
+    # Maarat al-Numan and Kafr Nabl are both in Maarat al-Numan district; Atme and Kah in Harim district.
+    assert got == {("adm-sy0702", "adm-sy0703"): 3000, ("adm-sy0700", "adm-sy0204"): 4000}
+    [merged] = [r for r in fs.flows.itertuples() if r.origin_id == "adm-sy0702"]
+    assert len(source_ids(merged)) == 2
+    assert fs.meta["level"] == "admin2"
+
+
+def test_admin1_level_and_places_without_that_level(gazetteer):
+    rows = [{"origin": "southern Idlib", "destination": "Azaz", "people": 1000},
+            {"origin": "Saraqeb", "destination": "Atme", "people": 500, "agency": "SOHR",
+             "period_start": "2020-01-01", "period_end": "2020-01-02"}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer, level="admin1")
+    got = {(r.origin_id, r.dest_id): r.people for r in fs.flows.itertuples()}
+    # The region stays a region (noted); Saraqeb -> Atme stays inside Idlib governorate as a zero-length flow.
+    assert got == {("region-southern-idlib", "adm-sy02"): 1000, ("adm-sy07", "adm-sy07"): 500}
+    assert any("southern Idlib" in note for note in fs.meta["level_notes"])
+    inside = fs.flows[fs.flows["origin_id"] == "adm-sy07"].iloc[0]
+    assert inside.distance_km == 0
+
+
+def test_admin3_level_keeps_a_coarser_place_as_it_is(gazetteer):
+    rows = [{"origin": "Maarat al-Numan District", "destination": "Atme", "people": 1000}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer, level="admin3")
+    assert list(fs.flows["origin_id"]) == ["adm-sy0702"]
+    assert list(fs.flows["dest_id"]) == ["adm-sy070301"]
+
+
+def test_bad_options_name_the_value(gazetteer):
+    frame = make_reports([{}])
+    with pytest.raises(MapperError, match="'country'"):
+        build_flows(frame, gazetteer=gazetteer, level="country")
+    with pytest.raises(MapperError, match="-5"):
+        build_flows(frame, gazetteer=gazetteer, min_people=-5)
+    with pytest.raises(MapperError, match="protect_sites_km"):
+        build_flows(frame, gazetteer=gazetteer, protect_sites_km=0)
+    with pytest.raises(MapperError, match="missing column"):
+        build_flows(frame.drop(columns=["origin"]), gazetteer=gazetteer)
+
+
+# --------------------------------------------------------------------------------------------- names
+
+
+def test_unresolved_names_are_listed_together_with_suggestions(gazetteer):
+    rows = [{"origin": "Saraqebb Sharqi", "people": 10}, {"destination": "Nowhereville", "people": 20},
+            {"destination": "Atme; Nowhereville", "people": 30}]
+    with pytest.raises(UnresolvedPlacesError) as info:
+        build_flows(make_reports(rows), gazetteer=gazetteer)
+    err = info.value
+    assert set(err.unresolved) == {"Saraqebb Sharqi", "Nowhereville"}
+    assert "Saraqeb" in err.unresolved["Saraqebb Sharqi"]
+    assert "Saraqebb Sharqi" in str(err) and "Nowhereville" in str(err)
+
+
+def test_ambiguous_names_are_errors_listing_candidates_until_context_decides(gazetteer):
+    rows = [{"kind": "incident", "origin": "Bidama", "destination": "", "people": 6, "unit": "killed"}]
+    with pytest.raises(UnresolvedPlacesError) as info:
+        build_flows(make_reports(rows), gazetteer=gazetteer)
+    [(label, candidates)] = info.value.unresolved.items()
+    assert "Bidama" in label and "ambiguous" in label
+    assert any("sy-bidama-maarra" in c for c in candidates) and any("sy-bidama-jisr" in c for c in candidates)
+    rows[0]["origin_within"] = "SY0702"
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer)
+    assert list(fs.incidents["place_id"]) == ["sy-bidama-maarra"]
+
+
+def test_allow_unresolved_lists_left_out_reports_and_builds_the_rest(gazetteer):
+    rows = [{"origin": "Saraqebb Sharqi", "people": 10, "report_id": "bad1"},
+            {"destination": "Atme; Nowhereville", "people": 30, "report_id": "bad2"},
+            {"origin": "Bidama", "people": 40, "report_id": "amb"},
+            {"people": 1000, "report_id": "good"}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer, allow_unresolved=True)
+    assert fs.flows["people"].sum() == 1000
+    left = {e.report_ids: e for e in fs.left_out}
+    assert left[("bad1",)].what == "unresolved name" and left[("bad1",)].people == 10
+    assert "Saraqebb Sharqi" in left[("bad1",)].detail
+    assert left[("bad2",)].people == 30 and "Nowhereville" in left[("bad2",)].detail
+    assert left[("amb",)].what == "ambiguous name"
+
+
+def test_unknown_context_is_reported_not_crashed(gazetteer):
+    rows = [{"origin": "Saraqeb", "origin_within": "Atlantis", "people": 10}]
+    with pytest.raises(UnresolvedPlacesError, match="Saraqeb"):
+        build_flows(make_reports(rows), gazetteer=gazetteer)
+
+
+class _CountingGazetteer(Gazetteer):
+    """A gazetteer that counts the names it is asked to resolve."""
+
+    asked: list
+
+    def resolve_many(self, names, *, within=None):
+        names = list(names)
+        self.asked.extend((n, within) for n in names)
+        return super().resolve_many(names, within=within)
+
+
+def test_each_distinct_name_is_resolved_once(gazetteer):
+    counting = _CountingGazetteer(gazetteer.places)
+    counting.asked = []
+    rows = [{"origin": "Maarat al-Numan", "destination": "Atme;Kah", "people": 10}] * 50
+    rows += [{"origin": "Saraqeb", "destination": "Atme", "destination_within": "SY07", "people": 10}] * 50
+    build_flows(make_reports(rows), gazetteer=counting)
+    assert sorted(counting.asked, key=str) == sorted(
+        [("Atme", None), ("Kah", None), ("Maarat al-Numan", None), ("Saraqeb", None), ("Atme", "SY07")], key=str)
+
+
+# --------------------------------------------------------------------------------------------- incidents, places
+
+
+def test_incidents_are_points_with_their_sources(gazetteer):
+    rows = [{"kind": "incident", "origin": "Tal Mannis", "destination": "", "people": 9, "unit": "killed",
+             "report_id": "strike", "period_start": "2019-12-17", "period_end": "2019-12-17",
+             "agency": "Syrian Civil Defence"},
+            {"people": 1000}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer)
+    assert len(fs.flows) == 1 and fs.flows["people"].sum() == 1000
+    [inc] = list(fs.incidents.itertuples())
+    assert (inc.report_id, inc.place_id, inc.figure, inc.unit) == ("strike", "sy-tal-mannis", 9, "killed")
+    assert (inc.geometry.x, inc.geometry.y) == (inc.lon, inc.lat)
+    assert [s["agency"] for s in json.loads(inc.sources)] == ["Syrian Civil Defence"]
+
+
+def test_places_hold_in_out_and_net(gazetteer):
+    rows = [{"origin": "Maarat al-Numan", "destination": "Idlib", "people": 1000},
+            {"origin": "Idlib", "destination": "Atme", "people": 300, "agency": "SOHR"}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer)
+    got = fs.places.set_index("place_id")
+    assert got.loc["sy-idlib", ["people_in", "people_out", "net"]].tolist() == [1000, 300, 700]
+    assert got.loc["sy-maarat-al-numan", "net"] == -1000
+    assert got.loc["sy-atme", "people_in"] == 300
+    assert (got["border_km"] >= 0).all()
+    assert got.loc["sy-atme", "border_km"] < got.loc["sy-maarat-al-numan", "border_km"]
+
+
+# --------------------------------------------------------------------------------------------- protect sites, meta
+
+
+def test_protect_sites_snaps_camps_but_not_towns(gazetteer):
+    rows = [{"destination": "Atme camps", "people": 2000}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer, protect_sites_km=5)
+    exact = {p.id: (p.lat, p.lon) for p in gazetteer.places}
+    for row in fs.flows.itertuples():
+        assert (row.dest_lat, row.dest_lon) != exact[row.dest_id]
+        assert abs(row.dest_lat - exact[row.dest_id][0]) <= 5 / 111.32 / 2 + 1e-9
+        assert row.geometry.coords[1] == (row.dest_lon, row.dest_lat)
+        assert (row.origin_lat, row.origin_lon) == exact[row.origin_id]
+    # Both camps are in the same 5 km cell: the same point.
+    assert fs.flows["dest_lat"].nunique() == 1
+    camps = fs.places[fs.places["kind"] == "camp"]
+    assert not any((r.lat, r.lon) == exact[r.place_id] for r in camps.itertuples())
+    assert fs.meta["protect_sites_km"] == 5
+
+
+def test_meta_describes_the_build(gazetteer):
+    from mapper.atomic import GENERATOR
+
+    fs = build_flows(make_reports(_exodus_rows()), gazetteer=gazetteer, level="admin2", min_people=500)
+    meta = fs.meta
+    assert meta["title"] == "Displacement flows"
+    assert (meta["period_start"], meta["period_end"]) == ("2019-12-12", "2019-12-25")
+    assert meta["level"] == "admin2" and meta["min_people"] == 500
+    assert meta["priority"] == list(DEFAULT_PRIORITY)
+    assert meta["protect_sites_km"] is None
+    assert meta["generator"] == GENERATOR
+    assert meta["attribution"] and all(isinstance(a, str) for a in meta["attribution"])
+
+
+# --------------------------------------------------------------------------------------------- the example
+
+
+def test_example_totals():
+    from mapper.reports import read_reports
+
+    reports = read_reports(EXAMPLE)
+    fs = build_flows(reports)
+    # 12-25 December from southern Idlib: OCHA's 235,000, not a sum of the agencies' figures.
+    assert fs.flows["people"].sum() == pytest.approx(235000)
+    assert set(fs.flows["origin_name"]) == {"southern Idlib"}
+    assert set(fs.flows["period_start"]) == {"2019-12-12"} and set(fs.flows["period_end"]) == {"2019-12-25"}
+    # Every displacement report backs the flows; none is left out.
+    sources = {s["report_id"] for row in fs.flows.itertuples() for s in json.loads(row.sources)}
+    assert sources == set(reports.loc[reports["kind"] == "displacement", "report_id"])
+    assert fs.flows["people_max"].sum() == pytest.approx(235000)
+    assert fs.left_out == []
+    # The strikes are context points.
+    assert {"Tal Mannis", "Maasaran", "Maar Shamshah"} <= set(fs.incidents["name"])
+    assert set(fs.incidents["report_id"]) == set(reports.loc[reports["kind"] == "incident", "report_id"])
