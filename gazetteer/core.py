@@ -5,9 +5,12 @@ Matching runs in tiers, strictest first, and stops at the first tier that finds 
 1. ``exact``: the name as written (case-insensitive) is a place's name, Arabic name or alternate name;
 2. ``variant``: the name equals a place name after :func:`~gazetteer.normalize.normalize_name`, then after the
    consonant skeleton (:func:`~gazetteer.normalize.skeleton_key`: article, vowel spellings, q/k, kh/h, endings ...);
-   a trailing kind word (``"Maarat al-Numan district"``, ``"Idlib province"``) restricts the kind;
-3. ``fuzzy``: rapidfuzz compares the query's :func:`~gazetteer.normalize.fuzzy_key` with every name; only scores at
-   or above ``fuzzy_cutoff`` count, so a name that is not a place is "not found" rather than a guess;
+   a trailing kind word (``"Maarat al-Numan district"``, ``"Idlib province"``) restricts the kind. When the names
+   behind a skeleton share few letters with the query, a close fuzzy match to another bundled place goes first: a
+   typo can land on another name's skeleton (*Haaim*, meant for Harim, has the skeleton of Hama);
+3. ``fuzzy``: rapidfuzz compares the query with every name, letter by letter and by
+   :func:`~gazetteer.normalize.fuzzy_key`; only scores at or above ``fuzzy_cutoff`` with few typos (one per four
+   letters at the default cutoff) count, so a name that is not a place is "not found" rather than a guess;
 4. ``online``: only when an :class:`~gazetteer.online.OnlineFallback` was passed in, and nothing offline matched.
 
 Places of a local store (:mod:`gazetteer.store`) are searched beside the bundled data; within one tier the bundled
@@ -88,11 +91,25 @@ _KIND_WORDS = {
 _KIND_SUFFIX = re.compile(r"^(.*\S)\s+(" + "|".join(sorted(_KIND_WORDS, key=len, reverse=True)) + r")$")
 _PCODE = re.compile(r"^(SY\d{2}(?:\d{2}){0,3}|C\d{3,6})$", re.IGNORECASE)
 _FUZZY_LIMIT = 12
+# Remembered answers of resolve() (names without context); cleared when full.
+_MAX_ANSWERS = 1 << 16
+# Queries shorter than this (letters of the normal form) get no transliteration leniency in the fuzzy tier.
+_SHORT_NAME = 6
+# Plain ratio below which a skeleton (variant) match yields to a close fuzzy match.
+_WEAK_VARIANT = 75.0
 
 
 # Queries repeat (a report file names a few dozen places thousands of times): cache their keys.
 _query_variant_keys = functools.lru_cache(maxsize=1 << 16)(variant_keys)
 _query_fuzzy_key = functools.lru_cache(maxsize=1 << 14)(fuzzy_key)
+
+
+@functools.cache
+def _ratio():
+    """rapidfuzz's ratio, imported on first use (``import gazetteer`` stays light for the CLI)."""
+    from rapidfuzz.fuzz import ratio
+
+    return ratio
 
 
 def _names_of(place: Place) -> list[str]:
@@ -106,7 +123,7 @@ def _names_of(place: Place) -> list[str]:
 class _Index:
     """Lookup tables over one set of places (the bundled data, or a store)."""
 
-    __slots__ = ("exact", "norm", "skeleton", "fuzzy_keys", "fuzzy_norms", "fuzzy_places", "key_choices",
+    __slots__ = ("exact", "norm", "skeleton", "skeleton_norms", "fuzzy_keys", "fuzzy_norms", "fuzzy_places", "key_choices",
                  "key_owners", "norm_choices", "norm_owners")
 
     def __init__(self, places: Iterable[Place], keys: Iterable[tuple[Place, str, str, str, str]] | None = None):
@@ -118,8 +135,11 @@ class _Index:
         exact_l: dict[str, list[Place]] = {}
         norm_l: dict[str, list[Place]] = {}
         skel_l: dict[str, list[Place]] = {}
+        skel_norms: dict[str, set[str]] = {}
         seen_fuzzy: set[tuple[str, str]] = set()
         for place, exact, norm, skel, fuzz in keys:
+            if skel:
+                skel_norms.setdefault(skel, set()).add(norm)
             # a place's names arrive together, so a repeat is always the last entry
             for table, key in ((exact_l, exact), (norm_l, norm), (skel_l, skel)):
                 if key:
@@ -136,6 +156,8 @@ class _Index:
         self.exact: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in exact_l.items()}
         self.norm: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in norm_l.items()}
         self.skeleton: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in skel_l.items()}
+        #: the spellings behind each skeleton, to tell a transliteration from a typo that lands on another name
+        self.skeleton_norms: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in skel_norms.items()}
         # rapidfuzz scans distinct strings only; owners map each back to its entries
         self.key_owners: dict[str, list[int]] = {}
         self.norm_owners: dict[str, list[int]] = {}
@@ -219,13 +241,13 @@ class Gazetteer:
             for place in store_places:
                 by_id[place.id] = place
             if store_places:
-                shadowed = len(store_places) != len(self._store.places)
-                keys = None if shadowed else self._store.name_keys()
-                if keys is not None:
-                    keys = [(by_id[pid], *rest) for pid, *rest in keys]
+                # the store's precomputed keys, minus those of places the bundled data shadows
+                own_ids = {p.id for p in own}
+                keys = [(by_id[pid], *rest) for pid, *rest in self._store.name_keys() if pid not in own_ids]
                 self._store_index = _Index(store_places, keys)
         self._indexes = (self._index,) if self._store_index is None else (self._index, self._store_index)
         self._choices: dict[tuple[str, ...], tuple[Place, tuple[Place, ...], bool]] = {}
+        self._answers: dict[str, Match] = {}
         self._places = own + store_places
         self._by_id = by_id
         self._by_pcode: dict[str, Place] = {}
@@ -368,8 +390,9 @@ class Gazetteer:
         Returns
         -------
         Match
-            With the method (``exact``, ``variant``, ``fuzzy``, ``online``) and score; ``alternatives`` holds
-            other candidates that were set aside (same parent chain, or outside ``within``).
+            With the method (``exact``, ``variant``, ``fuzzy``, ``online``) and score; ``alternatives`` holds the
+            other candidates of the same tier that the rule set aside (the same place's areas, or a camp cluster
+            beside a town of its name).
 
         Raises
         ------
@@ -379,16 +402,30 @@ class Gazetteer:
             Different places match equally well and ``within`` does not decide.
         """
         if within is None and type(name) is str:
-            # fast path: one place at the exact or variant tier is the answer (the common case in report files)
+            # Report files name a few dozen places thousands of times, and the answer for a name never changes
+            # (places are fixed once the gazetteer is built): remember answers.
+            match = self._answers.get(name)
+            if match is not None:
+                return match
             quick = self._quick(name)
             if quick is not None and len(quick[1]) == 1:
-                return Match(name, quick[1][0], quick[0], 100.0)
+                match = Match(name, quick[1][0], quick[0], 100.0)
+            else:
+                match = self._resolve(name, None, strict=True)
+            if len(self._answers) >= _MAX_ANSWERS:
+                self._answers.clear()
+            self._answers[name] = match
+            return match
         return self._resolve(name, self._inside_test(within), strict=True)
 
     def get(self, name: str, default=None, *, within=None):
-        """Like :meth:`resolve`, but returns ``default`` when the name is not found or is ambiguous."""
+        """Like :meth:`resolve`, but returns ``default`` when the name is not found or is ambiguous.
+
+        A bad ``within`` still raises: it is a mistake in the call, not an unknown name.
+        """
+        inside = self._inside_test(within)
         try:
-            return self.resolve(name, within=within)
+            return self._resolve(name, inside, strict=True)
         except (PlaceNotFoundError, AmbiguousPlaceError):
             return default
 
@@ -397,7 +434,7 @@ class Gazetteer:
 
         A name that does not match gets ``Match(place=None, method="none", score=0)``; an ambiguous name gets the
         preferred candidate with ``ambiguous=True`` and the others in ``alternatives``. Each distinct name is
-        resolved once.
+        resolved once. Only a bad ``within`` raises (as in :meth:`resolve`).
         """
         inside = self._inside_test(within)
         cache: dict[str, Match] = {}
@@ -430,8 +467,7 @@ class Gazetteer:
         inside = self._inside_test(within)
         ranked: dict[str, tuple[tuple, Match]] = {}
         cutoff = SUGGESTION_CUTOFF if cutoff is None else cutoff
-        steps = list(self._tier_steps(name, cutoff, fuzzy_limit=max(limit * 3, 10)))
-        for tier_rank, (method, scored) in enumerate(steps):
+        for method, scored in self._tier_steps(name, cutoff, fuzzy_limit=max(limit * 3, 10)):
             for place, score in scored:
                 is_in = inside(place) if inside else True
                 key = (not is_in, 0 if method != "fuzzy" else 1, -score, _preference(place))
@@ -456,9 +492,21 @@ class Gazetteer:
         for index in indexes:
             yield "exact", [(p, 100.0) for p in index.exact.get(exact, ())]
         norm, skel = _query_variant_keys(name)
-        for attr, key in (("norm", norm), ("skeleton", skel)):
-            for index in indexes:
-                yield "variant", [(p, 100.0) for p in getattr(index, attr).get(key, ())]
+        fkey = _query_fuzzy_key(norm, normalized=True)
+        for index in indexes:
+            yield "variant", [(p, 100.0) for p in index.norm.get(norm, ())]
+        skeleton_hits = [index.skeleton.get(skel, ()) for index in indexes]
+        if any(skeleton_hits) and self._weak_skeleton(norm, skel):
+            # the skeleton match shares few letters with the query: a typo may have landed on another name's
+            # skeleton ("Haaim" for Harim has Hama's), so a close fuzzy match to another curated place goes first
+            # (curated only: scanning a large imported store for every such query would cost milliseconds)
+            ids = {p.id for hits in skeleton_hits for p in hits}
+            for index in indexes[:1]:
+                scored = self._fuzzy(index, fkey, norm, cutoff, fuzzy_limit, limit_edits=cutoff >= self._fuzzy_cutoff)
+                if scored and scored[0][0].id not in ids:
+                    yield "fuzzy", scored
+        for hits in skeleton_hits:
+            yield "variant", [(p, 100.0) for p in hits]
         suffix = _KIND_SUFFIX.match(norm)
         if suffix:
             base, word = suffix.groups()
@@ -468,13 +516,15 @@ class Gazetteer:
                 for index in indexes:
                     hits = [p for p in getattr(index, attr).get(key, ()) if p.kind in kinds]
                     yield "variant", [(p, 100.0) for p in sorted(hits, key=lambda p: kinds.index(p.kind))]
-        fkey = _query_fuzzy_key(norm, normalized=True)
         if fkey:
             for index in indexes:
-                yield "fuzzy", self._fuzzy(index, fkey, norm, cutoff, fuzzy_limit)
+                # the typo limit is for answers; looser suggestions ("did you mean") go without it
+                yield "fuzzy", self._fuzzy(index, fkey, norm, cutoff, fuzzy_limit,
+                                           limit_edits=cutoff >= self._fuzzy_cutoff)
 
     @staticmethod
-    def _fuzzy(index: _Index, fkey: str, norm: str, cutoff: float, limit: int) -> list[tuple[Place, float]]:
+    def _fuzzy(index: _Index, fkey: str, norm: str, cutoff: float, limit: int, *,
+               limit_edits: bool = True) -> list[tuple[Place, float]]:
         """Places whose names are close to the query, scored 0-100.
 
         Two rapidfuzz ratios are combined: on the plain normal forms (every letter counts) and on the fuzzy keys
@@ -486,15 +536,26 @@ class Gazetteer:
         if not index.fuzzy_keys:
             return []
         from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import OSA
 
         ratio = fuzz.ratio
+        edits = OSA.distance
         best: dict[str, tuple[Place, float]] = {}
 
         def score(owners):
             for i in owners:
-                plain = ratio(norm, index.fuzzy_norms[i])
-                value = max(plain, (plain + ratio(fkey, index.fuzzy_keys[i])) / 2)
-                if value >= cutoff:
+                name_norm, name_key = index.fuzzy_norms[i], index.fuzzy_keys[i]
+                plain = ratio(norm, name_norm)
+                # In a short name one letter changes the word ("Iran" is one edit from Marayan's key): below
+                # _SHORT_NAME letters only the plain ratio counts, with no leniency for transliteration swaps.
+                short = len(norm) < _SHORT_NAME
+                value = plain if short else max(plain, (plain + ratio(fkey, name_key)) / 2)
+                # A ratio also rewards shared runs of a different word ("Islamist" ~ "Islamin" scores 80): ask
+                # as well for few typos, in the letters or in the key: one per four letters at the default cutoff.
+                allowed = max(1, int(len(name_key) * (100 - cutoff) / 80))
+                if value >= cutoff and (not limit_edits
+                                        or (not short and edits(fkey, name_key, score_cutoff=allowed) <= allowed)
+                                        or edits(norm, name_norm, score_cutoff=allowed) <= allowed):
                     place = index.fuzzy_places[i]
                     if place.id not in best or value > best[place.id][1]:
                         best[place.id] = (place, float(value))
@@ -520,10 +581,25 @@ class Gazetteer:
                 return "exact", hits
         norm, skel = _query_variant_keys(name)
         for index in indexes:
-            hits = index.norm.get(norm) or index.skeleton.get(skel)
+            hits = index.norm.get(norm)
             if hits:
                 return "variant", hits
+        for index in indexes:
+            hits = index.skeleton.get(skel)
+            if hits:
+                return None if self._weak_skeleton(norm, skel) else ("variant", hits)
         return None
+
+    def _weak_skeleton(self, norm: str, skel: str) -> bool:
+        """True when the names sharing the query's skeleton share few of its letters (plain ratio < 75)."""
+        ratio = _ratio()
+        best = -1.0
+        for index in self._indexes:
+            for spelling in index.skeleton_norms.get(skel, ()):
+                score = ratio(norm, spelling)
+                if score > best:
+                    best = score
+        return 0 <= best < _WEAK_VARIANT
 
     def _choose(self, places) -> tuple[Place, tuple[Place, ...], bool]:
         """``(preferred place, the others, ambiguous?)`` for same-tier candidates (memoised: data is immutable)."""

@@ -58,7 +58,6 @@ _ARABIC_TABLE = str.maketrans(
 )
 _ARABIC_RANGE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 _COMBINING = re.compile(r"[\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F]")
-_SPACES = re.compile(r"\s+")
 
 # The article as a separate word: al-, el-, il-, ul- and the sun-letter assimilations (an-, as-, ash-, ad-, at-,
 # ar-, az-, adh-, ath-, with e/i/u for a). Dropped only when another word follows: "As" alone stays a name.
@@ -66,13 +65,17 @@ _ARTICLE_WORDS = frozenset(
     v + c
     for v in "aeiu"
     for c in ("l", "n", "s", "sh", "ch", "d", "t", "r", "z", "dh", "th", "ts", "dz")
-) - {"is", "in", "us", "un", "ut", "id", "it", "ir"}  # too often parts of names ("Tell Is", "Ain Ut")
+) - {"is", "in", "us", "un", "ut", "id", "it", "ir"}  # rare as articles, common as short words
 # "Alnuman", "Albab", "Elbab": the article glued to a word starting with a consonant (not "Aleppo", "Alma").
-_GLUED_ARTICLE = re.compile(r"\b[ae]l(?=[bcdfghjklmnpqrstvxz][a-z]{2,})")
+_GLUED_ARTICLE = r"\b[ae]l(?=[bcdfghjklmnpqrstvxz][a-z]{2,})"
+# One pass removes both: an article word before another word, and an article glued to its word.
+_ARTICLE = re.compile(
+    r"\b(?:" + "|".join(sorted(_ARTICLE_WORDS, key=len, reverse=True)) + r") (?=\S)|" + _GLUED_ARTICLE
+)
 # Feminine endings -eh, -ah, -ih after a vowel (Atmeh, Atmah -> Atme/Atma); vowels are unified later anyway.
 _TA_MARBUTA = re.compile(r"(?<=[aeiou])h\b")
-# Digraphs and letters that transliterations use for one Arabic sound. Applied on the spaced form (so "Ras Hamad"
-# does not become "sh") in this order: x before ch/sh, kh before h-words, dj before j.
+# Digraphs and letters that transliterations use for one Arabic sound, applied in this order on the spaced form (so
+# that "Ras Hamad" does not become "sh"): a written x becomes ks before x stands for sh/ch; sch before sh.
 _DIGRAPHS = (
     ("x", "ks"),
     ("sch", "x"),
@@ -88,12 +91,14 @@ _DIGRAPHS = (
     ("c", "k"),
     ("v", "f"),
 )
-_DOUBLED = re.compile(r"(.)\1+")
+# A letter followed by the same letter is dropped: "maarrat" -> "marat" (faster than a backreference template).
+_DOUBLED = re.compile(r"(.)(?=\1)")
 _VOWELS_TO_A = re.compile(r"[aeiouwy]+")
 _DROP_VOWELS = str.maketrans("", "", "aeiouwy ")
+_DROP_VOWEL_BYTES = b"aeiouwy "
 _CONSONANT_W = re.compile(r"w(?=[aeiou])")
 _CONSONANT_Y = re.compile(r"(?<=[aeou])y(?=[aeiou])")
-_WORD_VOWEL = re.compile(r"(?:^|(?<= ))[aeiouwy]+")
+_WORD_VOWEL = re.compile(r"\b[aeiouwy]+")
 # French "ou" before a vowel is the consonant w (Ouadi, Haoua); before a consonant it is the vowel u (Nouman).
 _FRENCH_W = re.compile(r"ou(?=[aei])")
 # Arabic article at the start of a word (al-), written joined in Arabic script.
@@ -152,13 +157,9 @@ def normalize_name(name: str) -> str:
 
 
 def _latin_words(norm: str) -> str:
-    """The normal form without the article words, still spaced."""
-    words = norm.split()
-    if len(words) > 1:
-        kept = [w for i, w in enumerate(words) if not (w in _ARTICLE_WORDS and i + 1 < len(words))]
-        norm = " ".join(kept) if kept else norm
-    if "l" in norm:
-        norm = _GLUED_ARTICLE.sub("", norm)
+    """The normal form without the article, still spaced."""
+    if "l" in norm or " " in norm:
+        norm = _ARTICLE.sub("", norm)
     return norm
 
 
@@ -177,7 +178,7 @@ def _spaced(norm: str) -> str:
 
 def _merged(norm: str) -> str:
     """The spaced form run together, doubled letters collapsed."""
-    return _DOUBLED.sub(r"\1", _spaced(norm).replace(" ", ""))
+    return _DOUBLED.sub("", _spaced(norm).replace(" ", ""))
 
 
 def _arabic_key(norm: str) -> str:
@@ -205,13 +206,15 @@ def skeleton_key(name: str, *, normalized: bool = False) -> str:
     if not norm.isascii() and is_arabic(norm):
         return _arabic_key(norm)
     # A vowel that starts a word is kept (as "A"): "eastern" and "southern", "Idlib" and "Dalb" stay apart.
-    text = _DOUBLED.sub(r"\1", _WORD_VOWEL.sub("A", _spaced(norm)).replace(" ", ""))
+    text = _DOUBLED.sub("", _WORD_VOWEL.sub("A", _spaced(norm)).replace(" ", ""))
     # w before a vowel and y between vowels are consonants (Zawiya, Hayan, Kanayes), kept as W and Y; elsewhere
     # they spell vowels (Shaykh = Sheikh, Kafriya = Kafria, Sweida = Suwayda).
     if "w" in text:
         text = _CONSONANT_W.sub("W", text)
     if "y" in text:
         text = _CONSONANT_Y.sub("Y", text)
+    if text.isascii():
+        return text.encode().translate(None, _DROP_VOWEL_BYTES).decode()
     return text.translate(_DROP_VOWELS)
 
 

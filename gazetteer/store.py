@@ -11,11 +11,13 @@ The store is never used implicitly: pass it to :class:`~gazetteer.core.Gazetteer
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import os
 import re
 import sqlite3
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +47,7 @@ _CSV_REQUIRED = ("name", "lat", "lon")
 _CSV_OPTIONAL = ("id", "name_ar", "kind", "alt_names", "pcode", "admin1", "admin2", "admin3", "parent",
                  "population", "source")
 # Alternate names worth keeping: Latin-script or Arabic-script words (GeoNames also lists Cyrillic, CJK, codes, URLs).
-_KEEP_NAME = re.compile(r"^[\w\s'’‘`´ʿʾ.,()\-]+$")
+_KEEP_NAME = re.compile(r"^[A-Za-z0-9\u00C0-\u024F\u1E00-\u1EFF\s'’‘`´ʿʾʼ.,()\-]+$")
 _MAX_ALT_NAMES = 60
 _PROGRESS_STEP = 1 << 16
 
@@ -144,11 +146,27 @@ class PlaceStore:
 # ---------------------------------------------------------------------- reading import files
 
 
+@contextlib.contextmanager
+def _open_binary(path: Path):
+    """``(binary file, size)`` of a file, or of the data file inside a zip (GeoNames ships ``SY.zip``)."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist()
+                       if not m.is_dir() and not m.filename.lower().startswith("readme")]
+            if len(members) != 1:
+                names = ", ".join(m.filename for m in members) or "nothing"
+                raise DataFileError(path, None, f"expected one data file in the zip, found {names}")
+            with archive.open(members[0]) as fh:
+                yield fh, members[0].file_size
+    else:
+        with path.open("rb") as fh:
+            yield fh, path.stat().st_size
+
+
 def _lines(path: Path, progress: Callable[[int, int], None] | None) -> Iterator[tuple[int, str]]:
     """``(line number, text)`` of each line, decoded as UTF-8; reports bytes read to ``progress``."""
-    total = path.stat().st_size
     done = reported = 0
-    with path.open("rb") as fh:
+    with _open_binary(path) as (fh, total):
         for number, raw in enumerate(fh, start=1):
             done += len(raw)
             if progress is not None and done - reported >= _PROGRESS_STEP:
@@ -303,7 +321,7 @@ def _read_csv(path: Path, progress) -> tuple[list[Place], int]:
 
 
 def _sniff_format(path: Path) -> str:
-    with path.open("rb") as fh:
+    with _open_binary(path) as (fh, _):
         for raw in fh:
             if raw.strip():
                 first = raw.decode("utf-8-sig", errors="replace").split("\t")
@@ -331,7 +349,8 @@ def import_file(path, *, store_path=None, format: str = "auto",
     Parameters
     ----------
     path : path-like
-        A geonames.org country dump (``SY.txt``: 19 tab-separated fields, no header) or a CSV with a header row and
+        A geonames.org country dump (``SY.txt``, or ``SY.zip`` as downloaded: 19 tab-separated fields, no header)
+        or a CSV with a header row and
         at least ``name, lat, lon`` (optional ``id, name_ar, kind, alt_names`` (``|``-separated), ``pcode,
         admin1, admin2, admin3, parent, population, source``).
     store_path : path-like, optional

@@ -24,11 +24,27 @@ from .errors import MapperError
 DATA_FILE = "borders.geojson"
 #: Mean radius of the Earth (IUGG), km.
 EARTH_RADIUS_KM = 6371.0088
-# Densify the border to vertices at most ~100 m apart before indexing: the nearest indexed vertex is then within
-# 50 m of the nearest point of the line, so refining on its two adjacent segments finds the true nearest point.
-_DENSIFY_DEG = 0.001
-# Points per block in the vectorised distance code: bounds temporary arrays to a few tens of MB.
-_BLOCK = 262_144
+# How distances are found, fast. The search runs in a transverse Mercator plane centred on the border; distances are
+# then measured on the sphere. Cells of a raster near the line list every border segment that can be nearest to a
+# point in them, so points near the border are exact. Farther out the wiggly line is replaced by the outline of its
+# _OFFSET_KM buffer, a smooth curve: a point's distance to the line is _OFFSET_KM plus its distance to that outline,
+# whose nearest segment each raster node holds (one KD-tree query per node, once); a point takes the nearest of its
+# cell corners' segments and their neighbours, and the nearest point of the line lies _OFFSET_KM beyond it.
+_RASTER_STEP_KM = 4.0
+_RASTER_MARGIN_KM = 500.0
+_DENSIFY_KM = 0.25
+_OFFSET_KM = 5.0
+_OUTLINE_TOLERANCE_KM = 0.01
+_NEAR_KM = 10.0
+# Outline segments searched from the lowest of the corners' picks: most spans fit the first width; the wider ones,
+# where the outline bends sharply, the next.
+_RANGE_WIDTHS = (6, 12, 48, 192)
+_RANGE_PAD = 2
+_SPLIT_PAD = 5
+# Off the raster (> 500 km away) every segment of a copy of the line simplified by ~2 km is checked (< 0.4 %).
+_COARSE_TOLERANCE_DEG = 0.02
+# Points per block in the vectorised distance code (keeps temporaries to some tens of MB).
+_BLOCK = 8192
 
 
 class CoordinateError(MapperError, ValueError):
@@ -144,10 +160,11 @@ def border_distance_km(lat, lon):
     >>> round(border_distance_km(36.31111, 36.68639), 1)  # Atme  # doctest: +SKIP
     """
     lat_arr, lon_arr, scalar = _check_coordinates(lat, lon)
-    flat = _unit_vectors(lat_arr.ravel(), lon_arr.ravel())
-    out = np.empty(len(flat))
-    for start in range(0, len(flat), _BLOCK):
-        out[start:start + _BLOCK] = _angle_to_border(flat[start:start + _BLOCK])
+    flat_lat, flat_lon = lat_arr.ravel(), lon_arr.ravel()
+    out = np.empty(len(flat_lat))
+    for start in range(0, len(out), _BLOCK):
+        block = slice(start, start + _BLOCK)
+        out[block] = _angle_to_border(flat_lat[block], flat_lon[block])
     out *= EARTH_RADIUS_KM
     return float(out[0]) if scalar else out.reshape(lat_arr.shape)
 
@@ -230,52 +247,216 @@ def _syria_outline():
     return filled
 
 
+def _segment_ends(line):
+    """Start and end points (x, y) of every segment of a (Multi)LineString, as two (m, 2) arrays."""
+    starts, ends = [], []
+    for part in shapely.get_parts(line):
+        coords = shapely.get_coordinates(part)
+        starts.append(coords[:-1])
+        ends.append(coords[1:])
+    return np.vstack(starts), np.vstack(ends)
+
+
+def _to_plane(lat, lon, lon0):
+    """Spherical transverse Mercator (km) about meridian ``lon0``, and whether each point is usable in it."""
+    phi, dlam = np.radians(lat), np.radians(lon - lon0)
+    cos_phi = np.cos(phi)
+    sin_term = cos_phi * np.sin(dlam)
+    usable = np.abs(sin_term) < 0.5  # beyond ~30 degrees from the meridian the plane is not used
+    x = EARTH_RADIUS_KM * np.arctanh(np.clip(sin_term, -0.5, 0.5))
+    y = EARTH_RADIUS_KM * np.arctan2(np.sin(phi), cos_phi * np.cos(dlam))
+    return x, y, usable
+
+
+class _Segments:
+    """Segments in the plane with what the point-to-segment distance needs, precomputed and packed in one array
+    (one gather per candidate rather than five)."""
+
+    def __init__(self, starts, ends):
+        self.ax, self.ay = starts[:, 0].copy(), starts[:, 1].copy()
+        self.dx, self.dy = ends[:, 0] - starts[:, 0], ends[:, 1] - starts[:, 1]
+        length2 = self.dx ** 2 + self.dy ** 2
+        self.inv_length2 = np.where(length2 > 0, 1.0 / np.where(length2 > 0, length2, 1.0), 0.0)
+        self.packed = np.column_stack((self.ax, self.ay, self.dx, self.dy, self.inv_length2))
+        self.count = len(starts)
+
+    def dist2(self, px, py, cand):
+        """Squared distances from points (px, py), broadcast against ``cand`` (segment indices)."""
+        seg = self.packed[cand]
+        ax, ay, dx, dy, inv = (seg[..., k] for k in range(5))
+        rx, ry = px - ax, py - ay
+        t = np.clip((rx * dx + ry * dy) * inv, 0.0, 1.0)
+        gx, gy = rx - t * dx, ry - t * dy
+        return gx * gx + gy * gy
+
+    def nearest(self, px, py, cand):
+        """Per row of ``cand``: the nearest candidate segment to the point and its squared distance."""
+        d2 = self.dist2(px[..., None], py[..., None], cand)
+        pick = d2.argmin(axis=-1)[..., None]
+        return np.take_along_axis(cand, pick, axis=-1)[..., 0], np.take_along_axis(d2, pick, axis=-1)[..., 0]
+
+
+def _chord_to_segments(p, a, b):
+    """Straight (3-D) distance from unit vectors ``p`` to segments ``a``-``b`` (row-wise, each (n, 3)).
+
+    Border segments are short, so the chord stands for the arc to within centimetres.
+    """
+    ab = b - a
+    pa = p - a
+    length2 = np.einsum("nd,nd->n", ab, ab)
+    t = np.clip(np.einsum("nd,nd->n", pa, ab) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+    gap = pa - t[:, None] * ab
+    return np.sqrt(np.einsum("nd,nd->n", gap, gap))
+
+
+def _sample(segments):
+    """Points every _DENSIFY_KM (or closer) along the segments, and the segment each belongs to."""
+    per_segment = np.maximum(1, np.ceil(np.sqrt(segments.dx ** 2 + segments.dy ** 2) / _DENSIFY_KM).astype(int))
+    ids = np.repeat(np.arange(segments.count), per_segment)
+    t = np.concatenate([np.arange(n) / n for n in per_segment])
+    return ids, np.column_stack((segments.ax[ids] + t * segments.dx[ids], segments.ay[ids] + t * segments.dy[ids]))
+
+
+def _from_plane(x, y, lon0):
+    """Inverse of :func:`_to_plane`: (lat, lon) in degrees."""
+    xr, yr = x / EARTH_RADIUS_KM, y / EARTH_RADIUS_KM
+    lat = np.degrees(np.arcsin(np.clip(np.sin(yr) / np.cosh(xr), -1.0, 1.0)))
+    lon = lon0 + np.degrees(np.arctan2(np.sinh(xr), np.cos(yr)))
+    return lat, lon
+
+
 @functools.cache
 def _border_index():
-    """The densified border as segments on the unit sphere, and a KD-tree over its vertices.
-
-    Returns ``(tree, vertices, segment_of_vertex)``: for vertex ``i`` of part ``p``, the candidate segments are
-    ``(i - 1, i)`` and ``(i, i + 1)`` within the same part; ``prev_ok``/``next_ok`` mark which exist.
-    """
+    """Everything :func:`_angle_to_border` needs, built once from the border line (about a second)."""
     from scipy.spatial import cKDTree
 
-    dense = shapely.segmentize(load_borders().border, _DENSIFY_DEG)
-    vertices, prev_ok, next_ok = [], [], []
-    for part in shapely.get_parts(dense):
-        coords = shapely.get_coordinates(part)
-        n = len(coords)
-        vertices.append(_unit_vectors(coords[:, 1], coords[:, 0]))
-        prev_ok.append(np.arange(n) > 0)
-        next_ok.append(np.arange(n) < n - 1)
-    vertices = np.vstack(vertices)
-    return cKDTree(vertices), vertices, np.concatenate(prev_ok), np.concatenate(next_ok)
+    border = load_borders().border
+    lon_min, _, lon_max, _ = border.bounds
+    lon0 = (lon_min + lon_max) / 2
+
+    def plane(xy):
+        x, y, _ = _to_plane(xy[:, 1], xy[:, 0], lon0)
+        return np.column_stack((x, y))
+
+    line = shapely.transform(border, plane)
+    starts, ends = _segment_ends(line)
+    fine = _Segments(starts, ends)
+
+    x_min, y_min, x_max, y_max = line.bounds
+    x0, y0 = x_min - _RASTER_MARGIN_KM, y_min - _RASTER_MARGIN_KM
+    nx = int(np.ceil((x_max - x_min + 2 * _RASTER_MARGIN_KM) / _RASTER_STEP_KM)) + 1
+    ny = int(np.ceil((y_max - y_min + 2 * _RASTER_MARGIN_KM) / _RASTER_STEP_KM)) + 1
+    node_x, node_y = np.meshgrid(x0 + np.arange(nx) * _RASTER_STEP_KM, y0 + np.arange(ny) * _RASTER_STEP_KM)
+
+    # Each node's nearest segment of the buffer outline, through the nearest of points every _DENSIFY_KM along it;
+    # and its distance to the line itself (to find the cells near the line).
+    outline = shapely.simplify(shapely.buffer(line, _OFFSET_KM, quad_segs=8).exterior, _OUTLINE_TOLERANCE_KM)
+    ring = _Segments(*_segment_ends(outline))
+    nodes = np.column_stack((node_x.ravel(), node_y.ravel()))
+    ring_ids, ring_samples = _sample(ring)
+    _, nearest = cKDTree(ring_samples, balanced_tree=False, compact_nodes=False).query(nodes)
+    node_seg = ring_ids[nearest]
+    _, line_samples = _sample(fine)
+    node_dist, _ = cKDTree(line_samples, balanced_tree=False, compact_nodes=False).query(nodes)
+
+    # Cells near the line: every segment within the cell centre's distance plus a cell diagonal can be nearest.
+    diagonal = _RASTER_STEP_KM * np.sqrt(2)
+    near_node = (node_dist <= _NEAR_KM + diagonal).reshape(ny, nx)
+    near_cell = near_node[:-1, :-1] | near_node[1:, :-1] | near_node[:-1, 1:] | near_node[1:, 1:]
+    cells = np.flatnonzero(near_cell)
+    cy, cx = np.divmod(cells, nx - 1)
+    cx = x0 + (cx + 0.5) * _RASTER_STEP_KM
+    cy = y0 + (cy + 0.5) * _RASTER_STEP_KM
+    all_segments = np.arange(fine.count)
+    lists = []
+    for start in range(0, len(cells), 512):
+        d = np.sqrt(fine.dist2(cx[start:start + 512, None], cy[start:start + 512, None], all_segments))
+        lists.extend(np.flatnonzero(row) for row in d <= d.min(axis=1, keepdims=True) + diagonal)
+    # Lists are padded (repeating a real candidate) to a power of two: points are checked in groups of one width.
+    widths = np.array([max(8, 1 << int(np.ceil(np.log2(len(li))))) for li in lists])
+    cell_row = np.full((ny - 1) * (nx - 1), -1, dtype=np.int64)
+    cell_row[cells] = np.arange(len(cells))
+    candidates = np.empty((len(cells), widths.max()), dtype=np.int64)
+    for k, li in enumerate(lists):
+        candidates[k, : len(li)] = li
+        candidates[k, len(li):] = li[0]
+
+    starts, ends = _segment_ends(border)
+    coarse_starts, coarse_ends = _segment_ends(shapely.simplify(border, _COARSE_TOLERANCE_DEG))
+    return {
+        "lon0": lon0, "x0": x0, "y0": y0, "nx": nx, "ny": ny,
+        "fine": fine, "ring": ring, "node_seg": node_seg,
+        "cell_row": cell_row, "candidates": candidates, "widths": widths,
+        "a3": _unit_vectors(starts[:, 1], starts[:, 0]), "b3": _unit_vectors(ends[:, 1], ends[:, 0]),
+        "coarse_a3": _unit_vectors(coarse_starts[:, 1], coarse_starts[:, 0]),
+        "coarse_b3": _unit_vectors(coarse_ends[:, 1], coarse_ends[:, 0]),
+    }
 
 
-def _angle_to_border(points):
-    """Central angle (radians) from each unit vector in ``points`` to the nearest point of the border."""
-    tree, vertices, prev_ok, next_ok = _border_index()
-    chord, nearest = tree.query(points)
-    best = 2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0))
-    for ok, step in ((prev_ok, -1), (next_ok, 1)):
-        has = ok[nearest]
-        idx = np.flatnonzero(has)
-        a = vertices[nearest[idx]]
-        b = vertices[nearest[idx] + step]
-        best[idx] = np.minimum(best[idx], _angle_to_arc(points[idx], a, b))
-    return best
+def _angle_to_border(lat, lon):
+    """Central angle (radians) from each point to the nearest point of the border."""
+    idx = _border_index()
+    nx, ny = idx["nx"], idx["ny"]
+    x, y, usable = _to_plane(lat, lon, idx["lon0"])
+    fi = (y - idx["y0"]) / _RASTER_STEP_KM
+    fj = (x - idx["x0"]) / _RASTER_STEP_KM
+    on = usable & (fi >= 0) & (fi < ny - 1) & (fj >= 0) & (fj < nx - 1)
+    i = np.where(on, fi, 0).astype(np.int64)
+    j = np.where(on, fj, 0).astype(np.int64)
+    row = np.where(on, idx["cell_row"][i * (nx - 1) + j], -1)
+    angle = np.empty(len(lat))
+
+    near = np.flatnonzero(row >= 0)
+    if len(near):  # exact: the nearest of the cell's candidate segments, measured on the sphere
+        rows = row[near]
+        widths = idx["widths"][rows]
+        best = np.empty(len(near), dtype=np.int64)
+        for width in np.unique(widths):
+            group = np.flatnonzero(widths == width)
+            best[group], _ = idx["fine"].nearest(x[near[group]], y[near[group]],
+                                                 idx["candidates"][rows[group], :width])
+        chord = _chord_to_segments(_unit_vectors(lat[near], lon[near]), idx["a3"][best], idx["b3"][best])
+        angle[near] = _chord_to_angle(chord)
+
+    far = np.flatnonzero(on & (row < 0))
+    if len(far):
+        ring = idx["ring"]
+        ii, jj = i[far], j[far]
+        corners = np.column_stack((ii * nx + jj, ii * nx + jj + 1, (ii + 1) * nx + jj, (ii + 1) * nx + jj + 1))
+        px, py = x[far], y[far]
+        picks = idx["node_seg"][corners]
+        low, span = picks.min(axis=1), np.ptp(picks, axis=1)
+        # Usually the corners' picks lie along one stretch of the outline and the point's nearest segment between
+        # them; where they do not (a ridge between two stretches), search around each pick.
+        seg = np.empty(len(far), dtype=np.int64)
+        done = np.zeros(len(far), dtype=bool)
+        for width in _RANGE_WIDTHS:
+            group = np.flatnonzero(~done & (span <= width - 2 * _RANGE_PAD))
+            if len(group):
+                cand = (low[group, None] - _RANGE_PAD + np.arange(width)) % ring.count
+                seg[group], _ = ring.nearest(px[group], py[group], cand)
+                done[group] = True
+        split = np.flatnonzero(~done)
+        if len(split):
+            cand = (picks[split, :, None] + np.arange(-_SPLIT_PAD, _SPLIT_PAD + 1)) % ring.count
+            seg[split], _ = ring.nearest(px[split], py[split], cand.reshape(len(split), -1))
+        # the foot on the outline, then the line's nearest point _OFFSET_KM beyond it, measured on the sphere
+        rx, ry = px - ring.ax[seg], py - ring.ay[seg]
+        t = np.clip((rx * ring.dx[seg] + ry * ring.dy[seg]) * ring.inv_length2[seg], 0.0, 1.0)
+        fx, fy = ring.ax[seg] + t * ring.dx[seg], ring.ay[seg] + t * ring.dy[seg]
+        gap = np.hypot(fx - px, fy - py)
+        q_lat, q_lon = _from_plane(fx + _OFFSET_KM * (fx - px) / gap, fy + _OFFSET_KM * (fy - py) / gap, idx["lon0"])
+        chord = np.linalg.norm(_unit_vectors(lat[far], lon[far]) - _unit_vectors(q_lat, q_lon), axis=1)
+        angle[far] = _chord_to_angle(chord)
+
+    off = np.flatnonzero(~on)
+    if len(off):  # hundreds of km away: every segment of a coarse copy of the line
+        p3 = _unit_vectors(lat[off], lon[off])
+        chord = np.min([_chord_to_segments(p3, np.broadcast_to(a, p3.shape), np.broadcast_to(b, p3.shape))
+                        for a, b in zip(idx["coarse_a3"], idx["coarse_b3"])], axis=0)
+        angle[off] = _chord_to_angle(chord)
+    return angle
 
 
-def _angle_to_arc(p, a, b):
-    """Central angle from unit vectors ``p`` to the great-circle arcs ``a``-``b`` (row-wise)."""
-    normal = np.cross(a, b)
-    norm = np.linalg.norm(normal, axis=1)
-    usable = norm > 1e-15  # a zero-length arc has no great circle: its endpoint distance (already known) is it
-    normal[usable] /= norm[usable, None]
-    sine = np.einsum("ij,ij->i", p, normal)
-    foot = p - sine[:, None] * normal
-    # The foot of the perpendicular lies on the arc when it is on the b-side of a and the a-side of b.
-    on_arc = usable & (np.einsum("ij,ij->i", np.cross(a, foot), normal) >= 0) & (
-        np.einsum("ij,ij->i", np.cross(foot, b), normal) >= 0
-    )
-    cross_track = np.abs(np.arcsin(np.clip(sine, -1.0, 1.0)))
-    return np.where(on_arc, cross_track, np.inf)
+def _chord_to_angle(chord):
+    return 2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0))

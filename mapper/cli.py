@@ -16,12 +16,20 @@ from gazetteer import __version__
 
 #: Exit code for malformed input files and bad options (click's own usage errors use 2 as well).
 EXIT_BAD_INPUT = 2
+#: Exit code when a place name did not resolve (the input is well formed, a name in it is not known).
+EXIT_NOT_FOUND = 1
 
 
 class InputError(click.ClickException):
     """A one-line error about the user's input; exit code 2."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+class NotFoundError(click.ClickException):
+    """Place names that did not resolve (or stayed ambiguous); exit code 1."""
+
+    exit_code = EXIT_NOT_FOUND
 
 
 def _handle_errors(func):
@@ -44,6 +52,8 @@ def _handle_errors(func):
             if isinstance(err, OSError) and not isinstance(err, MapperError):
                 where = f"{err.filename}: " if getattr(err, "filename", None) else ""
                 raise InputError(f"{where}{err.strerror or err}") from err
+            if isinstance(err, LookupError):  # unresolved or ambiguous place names
+                raise NotFoundError(str(err)) from err
             raise InputError(str(err)) from err
 
     return wrapper
@@ -183,8 +193,12 @@ def gazetteer_import(file, store, fmt):
 
     with click.progressbar(length=os.path.getsize(file), label=f"importing {os.path.basename(file)}",
                            file=sys.stderr) as bar:
-        result = import_file(file, store_path=store, format=fmt,
-                             progress=lambda done, total: bar.update(done - bar.pos))
+
+        def progress(done, total):
+            bar.length = total  # a zip reports its unpacked size
+            bar.update(done - bar.pos)
+
+        result = import_file(file, store_path=store, format=fmt, progress=progress)
     skipped = f", skipped {result.skipped} features that are not places" if result.skipped else ""
     click.echo(f"imported {result.imported} places ({result.format}) into {result.store_path}{skipped}")
 

@@ -32,24 +32,30 @@ Destinations
     destination"``.
 
 Triangulation (same movement)
-    Two reports describe the same movement when their periods overlap (inclusive dates), their origins overlap and
-    their destinations overlap. Places are compared through the OCHA admin hierarchy down to the subdistrict: a
-    place stands for its own admin area (a governorate, district or subdistrict for itself; a settlement, camp or
-    crossing for the subdistrict it lies in; a region for the finest admin area the gazetteer gives it), and two
-    places overlap when one area contains the other (one P-code is a prefix of the other); places with no P-code at
-    all overlap only themselves. A report's destinations are compared after expansion (so ``camps along the
-    Turkish border`` overlaps ``Atme``); a missing destination overlaps every destination (and a missing origin
-    every origin), so a report of people leaving an area "with no destination given" backs the flows out of that
-    area in its period. Reports are compared as a whole, before any splitting. Clusters are the connected
-    components of this relation (so the result does not depend on row order).
+    Two reports describe the same movement when their periods overlap (inclusive dates) and one of them *contains*
+    the other: its origin area contains (or is) the other's origin area, and its destination area contains (or is)
+    the other's destination area. Places are compared as areas of the OCHA admin hierarchy, down to the
+    subdistrict: a governorate, district or subdistrict stands for itself; a settlement, camp, cluster or crossing
+    for the subdistrict it lies in; a region for the finest admin area the gazetteer gives it (``southern Idlib``:
+    Idlib governorate); a place with no P-code at all only for itself. Area A contains area B when A's P-code is a
+    prefix of B's (SY07 > SY0702 > SY070200). Destinations are compared after expansion, so ``camps along the
+    Turkish border`` contains ``Atme`` (both in Dana subdistrict). A report without a destination contains every
+    destination (and one without an origin every origin): "215,000 fled Idlib governorate since November", with no
+    destination, backs every movement out of Idlib governorate in its period. With several names, any pair of
+    names may carry the containment. Reports are compared whole, before any splitting. Clusters are the connected
+    components of this relation, so chains join (A contains B, B overlaps C in time and contains C) and the result
+    does not depend on the rows' order. Two reports that only cross -- one wider at the origin, the other wider at
+    the destination -- are not the same movement unless a third report contains both.
 
-    In a cluster the flow carries the estimate (``people``) of the report chosen by: agency priority (earliest in
-    the priority list; unknown agencies after every listed one), then the latest ``published`` date, then the
-    largest ``people``, then the smallest ``report_id``; only reports with both an origin and a destination can be
-    chosen. The chosen report's origins, destinations and splitting draw the flows, and its period is the flows'
-    period (the estimate covers that period, not the union of the cluster's). ``people_min`` / ``people_max``
-    span every report of the cluster (the smallest ``people_min``, the largest ``people_max``), split with the same
-    fractions as ``people``. ``sources`` lists every report of the cluster. Reports in different clusters add up.
+    In a cluster the flows carry the estimate (``people``) of one report, chosen by agency priority (earliest in
+    the priority list; unknown agencies after every listed one), then the latest ``published`` date (a missing
+    date counts as the oldest), then the largest ``people``, then the earliest period, then the smallest
+    ``report_id``; only reports with both an origin and a destination can be chosen. The chosen report's origins,
+    destinations and splitting draw the flows, and its period is the flows' period (its estimate covers that
+    period, not the union of the cluster's). ``people_min`` / ``people_max`` span every report of the cluster (the
+    smallest ``people_min``, the largest ``people_max``), split with the same fractions as ``people``.
+    ``sources`` lists every report of the cluster in a fixed order (period start, period end, people, agency,
+    report id). Reports in different clusters add up.
 
 Agencies
     :data:`DEFAULT_PRIORITY` is UN OCHA, UNHCR, IOM, SRCG (Syria Response Coordination Group), RCT (Response
@@ -63,10 +69,13 @@ Window, level, min-people
     ``start`` / ``end`` keep the reports whose period overlaps the window (inclusive); figures are **not
     prorated** to the part of the period inside the window. Reports outside are summarised in ``left_out`` as
     ``"outside window"``. ``level`` (``place``, ``admin3``, ``admin2``, ``admin1``) replaces each flow's origin and
-    destination by the admin area of that level containing it (``gazetteer.by_pcode``); a place coarser than the
-    level, a region, or a place without that P-code stays as it is (at the finest level it has), and
-    ``meta["level_notes"]`` says so. Flows with the same origin and destination are then summed (people,
-    minimum, maximum; periods unioned; sources of every cluster behind them). An origin and destination that fall in
+    destination by the admin area of that level containing it (``gazetteer.by_pcode`` of its admin code). A place
+    already as coarse as the level (a district at ``admin3``) and a region stay as they are; a place without a
+    P-code of that level goes to the finest coarser admin area it has (a town with no subdistrict code goes to its
+    district at ``admin3``), or stays as it is when it has none; ``meta["level_notes"]`` names the regions kept
+    and the places moved to a coarser area.
+    Flows with the same origin and destination are then summed (people, minimum, maximum; periods unioned;
+    sources of every cluster behind them, cluster by cluster). An origin and destination that fall in
     one area stay as a zero-length flow, so people are conserved. Flows under ``min_people`` are left out as
     ``"below min-people"`` with their people, for the legend; per-place totals count the drawn flows only.
 
@@ -148,9 +157,6 @@ _REQUIRED_COLUMNS = (
     "period_start", "period_end", "origin", "destination", "origin_within", "destination_within", "agency",
     "publisher", "published", "url", "note",
 )
-
-_SOURCE_FIELDS = ["report_id", "agency", "publisher", "published", "url", "figure", "figure_min", "figure_max",
-                  "qualifier", "unit", "people", "period_start", "period_end", "note"]
 
 _NON_WORD = re.compile(r"[^\w]+")
 
@@ -388,15 +394,13 @@ class _Places:
         codes = (place.admin1, place.admin2, place.admin3)
         for k in range(want, 0, -1):
             code = codes[k - 1]
-            if own is not None and own == k and place.pcode:
-                code = place.pcode
             if not code:
                 continue
             area = self.g.by_pcode(code)
             if area is None:
                 continue
             area = self.add(area)
-            note = None if k == want else f"{place.name} kept at admin{k}: it has no {level} P-code"
+            note = None if k == want else f"{place.name} kept at admin{k}: no {level} area for it in the gazetteer"
             return area, note
         return place, f"{place.name} kept as it is: no admin area of {level} in the gazetteer"
 
@@ -500,8 +504,9 @@ def _code_level(code: str) -> int:
 def _code_index(codes):
     """Integer ids for ``codes`` and their truncations: level per id and, per level, the id of the truncation.
 
-    ``trunc[k][i]`` is the id of code ``i`` cut to level ``k`` (``-1`` when the code is finer than nothing at that
-    level: a code of level < k, or for ``k == -1`` any P-code); level ``-1`` codes (``#id``) only equal themselves.
+    ``trunc[k][i]`` is the id of code ``i`` cut to level ``k``, or ``-1`` when it has no such cut: a P-code coarser
+    than level ``k``, an ``#id`` code for ``k >= 1``, any P-code for ``k == -1`` (``#id`` codes only equal
+    themselves). Level 0 is the empty code, "anywhere", which every code is cut to.
     """
     vocab = {}
 
@@ -537,9 +542,9 @@ def _containment_edges(o_item, o_code, d_item, d_code, start, end, n_items):
     """Edges joining items to "anchor run" nodes (numbered from ``n_items``): see :func:`_triangulate`."""
     vocab_codes = pd.unique(np.concatenate([o_code, d_code]))
     base, level, trunc, n_codes = _code_index(list(vocab_codes))
-    to_id = dict(zip(vocab_codes, base))
-    o_id = np.array([to_id[c] for c in o_code], dtype=np.int64) if len(o_code) else np.zeros(0, np.int64)
-    d_id = np.array([to_id[c] for c in d_code], dtype=np.int64) if len(d_code) else np.zeros(0, np.int64)
+    lookup = pd.Index(vocab_codes)
+    o_id = base[lookup.get_indexer(o_code)]
+    d_id = base[lookup.get_indexer(d_code)]
     o_lvl, d_lvl = level[o_id], level[d_id]
     us, vs = [], []
     next_node = n_items
@@ -664,7 +669,11 @@ _JSON_UNSAFE = re.compile(r'["\\\x00-\x1f]')
 
 def _factorize_text(values):
     """Codes and distinct values (as str) of a text column; a missing value counts as ``""``."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=False, use_na_sentinel=True)
+    values = np.asarray(values, dtype=object)
+    if len(values) and isinstance(values[0], str) and (values == values[0]).all():
+        # A column with one value (often an empty url or note column) needs no hashing.
+        return np.zeros(len(values), dtype=np.int64), [values[0]]
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
     uniques = ["" if u is None else str(u) for u in uniques]
     if len(codes) and codes.min() < 0:
         codes = np.where(codes < 0, len(uniques), codes)
@@ -675,7 +684,7 @@ def _factorize_text(values):
 def _json_literals(texts) -> np.ndarray:
     """JSON string literals of a list of str."""
     texts = list(texts)
-    if not _JSON_UNSAFE.search("\x1e".join(texts)):
+    if not _JSON_UNSAFE.search("".join(texts)):
         # The common case: nothing to escape; quoting is a plain concatenation.
         return np.array(['"' + t + '"' for t in texts], dtype=object)
     return np.array([json.dumps(t, ensure_ascii=False) for t in texts], dtype=object)
@@ -731,9 +740,10 @@ def _sources_json(frame: pd.DataFrame) -> np.ndarray:
                                          dtype=object))
     head = _fragments(text)
     tail = _fragments(numbers)
-    id_codes, id_uniques = _factorize_text(frame["report_id"].to_numpy())
-    ids = _json_literals(id_uniques)[id_codes]
-    return np.array([f'{{"report_id":{i}{h}{t}}}' for i, h, t in zip(ids, head, tail)], dtype=object)
+    ids = [str(i) for i in frame["report_id"].to_numpy()]
+    if _JSON_UNSAFE.search("".join(ids)):
+        ids = [json.dumps(i, ensure_ascii=False)[1:-1] for i in ids]
+    return np.array([f'{{"report_id":"{i}"{h}{t}}}' for i, h, t in zip(ids, head, tail)], dtype=object)
 
 
 def _place_columns(prefix: str, places: list) -> dict:
@@ -760,27 +770,38 @@ def _border_km(lats, lons) -> np.ndarray:
     return np.asarray(border_distance_km(lats, np.asarray(lons, dtype=float)), dtype=float)
 
 
+# Attribution lines for the keys that start a place's ``source`` in the bundled data (gazetteer/data/SOURCES.md).
+_SOURCE_ATTRIBUTION = {
+    "opensyria": "Admin areas and P-codes: OCHA COD-AB via Open-Syria data-geography (CC BY 4.0)",
+    "geonames": "Places: GeoNames (CC BY 4.0)",
+    "wikipedia": "Some coordinates: Wikipedia (CC BY-SA)",
+    "wikipedia-coords": "Some coordinates: Wikipedia (CC BY-SA)",
+    "wikimapia": "Some coordinates: wikimapia (CC BY-SA)",
+    "geomaps-land": "Country outline: OpenStreetMap contributors (ODbL)",
+}
+
+
 def _attribution(places, gazetteer) -> list:
-    out = []
+    """Who to credit: the gazetteer's sources of the places shown, then the border data."""
     own = getattr(gazetteer, "attribution", None)
-    if callable(own):
-        own = own()
     if isinstance(own, str):
-        out.append(own)
-    elif own:
-        out.extend(str(a) for a in own)
+        out = [own]
+    elif own and not callable(own):
+        out = [str(a) for a in own]
     else:
-        out.extend(sorted({p.source for p in places if p.source}))
+        out = []
+        for place in places:
+            key = place.source.split(":", 1)[0].strip()
+            if key and not key.startswith("centroid of"):  # computed from other rows, credited through them
+                out.append(_SOURCE_ATTRIBUTION.get(key, key))
+        out.sort()
     try:
         from .borders import load_borders
 
-        border = getattr(load_borders(), "attribution", None)
-    except (ImportError, MapperError, OSError):
-        border = None
-    if isinstance(border, str):
-        out.append(border)
-    elif border:
-        out.extend(str(a) for a in border)
+        border = load_borders().attribution
+    except (MapperError, OSError) as err:
+        raise MapperError(f"cannot load the border data for its attribution: {err}") from err
+    out.append(str(border))
     return list(dict.fromkeys(a for a in out if a))
 
 
@@ -940,6 +961,10 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
     o_entries = sig_table.merge(o_foot, on="oc")[["sig", "code"]]
     d_entries = sig_table.merge(d_foot, on="dc")[["sig", "code"]]
     cluster = _triangulate(sig, move["_s"].to_numpy(), move["_e"].to_numpy(), o_entries, d_entries)
+    # Number clusters by their first report in the canonical order, so that no output depends on the rows' order.
+    first_of = pd.Series(move["_canon"].to_numpy()).groupby(cluster).min()
+    relabel = pd.Series(np.argsort(np.argsort(first_of.to_numpy())), index=first_of.index)
+    cluster = relabel.reindex(cluster).to_numpy(dtype=np.int64) if len(cluster) else cluster
 
     # --- choose per cluster
     a_codes, agencies = _factorize_text(move["agency"].to_numpy())
@@ -1014,10 +1039,8 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
     if min_people and not flows_frame.empty:
         small = flows_frame["people"].to_numpy() < min_people
         for r in flows_frame[small].itertuples():
-            ids = tuple(json_id for json_id in _report_ids(r.sources))
-            left_out.append(LeftOut("below min-people",
-                                    f"{places.by_id[r.o].name} -> {places.by_id[r.d].name}",
-                                    float(r.people), ids))
+            left_out.append(LeftOut("below min-people", f"{places.by_id[r.o].name} -> {places.by_id[r.d].name}",
+                                    float(r.people), tuple(_report_ids(r.sources))))
         flows_frame = flows_frame[~small].reset_index(drop=True)
 
     flows = _flows_geoframe(flows_frame, places, gpd, shapely, Geod)
@@ -1046,13 +1069,10 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
 
 
 def _people_per_family(reports):
-    value = reports.attrs.get("people_per_family") if hasattr(reports, "attrs") else None
-    if value is None:
-        try:
-            from .reports import PEOPLE_PER_FAMILY as value
-        except ImportError:
-            value = None
-    return value
+    """The factor read_reports converted families with (recorded on the frame), else the default."""
+    from .reports import PEOPLE_PER_FAMILY
+
+    return reports.attrs.get("people_per_family", PEOPLE_PER_FAMILY)
 
 
 def _report_ids(sources: str) -> list:
@@ -1135,35 +1155,34 @@ def _places_geoframe(frame, places, gpd, shapely):
 
 
 def _build_incidents(df, is_incident, o_codes, d_codes, o_places, d_places, gpd, shapely):
+    """Incident reports as points: one row per place the report names (its origin, else its destination)."""
     rows = np.flatnonzero(is_incident)
-    if len(rows) == 0:
-        return _empty_frame(INCIDENT_COLUMNS, gpd)
-    sub = df.iloc[rows]
+    sub = df.iloc[rows].sort_values("_canon")
+    rows = rows[np.argsort(df["_canon"].to_numpy()[rows], kind="stable")]
     src = _sources_json(sub)
-    records = []
-    for j, r in enumerate(rows):
-        where = o_places[o_codes[r]] or d_places[d_codes[r]]
-        for p in where:
-            records.append((sub["report_id"].iloc[j], p, sub["_s"].iloc[j], sub["_e"].iloc[j],
-                            float(sub["people"].iloc[j]), sub["unit"].iloc[j], sub["qualifier"].iloc[j],
-                            sub["note"].iloc[j], "[" + src[j] + "]"))
-    if not records:
+    where = [o_places[o_codes[r]] or d_places[d_codes[r]] for r in rows]
+    take = np.repeat(np.arange(len(rows)), [len(w) for w in where])
+    pts = [p for w in where for p in w]
+    if not pts:
         return _empty_frame(INCIDENT_COLUMNS, gpd)
-    pts = [rec[1] for rec in records]
+
+    def column(name):
+        return sub[name].fillna("").to_numpy(dtype=object)[take]
+
     data = {
-        "report_id": [str(rec[0]) for rec in records],
+        "report_id": column("report_id"),
         "place_id": [p.id for p in pts],
         "name": [p.name for p in pts],
         "name_ar": [p.name_ar for p in pts],
         "lat": np.array([p.lat for p in pts], dtype=float),
         "lon": np.array([p.lon for p in pts], dtype=float),
-        "period_start": _iso_from_days([rec[2] for rec in records]),
-        "period_end": _iso_from_days([rec[3] for rec in records]),
-        "figure": [rec[4] for rec in records],
-        "unit": [str(rec[5]) for rec in records],
-        "qualifier": ["" if pd.isna(rec[6]) else str(rec[6]) for rec in records],
-        "note": ["" if pd.isna(rec[7]) else str(rec[7]) for rec in records],
-        "sources": [rec[8] for rec in records],
+        "period_start": _iso_from_days(sub["_s"].to_numpy()[take]),
+        "period_end": _iso_from_days(sub["_e"].to_numpy()[take]),
+        "figure": sub["people"].to_numpy(dtype=float)[take],
+        "unit": column("unit"),
+        "qualifier": column("qualifier"),
+        "note": column("note"),
+        "sources": np.array(["[" + t + "]" for t in src], dtype=object)[take],
     }
     geometry = shapely.points(data["lon"], data["lat"])
     return gpd.GeoDataFrame(pd.DataFrame(data)[INCIDENT_COLUMNS], geometry=geometry, crs="EPSG:4326")

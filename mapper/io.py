@@ -9,7 +9,8 @@ Formats (``format=``, else taken from the file's extension):
     ``left_out`` carry the build's settings and what was not drawn. Coordinates are WGS 84 lon/lat (RFC 7946).
 ``gpkg`` (``.gpkg``)
     A GeoPackage with the layers ``flows``, ``places`` and ``incidents`` (EPSG:4326) and the table ``left_out``;
-    the build's settings are in the ``flows`` layer's metadata (``idpmap_meta``). For QGIS users.
+    the build's settings are in the ``flows`` layer's metadata (``idpmap_meta``). For QGIS users. GDAL cannot
+    store a NUL character inside text, so a NUL becomes U+FFFD there; every other character is kept.
 ``csv`` (``.csv``)
     The flows table, one row per flow with the columns of :data:`~mapper.model.FLOW_COLUMNS` (coordinates in
     ``origin_lat``, ``origin_lon``, ``dest_lat``, ``dest_lon``; ``sources`` as a JSON string). UTF-8, no BOM.
@@ -28,7 +29,8 @@ of a flowmap.blue pair are renamed into place together, after both are complete.
 :func:`read_flows` reads idpmap's own GeoJSON, GeoPackage, CSV and HXL outputs, and a flowmap.blue pair (given
 the folder or either file). A flowmap.blue flow carries no period, sources or P-codes: those are left empty
 (``period_start``/``period_end`` ``""``, ``sources`` ``"[]"``, ``split_rule`` ``"flowmap.blue"``), and
-``people``, ``people_min`` and ``people_max`` all take the count.
+``people``, ``people_min`` and ``people_max`` all take the count. CSV cells are read with the spaces at their
+edges trimmed, like every CSV file idpmap reads.
 """
 
 from __future__ import annotations
@@ -37,10 +39,10 @@ import contextlib
 import csv
 import dataclasses
 import datetime as _dt
-import io
 import json
 import math
 import sys
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -228,17 +230,30 @@ def _coords(geom):
     return {"type": geom.geom_type, "coordinates": points}
 
 
+# Stands in for a ``sources`` JSON array inside a feature until the array's own text is spliced in: re-encoding
+# the sources of a million reports object by object would take most of a minute. Random, so no input can forge it.
+_SOURCES_MARK = f"idpmap-sources-{uuid.uuid4().hex}"
+_SOURCES_MARK_JSON = json.dumps(_SOURCES_MARK)
+
+
 def _features(layer, frame, columns):
+    """Each row as GeoJSON text."""
     table = _table(frame, columns)
     geoms = _geometries(frame, layer)
     for record, geom in zip(table.to_dict("records"), geoms):
         properties = {"layer": layer}
+        raw_sources = None
         for key, value in record.items():
             if key == "sources":
-                properties[key] = _sources_list(value)
+                if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+                    raw_sources, properties[key] = value, _SOURCES_MARK
+                else:
+                    properties[key] = _sources_list(value)
             else:
                 properties[key] = _json_value(value)
-        yield {"type": "Feature", "geometry": _coords(geom), "properties": properties}
+        text = json.dumps({"type": "Feature", "geometry": _coords(geom), "properties": properties},
+                          ensure_ascii=False, allow_nan=False)
+        yield text if raw_sources is None else text.replace(_SOURCES_MARK_JSON, raw_sources, 1)
 
 
 def _sources_list(value):
@@ -285,7 +300,7 @@ def _write_geojson(flowset, fh):
     first = True
     for layer, frame, columns in _layers(flowset):
         for feature in _features(layer, frame, columns):
-            fh.write(("" if first else ",\n") + json.dumps(feature, ensure_ascii=False, allow_nan=False))
+            fh.write(("" if first else ",\n") + feature)
             first = False
     fh.write("\n]}\n")
 
@@ -306,8 +321,10 @@ def _write_gpkg(flowset, path):
     for layer, frame, columns in _layers(flowset):
         table = _table(frame, columns)
         for column in table.columns:  # strings stay strings, numbers numbers; empty text is written as ""
-            if table[column].dtype == object:
-                table[column] = [_csv_cell(v) if not isinstance(v, str) else v for v in table[column]]
+            if not pd.api.types.is_numeric_dtype(table[column]):
+                # GDAL passes text as C strings, which end at a NUL: keep the rest of the text by marking it.
+                table[column] = [(v if isinstance(v, str) else _csv_cell(v)).replace("\x00", "\ufffd")
+                                 for v in table[column]]
         geo = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(_geometries(frame, layer), crs="EPSG:4326"),
                                crs="EPSG:4326")
         pyogrio.write_dataframe(geo, path, layer=layer, driver="GPKG",
@@ -386,7 +403,8 @@ def read_flows(path, *, encoding=None):
         return _read_gpkg(path)
     table = read_table(path, encoding=encoding)
     columns = set(table.positions)
-    if {"origin", "dest", "count"} <= columns and "origin_lat" not in columns:
+    # flowmap.blue's flows.csv is known by its origin/dest columns (a missing count is then reported as such).
+    if {"origin", "dest"} <= columns and "origin_lat" not in columns:
         return _read_flowmap(_sibling(path, "flows", "locations"), path, encoding, flows_table=table)
     if {"id", "lat", "lon"} <= columns and "origin_id" not in columns:
         return _read_flowmap(path, _sibling(path, "locations", "flows"), encoding, locations_table=table)
@@ -496,7 +514,7 @@ def _read_flowmap(loc_path, flows_path, encoding, *, flows_table=None, locations
     frame["sources"] = "[]"
     frame["split_rule"] = "flowmap.blue"
     meta = {"title": Path(flows_path).resolve().parent.name, "source_format": "flowmap"}
-    return _flowset(frame, meta=meta)
+    return _flowset(frame, meta=meta, path=flows_path)
 
 
 def _require(table, columns, message):
@@ -521,10 +539,10 @@ def _flowset_from_table(table, *, meta):
     _problems_raise(table.path, problems)
     for column in ("people_min", "people_max"):
         frame[column] = frame[column].fillna(frame["people"])
-    return _flowset(frame, meta=meta)
+    return _flowset(frame, meta=meta, path=table.path)
 
 
-def _flowset(frame, *, meta, places=None, incidents=None, left_out=()):
+def _flowset(frame, *, meta, path, places=None, incidents=None, left_out=()):
     """A FlowSet from a flows table: geometry built, missing columns filled, places totalled from the flows."""
     import geopandas as gpd
     import shapely
@@ -539,6 +557,7 @@ def _flowset(frame, *, meta, places=None, incidents=None, left_out=()):
                                           errors="coerce").astype(float)
         else:
             frame[column] = [_text(v) for v in frame[column]]
+    _check_sources(frame["sources"], path)
     if not frame["flow_id"].astype(str).str.len().all():
         frame["flow_id"] = [fid or f"f{i + 1}" for i, fid in enumerate(frame["flow_id"].astype(str))]
     frame = frame[FLOW_COLUMNS]
@@ -559,6 +578,25 @@ def _flowset(frame, *, meta, places=None, incidents=None, left_out=()):
         meta.setdefault("period_start", min(starts) if starts else None)
         meta.setdefault("period_end", max(ends) if ends else None)
     return FlowSet(flows=flows, places=places, incidents=incidents, left_out=list(left_out), meta=meta)
+
+
+def _no_constants(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_sources(sources, path):
+    """A flow's ``sources`` must be a JSON array: it is copied as it is into GeoJSON outputs."""
+    bad = []
+    for i, text in enumerate(sources):
+        try:
+            ok = isinstance(json.loads(text or "[]", parse_constant=_no_constants), list)
+        except ValueError:
+            ok = False
+        if not ok:
+            bad.append(i + 1)
+    if bad:
+        raise InputFileError(path, [(None, "sources", f"flow(s) {', '.join(map(str, bad[:20]))}: "
+                                                               "sources is not a JSON array")])
 
 
 def _text(value):
@@ -653,7 +691,7 @@ def _read_geojson(path):
                         tuple(r.get("report_ids") or ())) for r in doc.get("left_out") or ()]
     places = pd.DataFrame(layers["places"], columns=PLACE_COLUMNS) if layers["places"] else None
     incidents = pd.DataFrame(layers["incidents"], columns=INCIDENT_COLUMNS) if layers["incidents"] else None
-    return _flowset(flows, meta=meta, places=places, incidents=incidents, left_out=left_out)
+    return _flowset(flows, meta=meta, path=path, places=places, incidents=incidents, left_out=left_out)
 
 
 def _checked_records(path, records, what):
@@ -715,4 +753,4 @@ def _read_gpkg(path):
     places = None if places is None or not len(places) else pd.DataFrame(places.drop(columns="geometry"))
     incidents = None if incidents is None or not len(incidents) else pd.DataFrame(incidents.drop(
         columns="geometry"))
-    return _flowset(frame, meta=meta, places=places, incidents=incidents, left_out=left_out)
+    return _flowset(frame, meta=meta, path=path, places=places, incidents=incidents, left_out=left_out)

@@ -213,10 +213,11 @@ def read_reports(path_or_buffer, *, encoding=None, people_per_family=None):
 
 
 class Table:
-    """Cells of a CSV file: ``columns`` maps a column name to an array of stripped strings, one per data row.
+    """Cells of a CSV file, read by :func:`read_table`; :meth:`column` gives one column's cells by name.
 
-    ``lines`` holds each row's 1-based physical line number; ``header`` the original header cells; ``positions``
-    the column name -> header position; ``tags`` the HXL row (or None); ``unit_hint`` a unit implied by an HXL tag.
+    ``cells`` holds one object array of strings per header position; ``lines`` each data row's 1-based physical
+    line number; ``header`` the original header cells; ``positions`` the column name -> header position; ``tags``
+    the HXL row (or None); ``unit_hint`` a unit implied by an HXL tag on the figure column.
     """
 
     def __init__(self, path, header, positions, cells, lines, tags=None, unit_hint=None):
@@ -227,7 +228,6 @@ class Table:
         self.lines = lines
         self.tags = tags
         self.unit_hint = unit_hint
-        self.problems = []  # file-level problems found while mapping columns
 
     def column(self, name):
         """The stripped cells of column ``name`` (an object array; empty strings when the column is absent)."""
@@ -331,12 +331,16 @@ def _decode(data, path, encoding):
         except LookupError:
             raise InputFileError(path, [(None, "encoding", f"unknown encoding {encoding!r}; use e.g. utf-8, "
                                                            "utf-16 or cp1256")]) from None
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise InputFileError(path, [(None, None, "this is a spreadsheet workbook (.xlsx/.xls/.ods), not a CSV "
+                                                 "file; save it as CSV UTF-8 (comma delimited)")])
     # A byte-order mark is definitive: it wins over a guess or an option.
     bom = next((enc for mark, enc in _BOMS if data.startswith(mark)), None)
     chosen = bom or encoding or "utf-8"
     if chosen == "utf-8":
         chosen = "utf-8-sig"
-    if not bom and not encoding and b"\x00" in data[:4096]:
+    sample = data[:4096]
+    if not bom and not encoding and sample.count(b"\x00") > len(sample) // 4:  # every other byte: UTF-16 text
         raise InputFileError(path, [(None, None, "looks like UTF-16 without a byte-order mark; pass --encoding "
                                                  "utf-16-le (or utf-16-be), or save the file as CSV UTF-8")])
     try:
@@ -515,8 +519,11 @@ def _check_columns(table):
 
 
 def _map_uniques(values, func):
-    """Apply ``func`` to each distinct value; return the results as an object array aligned with ``values``."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    """Apply ``func`` to each distinct value; return the results as an object array aligned with ``values``.
+
+    ``values`` holds strings only (cells are never missing, only empty).
+    """
+    codes, uniques = pd.factorize(values)
     results = [func(u) for u in uniques]
     out = np.empty(len(results), dtype=object)
     out[:] = results
@@ -572,13 +579,12 @@ def _validate(table, present, checks, ppf):
     checks.add(people_max > MAX_PEOPLE, "figure", lambda v: f"{v:,.0f} people is more than {MAX_PEOPLE:,}: check "
                                                              "the figure for extra digits", people_max)
 
-    start, start_ord = _dates(table.raw("period_start"), "period_start", checks, required=True)
-    end, end_ord = _dates(table.raw("period_end"), "period_end", checks, required=True)
+    start, start_ord, _ = _dates(table.raw("period_start"), "period_start", checks, required=True)
+    end, end_ord, _ = _dates(table.raw("period_end"), "period_end", checks, required=True)
     before = (start_ord > 0) & (end_ord > 0) & (end_ord < start_ord)
     checks.add(before, "period_end", lambda i: f"{end[i].isoformat()} is before period_start "
                                                f"{start[i].isoformat()}", np.arange(n))
-    published, _ = _dates(table.raw("published"), "published", checks, required=False)
-    published = _map_uniques(published, lambda d: d.isoformat() if isinstance(d, _dt.date) else "")
+    _, _, published = _dates(table.raw("published"), "published", checks, required=False)
 
     origin = _names(table.raw("origin"))
     destination = _names(table.raw("destination"))
@@ -683,7 +689,7 @@ def _parse_cells(raw, *, allow_range):
     error = np.full(n, None, dtype=object)
     # Bulk path for plain ASCII digits (the common case, and the benchmark's); the rest go one distinct value
     # at a time through parse_figure.
-    plain = np.array([v.isdigit() and v.isascii() and len(v) < 16 for v in raw], dtype=bool)
+    plain = _plain_digits(raw)
     if plain.any():
         values = raw[plain].astype(np.int64).astype(float)
         low[plain] = values
@@ -700,6 +706,15 @@ def _parse_cells(raw, *, allow_range):
         low[rest], high[rest] = u_low[codes], u_high[codes]
         qualifier[rest], error[rest] = u_qual[codes], u_error[codes]
     return low, high, qualifier, error
+
+
+def _plain_digits(raw):
+    """Mask of cells made of 1 to 15 ASCII digits (numpy's string functions when there, else a Python loop)."""
+    if hasattr(np, "strings") and hasattr(np.dtypes, "StringDType"):  # numpy >= 2
+        text = raw.astype(np.dtypes.StringDType())
+        length = np.strings.str_len(text)
+        return (np.strings.lstrip(text, "0123456789") == "") & (length > 0) & (length < 16)
+    return np.array([v.isdigit() and v.isascii() and len(v) < 16 for v in raw], dtype=bool)
 
 
 def _parse_figure_safe(text, *, allow_range):
@@ -764,7 +779,8 @@ def _parse_number(text):
     if _DOTTED.fullmatch(text):
         return float(int(text.replace(".", "")))
     if re.fullmatch(r"\d{1,3}\.\d{3}", text):
-        raise ValueError("ambiguous figure {!r}: is the dot a decimal point or a thousands separator? write digits only, e.g. 12000")
+        raise ValueError("ambiguous figure {!r}: is the dot a decimal point or a thousands separator? write "
+                         "digits only, e.g. 12000")
     if re.fullmatch(r"\d+[.,]\d+", text):
         raise ValueError("figure {!r} has a decimal part or a misplaced separator; write a whole count in "
                          "digits, e.g. 12000")
@@ -825,7 +841,8 @@ def _parse_words(text):
 
 
 def _dates(values, field, checks, *, required):
-    """Parse ISO dates: (object array of datetime.date or None, int array of ordinals, 0 where missing/bad)."""
+    """Parse ISO dates: object array of datetime.date (None where missing or bad), int array of ordinals (0 there)
+    and object array of ISO strings ("" there)."""
     def parse(v):
         v = v.strip()
         if v == "":
@@ -839,16 +856,17 @@ def _dates(values, field, checks, *, required):
         if not 1900 <= day.year <= 2100:
             return f"{v!r} is outside 1900-2100; check the year"
         return day
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    codes, uniques = pd.factorize(values)
     parsed = [parse(u) for u in uniques]
     u_error = np.array([isinstance(p, str) for p in parsed] + [False], dtype=bool)[:-1]
     u_dates = np.array([p if isinstance(p, _dt.date) else None for p in parsed] + [None], dtype=object)[:-1]
     u_ordinal = np.array([p.toordinal() if isinstance(p, _dt.date) else 0 for p in parsed] + [0], dtype=np.int64)
     u_text = np.array(parsed + [None], dtype=object)[:-1]
+    u_iso = np.array([p.isoformat() if isinstance(p, _dt.date) else "" for p in parsed] + [""], dtype=object)
     is_error = u_error[codes]
     checks.add(is_error, field, lambda p: p, u_text[codes] if is_error.any() else None)
     if required:
         checks.add(values == "", field, "empty; write the date as YYYY-MM-DD")
     dates = u_dates[codes]
     ordinal = u_ordinal[:-1][codes] if len(parsed) else np.zeros(len(values), dtype=np.int64)
-    return dates, ordinal
+    return dates, ordinal, u_iso[:-1][codes] if len(parsed) else np.full(len(values), "", dtype=object)

@@ -32,7 +32,7 @@ REPORTS = [
     ("reports-duplicated-column", "flows", {"r.csv": HEADER.replace("note", "figure") + GOOD},
      ["r.csv", "figure"]),
     ("reports-wrong-delimiter", "flows", {"r.csv": HEADER.replace(",", ";") + GOOD.replace(",", ";")},
-     ["r.csv", "delimit"]),
+     ["r.csv", "separated by semicolons"]),
     ("reports-open-quote", "flows", {"r.csv": HEADER + _row(note='"never closed')}, ["r.csv", "quote"]),
     ("reports-figure-word-soup", "flows", {"r.csv": HEADER + _row(figure="lots")}, ["r.csv:2", "figure"]),
     ("reports-negative-figure", "flows", {"r.csv": HEADER + _row(figure="-5")}, ["r.csv:2", "figure"]),

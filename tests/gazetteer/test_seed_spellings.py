@@ -87,6 +87,8 @@ NOT_PLACES = [
     "Syrian Observatory for Human Rights", "OSDH", "OCHA", "Al-Qaeda",
     "Zaman Al Wasl", "Anadolu Agency", "Al Jazeera", "Agence France-Presse",
     "Russia", "Moscow",
+    # Countries the articles name beside Syria: not places of the gazetteer, and too short to match loosely.
+    "Iran", "Iranian", "France", "Damascus loyalists",
 ]
 
 

@@ -15,7 +15,8 @@ def geonames_row(gid, name, lat, lon, *, alternates="", fclass="P", fcode="PPL",
 
 
 GEONAMES = [
-    geonames_row(7001, "Kafr Lusin", 36.2044, 36.6661, alternates="Kafr Lusiyan,Kafar Lousine,كفرلوسين"),
+    geonames_row(7001, "Kafr Lusin", 36.2044, 36.6661,
+                 alternates="Kafr Lusiyan,Kafar Lousine,كفرلوسين,Кафр-Лусин,https://en.wikipedia.org/wiki/X"),
     geonames_row(7002, "Qah", 36.2161, 36.6544, alternates="Kah,قاح", population="5000"),
     geonames_row(7003, "Jabal Barisha", 36.2, 36.6, fclass="T", fcode="MT"),  # a mountain: not a place
     geonames_row(7004, "Ad Dana", 36.215, 36.77, alternates="Dana", fcode="PPLA3", population="25000"),
@@ -46,6 +47,7 @@ def test_import_geonames(geonames_file, store_path):
     assert (lusin.name, lusin.lat, lusin.lon, lusin.kind) == ("Kafr Lusin", 36.2044, 36.6661, "village")
     assert lusin.name_ar == "كفرلوسين"
     assert "Kafar Lousine" in lusin.alt_names
+    assert not any(a.startswith(("http", "Кафр")) for a in lusin.alt_names)  # other scripts and links dropped
     assert by_id["gn-7004"].kind == "town"
     assert by_id["gn-7005"].kind == "governorate"
     assert "GeoNames 7001" in lusin.source
@@ -183,3 +185,32 @@ def test_store_keys_are_indexed(geonames_file, store_path):
 def test_default_store_path_is_in_user_data_dir():
     path = default_store_path()
     assert path.name == "gazetteer.sqlite" and "idpmap" in str(path)
+
+
+def test_store_place_with_a_bundled_id_is_shadowed(tmp_path, store_path, places):
+    path = tmp_path / "clash.csv"
+    path.write_text("id,name,lat,lon\nsy-dana,Not Dana At All,30,30\nuser-x,Qastal Maaf,35.9,36.0\n",
+                    encoding="utf-8")
+    import_file(path, store_path=store_path)
+    gaz = Gazetteer(places, store=store_path)
+    assert gaz.by_id("sy-dana").name == "Dana"
+    assert gaz.get("Not Dana At All") is None
+    assert gaz.resolve("Qastal Maaf").place.id == "user-x"
+    assert len(gaz) == len(places) + 1
+
+
+def test_import_geonames_zip_as_downloaded(tmp_path, store_path):
+    import zipfile
+
+    archive = tmp_path / "SY.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("SY.txt", "\n".join(GEONAMES) + "\n")
+        zf.writestr("readme.txt", "GeoNames country dump")
+    result = import_file(archive, store_path=store_path)
+    assert (result.format, result.imported) == ("geonames", 4)
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as zf:
+        zf.writestr("SY.txt", GEONAMES[0])
+        zf.writestr("TR.txt", GEONAMES[1])
+    with pytest.raises(DataFileError, match="expected one data file in the zip"):
+        import_file(two, store_path=store_path)

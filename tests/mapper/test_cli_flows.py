@@ -157,7 +157,7 @@ def test_unresolved_names_stop_the_build_unless_allowed(runner, tmp_path):
                     encoding="utf-8")
     out = tmp_path / "flows.geojson"
     result = run(runner, "flows", path, "-o", out)
-    assert result.exit_code != 0 and "Xyzzyville" in result.stderr and not out.exists()
+    assert result.exit_code == 1 and "Xyzzyville" in result.stderr and not out.exists()
     result = run(runner, "flows", path, "-o", out, "--allow-unresolved")
     assert result.exit_code == 0, result.output
     assert "1 left out" in result.stderr

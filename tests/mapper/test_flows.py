@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from geopy.distance import geodesic
 
-from gazetteer import Gazetteer
+from gazetteer import Gazetteer, Match
 from mapper.errors import MapperError, UnresolvedPlacesError
 from mapper.flows import DEFAULT_PRIORITY, agency_rank, build_flows
 from mapper.model import FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS
@@ -250,6 +250,20 @@ def test_overlap_is_transitive_through_a_chain_of_periods(gazetteer):
     assert build_flows(make_reports(rows), gazetteer=gazetteer).flows["people"].sum() == 3000
 
 
+def test_a_long_report_joins_the_separate_reports_it_spans(gazetteer):
+    # Two OCHA counts a week apart add up ... until a longer report of the same movement spans both.
+    rows = [{"origin": "Maarat al-Numan District", "people": 5000, "period_start": "2019-12-01",
+             "period_end": "2019-12-03", "report_id": "week1"},
+            {"origin": "Maarat al-Numan District", "people": 7000, "period_start": "2019-12-10",
+             "period_end": "2019-12-12", "report_id": "week2"}]
+    assert build_flows(make_reports(rows), gazetteer=gazetteer).flows["people"].sum() == 12000
+    rows.append({"origin": "Maarat al-Numan", "people": 9000, "agency": "SOHR", "period_start": "2019-12-02",
+                 "period_end": "2019-12-11", "report_id": "span"})
+    [row] = list(build_flows(make_reports(rows), gazetteer=gazetteer).flows.itertuples())
+    assert row.people == 7000  # OCHA's larger count, not a sum
+    assert source_ids(row) == ["span", "week1", "week2"]
+
+
 def test_different_movements_in_the_same_period_add_up(gazetteer):
     rows = [
         # Different origin subdistricts.
@@ -272,6 +286,32 @@ def test_same_area_different_spellings_and_levels_triangulate(gazetteer):
     fs = build_flows(make_reports(rows), gazetteer=gazetteer)
     assert fs.flows["people"].sum() == 6000
     assert set(fs.flows["origin_id"]) == {"adm-sy0702"}
+
+
+def test_reports_that_only_cross_are_different_movements(gazetteer):
+    # One is wider at the origin (a district), the other at the destination (a district): neither contains the
+    # other, so both are drawn ...
+    rows = [{"origin": "Maarat al-Numan District", "destination": "Atme", "people": 4000, "report_id": "a"},
+            {"origin": "Maarat al-Numan", "destination": "Harim District", "people": 6000, "report_id": "b",
+             "agency": "SOHR"}]
+    assert build_flows(make_reports(rows), gazetteer=gazetteer).flows["people"].sum() == 10000
+    # ... until a report containing both (the district to the district) ties them into one movement.
+    rows.append({"origin": "Maarat al-Numan District", "destination": "Harim District", "people": 7000,
+                 "report_id": "c", "agency": "RCT"})
+    [row] = list(build_flows(make_reports(rows), gazetteer=gazetteer).flows.itertuples())
+    assert (row.origin_id, row.dest_id, row.people) == ("adm-sy0702", "sy-atme", 4000)
+    assert source_ids(row) == ["a", "b", "c"]
+
+
+def test_report_without_origin_backs_flows_into_its_destination(gazetteer):
+    rows = [{"origin": "", "destination": "Atme", "people": 50000, "agency": "UN OCHA", "report_id": "arrivals"},
+            {"origin": "Saraqeb", "destination": "Atme", "people": 3000, "agency": "SOHR", "report_id": "s"}]
+    [row] = list(build_flows(make_reports(rows), gazetteer=gazetteer).flows.itertuples())
+    # Only a report with both ends can be drawn; the arrivals widen the range and back the flow.
+    assert (row.people, row.people_max) == (3000, 50000)
+    assert source_ids(row) == ["arrivals", "s"]
+    fs = build_flows(make_reports(rows[:1]), gazetteer=gazetteer)
+    assert [(e.what, e.people, e.report_ids) for e in fs.left_out] == [("no origin", 50000, ("arrivals",))]
 
 
 def test_row_order_does_not_change_the_flows(gazetteer):
@@ -316,6 +356,17 @@ def test_sources_hold_the_documented_fields(gazetteer):
                    "url": "https://example.org/a", "figure": 235000, "figure_min": 235000, "figure_max": 235000,
                    "qualifier": "more than", "unit": "people", "people": 235000, "period_start": "2019-12-12",
                    "period_end": "2019-12-25", "note": "past two weeks"}
+
+
+def test_sources_keep_quotes_backslashes_and_newlines_intact(gazetteer):
+    rows = [{"report_id": 'say "hi"\\x', "note": "line one\nline \"two\"", "publisher": "Zaman \\ Wasl",
+             "agency": "مكتب تنسيق الشؤون الإنسانية"}]
+    [flow] = list(build_flows(make_reports(rows), gazetteer=gazetteer).flows.itertuples())
+    [src] = json.loads(flow.sources)
+    assert src["report_id"] == 'say "hi"\\x'
+    assert src["note"] == "line one\nline \"two\""
+    assert src["publisher"] == "Zaman \\ Wasl"
+    assert src["agency"] == "مكتب تنسيق الشؤون الإنسانية"
 
 
 # --------------------------------------------------------------------------------------------- window
@@ -400,6 +451,14 @@ def test_admin3_level_keeps_a_coarser_place_as_it_is(gazetteer):
     assert list(fs.flows["dest_id"]) == ["adm-sy070301"]
 
 
+def test_place_without_the_level_goes_to_its_finest_coarser_area(gazetteer):
+    # This Bidama's subdistrict and district are not in the gazetteer: at admin3 it goes to its governorate.
+    rows = [{"origin": "Bidama", "origin_within": "SY0704", "destination": "Atme", "people": 100}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer, level="admin3")
+    assert list(fs.flows["origin_id"]) == ["adm-sy07"]
+    assert fs.meta["level_notes"] == ["Bidama kept at admin1: no admin3 area for it in the gazetteer"]
+
+
 def test_bad_options_name_the_value(gazetteer):
     frame = make_reports([{}])
     with pytest.raises(MapperError, match="'country'"):
@@ -415,15 +474,27 @@ def test_bad_options_name_the_value(gazetteer):
 # --------------------------------------------------------------------------------------------- names
 
 
+class _SuggestingGazetteer(Gazetteer):
+    """A gazetteer whose "did you mean" always offers Saraqeb (the real search is the gazetteer's own business)."""
+
+    def search(self, name, limit=5, *, within=None):
+        return [Match(name, self.by_id("sy-saraqeb"), "fuzzy", 80.0)]
+
+
 def test_unresolved_names_are_listed_together_with_suggestions(gazetteer):
+    suggesting = _SuggestingGazetteer(gazetteer.places)
     rows = [{"origin": "Saraqebb Sharqi", "people": 10}, {"destination": "Nowhereville", "people": 20},
             {"destination": "Atme; Nowhereville", "people": 30}]
     with pytest.raises(UnresolvedPlacesError) as info:
-        build_flows(make_reports(rows), gazetteer=gazetteer)
+        build_flows(make_reports(rows), gazetteer=suggesting)
     err = info.value
     assert set(err.unresolved) == {"Saraqebb Sharqi", "Nowhereville"}
-    assert "Saraqeb" in err.unresolved["Saraqebb Sharqi"]
-    assert "Saraqebb Sharqi" in str(err) and "Nowhereville" in str(err)
+    assert err.unresolved["Saraqebb Sharqi"] == ["Saraqeb"]
+    assert "Saraqebb Sharqi" in str(err) and "Nowhereville" in str(err) and "did you mean Saraqeb" in str(err)
+    # With the real gazetteer the suggestions are its search results.
+    with pytest.raises(UnresolvedPlacesError) as info:
+        build_flows(make_reports(rows), gazetteer=gazetteer)
+    assert info.value.unresolved["Nowhereville"] == [m.place.name for m in gazetteer.search("Nowhereville", 3)]
 
 
 def test_ambiguous_names_are_errors_listing_candidates_until_context_decides(gazetteer):
@@ -489,6 +560,7 @@ def test_incidents_are_points_with_their_sources(gazetteer):
             {"people": 1000}]
     fs = build_flows(make_reports(rows), gazetteer=gazetteer)
     assert len(fs.flows) == 1 and fs.flows["people"].sum() == 1000
+    assert build_flows(make_reports(rows), gazetteer=gazetteer, start="2019-12-18").incidents.empty
     [inc] = list(fs.incidents.itertuples())
     assert (inc.report_id, inc.place_id, inc.figure, inc.unit) == ("strike", "sy-tal-mannis", 9, "killed")
     assert (inc.geometry.x, inc.geometry.y) == (inc.lon, inc.lat)

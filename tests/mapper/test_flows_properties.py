@@ -89,3 +89,65 @@ def test_triangulation_does_not_depend_on_row_order(gazetteer, items, rnd):
     pd.testing.assert_frame_equal(pd.DataFrame(first.flows), pd.DataFrame(again.flows))
     pd.testing.assert_frame_equal(pd.DataFrame(first.places), pd.DataFrame(again.places))
     assert sorted(map(repr, first.left_out)) == sorted(map(repr, again.left_out))
+
+
+# The triangulation rule, checked against a direct pairwise reading of it on random areas and periods.
+CODES = ["", "SY07", "SY0702", "SY070200", "SY070203", "SY0703", "SY070301", "SY02", "SY020400", "#region-a",
+         "#region-b"]
+area_set = st.sets(st.sampled_from(CODES), min_size=1, max_size=3)
+signature = st.tuples(area_set, area_set)
+period = st.tuples(st.integers(0, 40), st.integers(0, 10))
+
+
+def _contains(a: str, b: str) -> bool:
+    """Area ``a`` contains area ``b``: "" is anywhere, P-codes nest by prefix, ``#id`` only contains itself."""
+    if a == "":
+        return True
+    if a.startswith("#") or b.startswith("#"):
+        return a == b
+    return b.startswith(a)
+
+
+def _same_movement(x, y) -> bool:
+    (xo, xd, xs, xe), (yo, yd, ys, ye) = x, y
+    if xs > ye or ys > xe:
+        return False
+
+    def holds(o1, d1, o2, d2):
+        return any(_contains(a, b) for a in o1 for b in o2) and any(_contains(a, b) for a in d1 for b in d2)
+
+    return holds(xo, xd, yo, yd) or holds(yo, yd, xo, xd)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(signature, min_size=1, max_size=5), st.lists(st.tuples(st.integers(0, 4), period), min_size=1,
+                                                               max_size=14))
+def test_triangulation_matches_the_pairwise_rule(signatures, reports):
+    import numpy as np
+
+    from mapper.flows import _triangulate
+
+    reports = [(s % len(signatures), start, start + length) for s, (start, length) in reports]
+    sig = np.array([r[0] for r in reports])
+    start = np.array([r[1] for r in reports])
+    end = np.array([r[2] for r in reports])
+    o_entries = pd.DataFrame([(i, c) for i, (o, _) in enumerate(signatures) for c in o], columns=["sig", "code"])
+    d_entries = pd.DataFrame([(i, c) for i, (_, d) in enumerate(signatures) for c in d], columns=["sig", "code"])
+    got = _triangulate(sig, start, end, o_entries, d_entries)
+    # Reference: union-find over every pair that the rule calls the same movement.
+    parent = list(range(len(reports)))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    items = [(signatures[s][0], signatures[s][1], a, b) for s, a, b in reports]
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            if _same_movement(items[i], items[j]):
+                parent[find(i)] = find(j)
+    want = [find(i) for i in range(len(items))]
+    for i in range(len(items)):
+        for j in range(len(items)):
+            assert (got[i] == got[j]) == (want[i] == want[j]), (items[i], items[j])

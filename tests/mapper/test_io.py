@@ -365,3 +365,32 @@ def test_not_a_geopackage(tmp_path):
     path = tmp_path / "flows.gpkg"
     path.write_text("not sqlite", encoding="utf-8")
     assert "not a readable GeoPackage" in str(_problems(path))
+
+
+NASTY = ["<img src=x onerror=alert(1)>", "\"'><svg/onload=alert(1)>", "javascript:alert(1)", "`${alert(1)}`",
+         "</script><script>alert(1)</script>", "\u202eevil\u202c", "nul\x00byte", "bell\x07 and tab\t",
+         "line\nbreak", "x" * 5000, "معرة النعمان"]
+
+
+@pytest.mark.parametrize("name", ["flows.csv", "flows.geojson", "flows.gpkg", "flows-hxl.csv"])
+def test_hostile_text_is_carried_unchanged(tmp_path, flowset, name):
+    flows = pd.concat([flowset.flows.iloc[[0]]] * len(NASTY), ignore_index=True)
+    flows["origin_name"] = NASTY
+    flows["flow_id"] = [f"f{i}" for i in range(len(NASTY))]
+    flowset.flows = gpd.GeoDataFrame(flows, geometry="geometry", crs="EPSG:4326")
+    out = tmp_path / name
+    write_flows(flowset, out, format="hxl" if "hxl" in name else None)
+    expected = [t.replace("\x00", "\ufffd") for t in NASTY] if name.endswith(".gpkg") else NASTY
+    if name.endswith(".csv"):
+        assert all(t in out.read_text(encoding="utf-8") for t in NASTY[:-2])  # written unchanged ...
+        expected = [t.strip() for t in NASTY]  # ... and read back with spaces at the cell's edges trimmed
+    assert read_flows(out).flows["origin_name"].tolist() == expected
+
+
+def test_sources_must_be_a_json_array_when_read(tmp_path, flowset):
+    out = tmp_path / "flows.csv"
+    write_flows(flowset, out)
+    text = out.read_text(encoding="utf-8")
+    out.write_text(text.replace('"[{""report_id"": ""ocha-1""', '"]}, ""x"": [{""report_id"": ""ocha-1""', 1),
+                   encoding="utf-8")
+    assert "flow(s) 1: sources is not a JSON array" in str(_problems(out))

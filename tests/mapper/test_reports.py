@@ -24,7 +24,7 @@ def _row(**changes):
 
 
 def _quote(value):
-    return f'"{value}"' if any(c in value for c in ',"\n') else value
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
 
 
 def write(tmp_path, text, name="reports.csv", encoding="utf-8"):
@@ -332,9 +332,21 @@ def test_windows_1256_needs_the_encoding_option(tmp_path):
     assert (row["origin"], row["destination"]) == ("معرة النعمان", "أطمة")
 
 
+def test_a_workbook_is_not_a_csv_file(tmp_path):
+    path = write(tmp_path, b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), name="reports.xlsx")
+    assert "spreadsheet workbook" in str(problems_of(path)) and "save it as CSV UTF-8" in str(problems_of(path))
+
+
 def test_unknown_encoding_and_utf16_without_bom(tmp_path):
     path = write(tmp_path, HEADER + "\n" + _row() + "\n")
     assert "unknown encoding 'klingon'" in str(problems_of(path, encoding="klingon"))
     raw = write(tmp_path, HEADER + "\n" + _row() + "\n", name="u16.csv", encoding="utf-16-le")
     assert "UTF-16 without a byte-order mark" in str(problems_of(raw))
     assert read_reports(raw, encoding="utf-16-le")["people"].iloc[0] == 235000
+
+
+def test_hostile_text_is_read_unchanged(tmp_path):
+    nasty = "<script>alert(1)</script> \u202e\"quoted\" `${x}` javascript:alert(1) nul\x00 bell\x07"
+    path = write(tmp_path, HEADER + "\n" + _row(note=nasty, agency=nasty, url="javascript:alert(1)") + "\n")
+    row = read_reports(path).iloc[0]
+    assert (row["note"], row["agency"], row["url"]) == (nasty, nasty, "javascript:alert(1)")
