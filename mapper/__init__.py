@@ -6,6 +6,6 @@ The modules run in one direction: ``reports`` (read and validate) -> ``flows`` (
 
 from gazetteer import __version__
 
-from .errors import InputFileError, MapperError, OutputError, UnresolvedPlacesError
+from .errors import CoordinateError, InputFileError, MapperError, OutputError, UnresolvedPlacesError
 
-__all__ = ["__version__", "MapperError", "InputFileError", "UnresolvedPlacesError", "OutputError"]
+__all__ = ["__version__", "MapperError", "InputFileError", "UnresolvedPlacesError", "OutputError", "CoordinateError"]

@@ -40,5 +40,9 @@ class UnresolvedPlacesError(MapperError, LookupError):
         )
 
 
+class CoordinateError(MapperError, ValueError):
+    """A latitude or longitude is not a number, out of range, or the lat and lon inputs differ in length."""
+
+
 class OutputError(MapperError, OSError):
     """An output could not be written (exists and --force not given, unknown format, offline check failed)."""

@@ -81,7 +81,8 @@ Window, level, min-people
 
 Incidents
     Rows of kind ``incident`` become points, one per resolved place named in ``origin`` (or, when empty,
-    ``destination``), each with its report as ``sources``; they are filtered by the window like displacements.
+    ``destination``), each with its report as ``sources``; they are filtered by the window like displacements. An
+    incident naming no place is left out as ``"no place"``.
 
 Protected sites
     With ``protect_sites_km`` the coordinates of camps and camp clusters are snapped to the centre of a grid cell
@@ -281,7 +282,12 @@ def _canonical_rank(df: pd.DataFrame) -> np.ndarray:
         ranks = np.argsort(np.argsort(np.asarray(uniques, dtype=str), kind="stable"), kind="stable")
         return ranks[codes]
 
-    keys = [df["_s"].to_numpy(), df["_e"].to_numpy(), df["people"].to_numpy(dtype=float), by_string("agency")]
+    start, end = df["_s"].to_numpy(), df["_e"].to_numpy()
+    people = np.unique(df["people"].to_numpy(dtype=float), return_inverse=True)[1].reshape(-1)
+    agency = by_string("agency")
+    # Two packed keys sort faster than four (days and ranks are small non-negative integers).
+    period = (start - start.min()) * (int(end.max() - end.min()) + 1) + (end - end.min())
+    keys = [period, people * (int(agency.max()) + 1) + agency]
     order = np.lexsort(keys[::-1])
     tie = np.ones(n - 1, dtype=bool)
     for key in keys:
@@ -693,10 +699,15 @@ def _json_literals(texts) -> np.ndarray:
 def _combine_codes(*code_arrays) -> np.ndarray:
     """One factorised code for each distinct combination of several code arrays."""
     combined = np.zeros(len(code_arrays[0]), dtype=np.int64)
+    size = 1
     for codes in code_arrays:
         width = int(codes.max()) + 1 if len(codes) else 1
-        combined = pd.factorize(combined * width + codes, sort=False)[0].astype(np.int64)
-    return combined
+        if size * width >= 1 << 62:  # re-number before the packed code could overflow
+            combined = pd.factorize(combined, sort=False)[0].astype(np.int64)
+            size = int(combined.max()) + 1
+        combined = combined * width + codes
+        size *= width
+    return pd.factorize(combined, sort=False)[0].astype(np.int64)
 
 
 def _fragments(columns) -> np.ndarray:
@@ -706,11 +717,8 @@ def _fragments(columns) -> np.ndarray:
     """
     combo = _combine_codes(*(codes for codes, _ in columns.values()))
     first = pd.Series(np.arange(len(combo))).groupby(combo).first().to_numpy()
-    fragments = [""] * len(first)
-    for name, (codes, encoded) in columns.items():
-        enc = encoded[codes[first]]
-        fragments = [acc + f',"{name}":' + e for acc, e in zip(fragments, enc)]
-    return np.array(fragments, dtype=object)[combo]
+    pieces = [np.add(f',"{name}":', encoded[codes[first]]) for name, (codes, encoded) in columns.items()]
+    return np.array(["".join(parts) for parts in zip(*pieces)], dtype=object)[combo]
 
 
 def _sources_json(frame: pd.DataFrame) -> np.ndarray:
@@ -932,8 +940,14 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
                                     tuple(grp["report_id"].astype(str))))
 
     kind = df["kind"].to_numpy()
-    incidents = _build_incidents(df, (kind == "incident") & ~badrow, o_codes, d_codes, o_places, d_places,
-                                 gpd, shapely)
+    is_incident = (kind == "incident") & ~badrow
+    placeless = is_incident & ~(np.array([bool(p) for p in o_places], dtype=bool)[o_codes]
+                                | np.array([bool(p) for p in d_places], dtype=bool)[d_codes])
+    if placeless.any():
+        grp = df[placeless].sort_values("_canon")
+        left_out.append(LeftOut("no place", f"{len(grp)} incident report(s) name no place", 0.0,
+                                tuple(grp["report_id"].astype(str))))
+    incidents = _build_incidents(df, is_incident & ~placeless, o_codes, d_codes, o_places, d_places, gpd, shapely)
 
     # --- displacement: signatures (distinct origin and destination lists), triangulation
     is_move = (kind == "displacement") & ~badrow
@@ -973,17 +987,15 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
     people = move["people"].to_numpy(dtype=float)
     canon = move["_canon"].to_numpy()
     drawable = has_o & has_d
-    # Sorted by cluster, then the choice order; the first drawable row of each cluster is chosen.
-    choice = np.lexsort((canon, -people, -pub, rank, ~drawable, cluster))
-    first = np.ones(len(choice), dtype=bool)
-    first[1:] = cluster[choice][1:] != cluster[choice][:-1]
-    chosen_rows = choice[first & drawable[choice]]
-    undrawn = choice[first & ~drawable[choice]]  # the best report of each cluster nothing can draw
+    chosen_rows = _best_per_cluster(np.flatnonzero(drawable), cluster, (rank, -pub, -people, canon))
+    # The best report of each cluster that nothing can draw (for the left-out list).
+    undrawn_rows = np.flatnonzero(~np.isin(cluster, cluster[chosen_rows]))
+    undrawn = _best_per_cluster(undrawn_rows, cluster, (rank, -pub, -people, canon))
 
     stats = pd.DataFrame({"cluster": cluster, "pmin": move["people_min"].to_numpy(dtype=float),
                           "pmax": move["people_max"].to_numpy(dtype=float)}).groupby("cluster").agg(
         pmin=("pmin", "min"), pmax=("pmax", "max"))
-    by_cluster = np.lexsort((canon, cluster))
+    by_cluster = np.argsort(cluster * max(len(move), 1) + canon, kind="stable")
     bounds = np.flatnonzero(np.r_[True, cluster[by_cluster][1:] != cluster[by_cluster][:-1], True])
     bounds = bounds if len(move) else np.zeros(1, dtype=np.int64)
     cluster_ids = cluster[by_cluster][bounds[:-1]]
@@ -1066,6 +1078,22 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
         "level_notes": sorted(set(notes.values())),
     }
     return FlowSet(flows=flows, places=place_frame, incidents=incidents, left_out=left_out, meta=meta)
+
+
+def _best_per_cluster(rows, cluster, keys) -> np.ndarray:
+    """Of ``rows``, the one per cluster with the smallest ``keys`` (compared in turn), in cluster order.
+
+    Each key narrows the candidates to the per-cluster minimum, so most rows drop out at the first key: cheaper
+    than sorting a million rows on every key.
+    """
+    for key in keys:
+        if len(rows) == 0:
+            break
+        values = key[rows]
+        best = pd.Series(values).groupby(cluster[rows]).transform("min").to_numpy()
+        rows = rows[values == best]
+    # The last key (the canonical rank) is unique, so one row per cluster remains.
+    return rows[np.argsort(cluster[rows], kind="stable")]
 
 
 def _people_per_family(reports):

@@ -76,10 +76,15 @@ CHECKS = (("Bab al-Hawa crossing", 36.230639, 36.692639, 1.5),)
 
 def fetch_package(workdir):
     """Fetch the pinned package tarball with ``npm pack``; return (path to map.geo.json, npm's metadata)."""
-    result = subprocess.run(
-        ["npm", "pack", "--json", f"{PACKAGE}@{VERSION}"],
-        cwd=workdir, check=True, capture_output=True, text=True,
-    )
+    try:
+        result = subprocess.run(
+            ["npm", "pack", "--json", f"{PACKAGE}@{VERSION}"],
+            cwd=workdir, check=True, capture_output=True, text=True,
+        )
+    except FileNotFoundError as err:
+        raise SystemExit("npm is needed to fetch the data package: install Node.js/npm") from err
+    except subprocess.CalledProcessError as err:
+        raise SystemExit(f"npm pack {PACKAGE}@{VERSION} failed:\n{err.stderr}") from err
     meta = json.loads(result.stdout)[0]
     with tarfile.open(Path(workdir) / meta["filename"]) as tar:
         tar.extractall(workdir, filter="data")
@@ -231,7 +236,8 @@ def build_collection(geoms, meta):
         "border_length_km": pyproj.Geod(ellps="WGS84").geometry_length(border) / 1000,
         "border_max_shift_m": shift,
         "outline_vertices": sum(
-            int(shapely.get_num_coordinates(shape(f["geometry"]))) for f in features if f["properties"]["kind"] == "country"
+            int(shapely.get_num_coordinates(shape(f["geometry"])))
+            for f in features if f["properties"]["kind"] == "country"
         ),
         "checks": [],
     }
