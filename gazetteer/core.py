@@ -655,6 +655,15 @@ class Gazetteer:
             raise AmbiguousPlaceError(name, (best, *others))
         return Match(name, best, method, scored[0][1], ambiguous=True, alternatives=others)
 
+    def is_within(self, place: Place, within) -> bool:
+        """True when ``place`` lies in the ``within`` context (a Place, P-code, place name or bounding box).
+
+        :meth:`resolve` treats ``within`` as a preference and may answer with a place outside it when nothing
+        inside matches; callers for whom the context is a fact (a report that says "in SY0702") check with this.
+        """
+        inside = self._inside_test(within)
+        return True if inside is None else bool(inside(place))
+
     def _online_match(self, name: str) -> Match | None:
         if self._online is None:
             return None

@@ -44,6 +44,12 @@ def _handle_errors(func):
 
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:
+            # The reader went away (`idpmap flows … -o - | head`): stop quietly, as the Python docs advise.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except (GazetteerError, MapperError, UnicodeDecodeError, OSError) as err:
             if debug:
                 raise

@@ -6,7 +6,9 @@ rules below are the ones the README links to; each is covered by a test in ``tes
 Names
     ``origin`` and ``destination`` hold one or more names separated by ``;`` (each stripped). Every distinct
     ``(name, *_within)`` pair is resolved once through the gazetteer (``resolve_many``), with the report's
-    ``origin_within`` / ``destination_within`` as context. A name that does not resolve, or that is ambiguous
+    ``origin_within`` / ``destination_within`` as context. The context is taken as a fact: a name whose only match
+    lies outside it (a namesake in another district) counts as unresolved, naming the namesake; regions, loose
+    areas that may straddle admin borders, are exempt. A name that does not resolve, or that is ambiguous
     without more context, stops the build with :class:`~mapper.errors.UnresolvedPlacesError` listing every such name
     at once, with suggestions (nearest names, or the competing candidates). With ``allow_unresolved=True`` the
     reports naming them are left out instead -- the whole report, listed in ``left_out`` as ``"unresolved name"``
@@ -369,7 +371,12 @@ class _Places:
                 continue
             for name, match in zip(names, matches):
                 key = (name, within)
-                if match.place is not None and not match.ambiguous:
+                if (match.place is not None and within and match.place.kind != "region"
+                        and not self.g.is_within(match.place, within)):
+                    # The report states the context as a fact: a namesake elsewhere is not the place it means.
+                    # (Regions are loose areas that may straddle admin borders: the context cannot rule them out.)
+                    failed[key] = ("unresolved name", [f"only {_describe(match.place)}, outside {within}"])
+                elif match.place is not None and not match.ambiguous:
                     found[key] = self.add(match.place)
                 elif match.ambiguous:
                     cands = ([match.place] if match.place is not None else []) + list(match.alternatives)

@@ -101,7 +101,14 @@ function idpmapInit(map, D) {
   map.createPane("idpmapBorder").style.zIndex = 300;
   map.createPane("idpmapPlaces").style.zIndex = 450;
   map.getContainer().classList.add("idpmap-map");
-  map.fitBounds(D.bounds, { animate: false });
+  // Keep the flows clear of the panels: the layer control on the left, the title/time panel and the legend on the
+  // right (capped, so that a small iframe still shows a map).
+  var size = map.getSize();
+  map.fitBounds(D.bounds, {
+    animate: false,
+    paddingTopLeft: [Math.min(230, size.x * 0.2), 20],
+    paddingBottomRight: [Math.min(360, size.x * 0.3), 20]
+  });
 
   var outlines = L.geoJSON(D.outlines, {
     pane: "idpmapBasemap", interactive: false,

@@ -25,7 +25,8 @@ def example(tmp_path_factory):
     from mapper.flows import build_flows
     from mapper.reports import read_reports
 
-    flowset = build_flows(read_reports(EXAMPLE), allow_unresolved=True)  # TEMP
+    # As the README builds it: the example names three villages the gazetteer cannot place (examples/README).
+    flowset = build_flows(read_reports(EXAMPLE), allow_unresolved=True)
     path = tmp_path_factory.mktemp("example") / "idlib_dec_2019.html"
     render_map(flowset, path)
     return flowset, path
