@@ -153,7 +153,7 @@ def resolve(names, within, as_json, store, online, user_agent):
     queries = []
     for name in names:
         if name == "-":
-            queries.extend(line.strip() for line in click.get_text_stream("stdin") if line.strip())
+            queries.extend(line.strip() for line in sys.stdin if line.strip())
         else:
             queries.append(name)
     gaz = _open_gazetteer(store, online, user_agent)
@@ -216,7 +216,7 @@ def _read_reports_file(path, encoding, people_per_family):
     """Read REPORTS (a file, or standard input for ``-``) with the library's validation."""
     from mapper.reports import read_reports
 
-    source = click.get_binary_stream("stdin") if path == "-" else path
+    source = sys.stdin.buffer if path == "-" else path
     return read_reports(source, encoding=encoding, people_per_family=people_per_family)
 
 
@@ -394,7 +394,7 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
 def _read_article_text(path, encoding):
     """The text of one article: a file, or standard input for ``-``."""
     if path == "-":
-        return click.get_text_stream("stdin", encoding=encoding).read(), "stdin"
+        return sys.stdin.buffer.read().decode(encoding), "stdin"
     from pathlib import Path
 
     source = Path(path)
@@ -459,7 +459,7 @@ def extract_command(articles, published, publisher, url, lang, output, review, m
     if review:
         click.echo(format_review(extractions))
     if to_stdout and not review:
-        write_csv(click.get_text_stream("stdout"))
+        write_csv(sys.stdout)
     elif not to_stdout:
         with atomic_open(output, "w", force=force, newline="") as fh:
             write_csv(fh)
