@@ -411,7 +411,8 @@ class Gazetteer:
             if quick is not None and len(quick[1]) == 1:
                 match = Match(name, quick[1][0], quick[0], 100.0)
             else:
-                match = self._resolve(name, None, strict=True)
+                # hand the lookup over: computing it again would double the cost of every ambiguous name
+                match = self._resolve(name, None, strict=True, quick=quick)
             if len(self._answers) >= _MAX_ANSWERS:
                 self._answers.clear()
             self._answers[name] = match
@@ -593,13 +594,16 @@ class Gazetteer:
     def _weak_skeleton(self, norm: str, skel: str) -> bool:
         """True when the names sharing the query's skeleton share few of its letters (plain ratio < 75)."""
         ratio = _ratio()
-        best = -1.0
+        found = False
         for index in self._indexes:
-            for spelling in index.skeleton_norms.get(skel, ()):
-                score = ratio(norm, spelling)
-                if score > best:
-                    best = score
-        return 0 <= best < _WEAK_VARIANT
+            spellings = index.skeleton_norms.get(skel)
+            if spellings:
+                # one close spelling settles it (the best score only matters against the threshold)
+                for spelling in spellings:
+                    if ratio(norm, spelling) >= _WEAK_VARIANT:
+                        return False
+                found = True
+        return found
 
     def _choose(self, places) -> tuple[Place, tuple[Place, ...], bool]:
         """``(preferred place, the others, ambiguous?)`` for same-tier candidates (memoised: data is immutable)."""
@@ -612,12 +616,15 @@ class Gazetteer:
             self._choices[key] = choice
         return choice
 
-    def _resolve(self, name: str, inside, *, strict: bool) -> Match:
+    def _resolve(self, name: str, inside, *, strict: bool, quick=False) -> Match:
+        """The match for ``name``; ``quick`` is the caller's :meth:`_quick` result (None: nothing found), or False
+        when it has not looked yet."""
         if not isinstance(name, str):
             raise TypeError(f"expected a place name as str, got {name!r}")
         chosen = None
         if inside is None:
-            quick = self._quick(name)
+            if quick is False:
+                quick = self._quick(name)
             if quick is not None:
                 chosen = (quick[0], [(p, 100.0) for p in quick[1]])
         first = None

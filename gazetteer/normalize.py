@@ -19,7 +19,10 @@ through three forms computed here:
     compares with rapidfuzz, so that vowel spellings cost nothing and consonant typos cost a little.
 
 Everything is built from precompiled translate tables and regular expressions: the gazetteer computes these keys
-for every query, and must answer 100,000 queries a second.
+for every query, and must answer 100,000 queries a second. Latin names take two shortcuts that give the same keys:
+plain ASCII is normalised with one ``bytes.translate``, and the skeleton is assembled from per-word pieces that are
+remembered (report names share their words: *Kafr*, *Tal*, *Maarat*, *al*), since every step of the skeleton but
+the article rule and the collapsing of doubled letters stays inside one word.
 """
 
 from __future__ import annotations
@@ -104,6 +107,31 @@ _FRENCH_W = re.compile(r"ou(?=[aei])")
 # Arabic article at the start of a word (al-), written joined in Arabic script.
 _ARABIC_ARTICLE = re.compile(r"(?:(?<=\s)|^)ال(?=\S{2,})")
 
+# ASCII names (nearly every query) are normalised in one bytes.translate: upper case folded, the ASCII apostrophes
+# deleted and the ASCII separators turned into spaces, exactly what lower() and _LATIN_TABLE do to them.
+_ASCII_FOLD = bytes.maketrans(
+    bytes(range(ord("A"), ord("Z") + 1)) + "".join(c for c in _SEPARATORS if c.isascii()).encode(),
+    bytes(range(ord("a"), ord("z") + 1)) + b" " * sum(c.isascii() for c in _SEPARATORS),
+)
+_ASCII_DELETE = "".join(c for c in _APOSTROPHES if c.isascii()).encode()
+# A word the piecewise skeleton handles: lower-case ASCII letters and digits only, so that the regular expressions'
+# word boundaries fall exactly at the spaces (anything else takes the whole-string path).
+_SIMPLE_WORD = re.compile(r"[a-z0-9]+")
+_GLUED_START = re.compile(_GLUED_ARTICLE[2:])  # the glued article without its leading \b
+# _DIGRAPHS in three parts for one word, same order and result: x -> ks; the two- and three-letter digraphs (all
+# but dj have an h, so a word without h needs only dj); the one-letter swaps q, c, v, which come last and never make
+# another swapped letter, as one translate.
+_H_DIGRAPHS = tuple((old, new) for old, new in _DIGRAPHS if len(old) > 1)
+_SWAPS_LIST = tuple((old, new) for old, new in _DIGRAPHS[1:] if len(old) == 1)
+assert (_DIGRAPHS == (("x", "ks"), *_H_DIGRAPHS, *_SWAPS_LIST)
+        and [old for old, _ in _H_DIGRAPHS if "h" not in old] == ["dj"]
+        and not {new for _, new in _SWAPS_LIST} & {old for old, _ in _SWAPS_LIST}), "update _word_piece"
+_SWAPS = str.maketrans(dict(_SWAPS_LIST))
+_SWAPPED = frozenset(old for old, _ in _SWAPS_LIST)
+# word -> (first letter, last letter, vowel-less piece) of its skeleton piece; emptied when full.
+_PIECES: dict[str, tuple[str, str, str]] = {}
+_MAX_PIECES = 1 << 16
+
 
 def is_arabic(text: str) -> bool:
     """True when ``text`` contains Arabic-script letters."""
@@ -143,6 +171,9 @@ def normalize_name(name: str) -> str:
     """
     if not isinstance(name, str):
         raise TypeError(f"expected a place name as str, got {name!r}")
+    if name.isascii():
+        # str.split() after decoding, not bytes.split(): only str counts \x1c-\x1f as whitespace
+        return " ".join(name.encode().translate(_ASCII_FOLD, _ASCII_DELETE).decode().split())
     text = name.lower()
     if not text.isascii():
         # Apostrophes first: NFKD would turn the acute accent sign into a space plus a combining mark.
@@ -203,19 +234,101 @@ def skeleton_key(name: str, *, normalized: bool = False) -> str:
         Idleb. Arabic-script names get an Arabic key instead. ``""`` for a name without letters.
     """
     norm = name if normalized else normalize_name(name)
-    if not norm.isascii() and is_arabic(norm):
+    if norm.isascii():
+        key = _piecewise_skeleton(norm)
+        if key is not None:
+            return key
+    elif is_arabic(norm):
         return _arabic_key(norm)
+    return _whole_skeleton(norm)
+
+
+def _whole_skeleton(norm: str) -> str:
+    """The skeleton of a Latin normal form, computed on the whole string (the reference for the pieces)."""
     # A vowel that starts a word is kept (as "A"): "eastern" and "southern", "Idlib" and "Dalb" stay apart.
-    text = _DOUBLED.sub("", _WORD_VOWEL.sub("A", _spaced(norm)).replace(" ", ""))
+    text = _mark_consonants(_DOUBLED.sub("", _WORD_VOWEL.sub("A", _spaced(norm)).replace(" ", "")))
+    if text.isascii():
+        return text.encode().translate(None, _DROP_VOWEL_BYTES).decode()
+    return text.translate(_DROP_VOWELS)
+
+
+def _mark_consonants(text: str) -> str:
+    """Mark the consonant w and y (collapsed skeleton text, before its vowels go)."""
     # w before a vowel and y between vowels are consonants (Zawiya, Hayan, Kanayes), kept as W and Y; elsewhere
     # they spell vowels (Shaykh = Sheikh, Kafriya = Kafria, Sweida = Suwayda).
     if "w" in text:
         text = _CONSONANT_W.sub("W", text)
     if "y" in text:
         text = _CONSONANT_Y.sub("Y", text)
-    if text.isascii():
-        return text.encode().translate(None, _DROP_VOWEL_BYTES).decode()
-    return text.translate(_DROP_VOWELS)
+    return text
+
+
+def _word_piece(word: str) -> tuple[str, str, str] | None:
+    """``(first, last, piece)`` of one simple word, or None for a word the piecewise path cannot take.
+
+    The piece is the word's skeleton with its doubled letters collapsed and W/Y marked, before the vowels go;
+    ``first`` and ``last`` are its first and last letters at that stage (to collapse across word boundaries).
+    """
+    if _SIMPLE_WORD.fullmatch(word) is None:
+        return None
+    # The steps of _spaced and _WORD_VOWEL, each reduced to what it can do inside one word of [a-z0-9] (where a
+    # regex word boundary is only the start or the end), with string methods instead of regex passes.
+    text = word
+    # the article pattern, on one word, can only strip a glued "al"/"el" at its start
+    if text.startswith(("al", "el")) and _GLUED_START.match(text):
+        text = text[2:]
+    # the ending rule can only remove a final h after a vowel
+    if text[-1] == "h" and len(text) > 1 and text[-2] in "aeiou":
+        text = text[:-1]
+    if "ou" in text:
+        text = _FRENCH_W.sub("w", text)
+    if "x" in text:
+        text = text.replace("x", "ks")
+    if "h" in text:
+        for old, new in _H_DIGRAPHS:
+            if old in text:
+                text = text.replace(old, new)
+    elif "dj" in text:
+        text = text.replace("dj", "j")
+    if not _SWAPPED.isdisjoint(text):
+        text = text.translate(_SWAPS)
+    # the word's first vowels become "A"
+    rest = text.lstrip("aeiouwy")
+    if len(rest) != len(text):
+        text = "A" + rest
+    text = _mark_consonants(_DOUBLED.sub("", text))
+    piece = (text[0], text[-1], text.encode().translate(None, _DROP_VOWEL_BYTES).decode())
+    if len(_PIECES) >= _MAX_PIECES:
+        _PIECES.clear()
+    _PIECES[word] = piece
+    return piece
+
+
+def _piecewise_skeleton(norm: str) -> str | None:
+    """The skeleton of an ASCII normal form assembled from remembered word pieces; None when a word is not simple.
+
+    Same result as :func:`_whole_skeleton`: on single-spaced words of ``[a-z0-9]`` the article rule drops whole
+    words (an article word that is not the last) or a glued prefix, and the ending, ``ou``, digraph and word-vowel
+    rules never reach across a space. Doubled letters are collapsed inside each piece and then across the joins;
+    a piece never starts with a lower-case vowel, w or y (a word's first vowels became ``A``), so collapsing at a
+    join drops a letter that survives vowel-dropping, and the W/Y lookarounds never need the neighbouring word.
+    """
+    words = norm.split(" ")
+    last = len(words) - 1
+    out = []
+    prev = ""
+    for i, word in enumerate(words):
+        if i != last and word in _ARTICLE_WORDS:
+            continue
+        piece = _PIECES.get(word)
+        if piece is None:
+            piece = _word_piece(word)
+            if piece is None:
+                return None
+        first, end, consonants = piece
+        out.append(consonants[1:] if first == prev else consonants)
+        prev = end
+    return "".join(out)
 
 
 def fuzzy_key(name: str, *, normalized: bool = False) -> str:
