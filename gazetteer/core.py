@@ -95,6 +95,10 @@ _FUZZY_LIMIT = 12
 _MAX_ANSWERS = 1 << 16
 # Queries shorter than this (letters of the normal form) get no transliteration leniency in the fuzzy tier.
 _SHORT_NAME = 6
+# resolve_many() rules out hopeless names in one vectorised pass from this many distinct names on, comparing at
+# most _BATCH_CELLS query-name pairs at a time (bounded memory for large stores).
+_BATCH_MIN = 64
+_BATCH_CELLS = 4_000_000
 # Plain ratio below which a skeleton (variant) match yields to a close fuzzy match.
 _WEAK_VARIANT = 75.0
 
@@ -438,7 +442,14 @@ class Gazetteer:
         resolved once. Only a bad ``within`` raises (as in :meth:`resolve`).
         """
         inside = self._inside_test(within)
+        names = list(names)
         cache: dict[str, Match] = {}
+        distinct = [n for n in dict.fromkeys(names) if isinstance(n, str)]
+        if len(distinct) >= _BATCH_MIN and self._online is None:
+            # A file of many unknown names must fail fast: rule out in one vectorised pass the names that no tier
+            # could match, instead of running the fuzzy tier for each of them.
+            for name in self._hopeless(distinct):
+                cache[name] = Match(name, None, "none", 0.0)
         out = []
         for name in names:
             match = cache.get(name)
@@ -446,6 +457,39 @@ class Gazetteer:
                 match = cache[name] = self._resolve(name, inside, strict=False)
             out.append(match)
         return out
+
+    def _hopeless(self, names: list[str]) -> list[str]:
+        """The names no tier can match: no exact, variant or kind-suffix hit, and every fuzzy score below the cutoffs
+        :meth:`_fuzzy` applies (the same rapidfuzz ratio, so the answers are those :meth:`_resolve` would give)."""
+        import numpy as np
+        from rapidfuzz import fuzz, process
+
+        candidates, fkeys, norms = [], [], []
+        for name in names:
+            if any(exact_key(name) in index.exact for index in self._indexes):
+                continue
+            norm, skel = _query_variant_keys(name)
+            if (_KIND_SUFFIX.match(norm) or not norm
+                    or any(norm in index.norm or skel in index.skeleton for index in self._indexes)):
+                continue
+            candidates.append(name)
+            fkeys.append(_query_fuzzy_key(norm, normalized=True))
+            norms.append(norm)
+        if not candidates:
+            return []
+        possible = np.zeros(len(candidates), dtype=bool)
+        cutoff = self._fuzzy_cutoff
+        for index in self._indexes:
+            for queries, choices, least in ((fkeys, index.key_choices, max(0.0, 2 * cutoff - 100)),
+                                            (norms, index.norm_choices, cutoff)):
+                if not choices:
+                    continue
+                rows = max(1, _BATCH_CELLS // len(choices))
+                for start in range(0, len(queries), rows):
+                    scores = process.cdist(queries[start:start + rows], choices, scorer=fuzz.ratio, processor=None,
+                                           dtype=np.float32, workers=-1)
+                    possible[start:start + rows] |= scores.max(axis=1) >= least
+        return [name for name, maybe in zip(candidates, possible) if not maybe]
 
     def search(self, name: str, limit: int = 5, *, within=None, cutoff: float | None = None) -> list[Match]:
         """Candidates for a name, best first (places inside ``within`` first, then by tier and score).

@@ -220,6 +220,19 @@ def _read_reports_file(path, encoding, people_per_family):
     return read_reports(source, encoding=encoding, people_per_family=people_per_family)
 
 
+#: ``--protect-kinds`` when not given: the place kinds where displaced people shelter.
+PROTECT_KINDS_DEFAULT = "camp,camp_cluster"
+_PROTECT_KINDS_HELP = ("Place kinds --protect-sites generalises, comma-separated (any gazetteer kind, e.g. "
+                       "camp,camp_cluster,village).")
+
+
+def _protect_options(protect_sites, protect_kinds):
+    """``--protect-kinds`` only means something with ``--protect-sites``; the library checks the kinds."""
+    if protect_kinds is not None and protect_sites is None:
+        raise InputError(f"--protect-kinds {protect_kinds}: give --protect-sites KM as well (the grid size)")
+    return protect_kinds if protect_kinds is not None else PROTECT_KINDS_DEFAULT
+
+
 def _priority_list(text):
     if text is None:
         return None
@@ -249,11 +262,15 @@ def _priority_list(text):
               help="People per family or household (default 5, the OCHA/CCCM planning figure for NW Syria).")
 @click.option("--allow-unresolved", is_flag=True,
               help="Leave out reports whose place names do not resolve (listed in the output) instead of stopping.")
+@click.option("--protect-sites", "protect_sites", type=click.FloatRange(min=0, min_open=True), metavar="KM",
+              help="Snap camps to a grid of KM km in every output, so it does not pinpoint where people shelter.")
+@click.option("--protect-kinds", "protect_kinds", metavar="KINDS",
+              help=_PROTECT_KINDS_HELP + f"  [default: {PROTECT_KINDS_DEFAULT}]")
 @click.option("--encoding", metavar="ENC", help="Encoding of REPORTS when not UTF-8, e.g. cp1256.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output that idpmap did not write.")
 @_handle_errors
 def flows_command(reports, output, fmt, start, end, level, min_people, priority, people_per_family,
-                  allow_unresolved, encoding, force):
+                  allow_unresolved, protect_sites, protect_kinds, encoding, force):
     """Build triangulated origin -> destination flows from REPORTS (a CSV file, or - for standard input).
 
     \b
@@ -269,11 +286,13 @@ def flows_command(reports, output, fmt, start, end, level, min_people, priority,
     if start and end and end < start:
         raise InputError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
     agencies = _priority_list(priority)
+    protect_kinds = _protect_options(protect_sites, protect_kinds)
     # Refuse a clobbering output before the (possibly long) build, not after it.
     check_flows_output(output, format=fmt, force=force)
     frame = _read_reports_file(reports, encoding, people_per_family)
     flowset = build_flows(frame, start=start, end=end, level=level, min_people=min_people, priority=agencies,
-                          allow_unresolved=allow_unresolved)
+                          allow_unresolved=allow_unresolved, protect_sites_km=protect_sites,
+                          protect_kinds=protect_kinds)
     written = write_flows(flowset, output, format=fmt, force=force)
     people = float(flowset.flows["people"].sum()) if len(flowset.flows) else 0.0
     where = ", ".join(str(p) for p in written) or "standard output"
@@ -337,6 +356,8 @@ def _is_reports_csv(path, encoding):
               show_default=True, help="Aggregate origins and destinations to this admin level.")
 @click.option("--protect-sites", "protect_sites", type=click.FloatRange(min=0, min_open=True), metavar="KM",
               help="Snap camps to a grid of KM km so the map does not pinpoint where people shelter.")
+@click.option("--protect-kinds", "protect_kinds", metavar="KINDS",
+              help=_PROTECT_KINDS_HELP + f"  [default: {PROTECT_KINDS_DEFAULT}]")
 @click.option("--online-tiles", is_flag=True,
               help="Offer OpenStreetMap tiles in the layer control (off by default: the map works offline).")
 @click.option("--allow-unresolved", is_flag=True,
@@ -344,8 +365,8 @@ def _is_reports_csv(path, encoding):
 @click.option("--encoding", help="Encoding of INPUT (default: UTF-8 with or without BOM, or UTF-16 with BOM).")
 @click.option("--force", is_flag=True, help="Overwrite an output file that idpmap did not write.")
 @_handle_errors
-def map_command(input_path, output, title, min_people, start, end, level, protect_sites, online_tiles,
-                allow_unresolved, encoding, force):
+def map_command(input_path, output, title, min_people, start, end, level, protect_sites, protect_kinds,
+                online_tiles, allow_unresolved, encoding, force):
     """Draw INPUT (a reports CSV, or a flows file from `idpmap flows`) as one offline map.
 
     \b
@@ -359,16 +380,19 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
     kind = _MAP_FORMATS.get(output.suffix.lower())
     if kind is None:
         raise InputError(f"{output}: unknown map format {output.suffix!r}; use .html, .png, .svg or .pdf")
+    given_kinds = protect_kinds
+    protect_kinds = _protect_options(protect_sites, protect_kinds)
     if _is_reports_csv(input_path, encoding):
         from mapper.flows import build_flows
         from mapper.reports import read_reports
 
         reports = read_reports(input_path, encoding=encoding)
         flowset = build_flows(reports, start=start, end=end, level=level, min_people=min_people,
-                              allow_unresolved=allow_unresolved, protect_sites_km=protect_sites)
+                              allow_unresolved=allow_unresolved, protect_sites_km=protect_sites,
+                              protect_kinds=protect_kinds)
     else:
-        given = [name for name, value in (("--from", start), ("--to", end), ("--protect-sites", protect_sites))
-                 if value] + (["--level"] if level != "place" else [])
+        given = [name for name, value in (("--from", start), ("--to", end), ("--protect-sites", protect_sites),
+                                          ("--protect-kinds", given_kinds)) if value] + (["--level"] if level != "place" else [])
         if given:
             raise InputError(f"{input_path}: {', '.join(given)} apply to a reports CSV; "
                              "pass them to `idpmap flows` when building this flows file")

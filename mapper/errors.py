@@ -33,9 +33,9 @@ class UnresolvedPlacesError(MapperError, LookupError):
         for name in names[:limit]:
             hint = self.unresolved[name]
             shown.append(f"{name!r}" + (f" (did you mean {', '.join(hint)}?)" if hint else ""))
-        more = f" and {len(names) - limit} more" if len(names) > limit else ""
+        more = f" and {len(names) - limit:,} more" if len(names) > limit else ""
         super().__init__(
-            f"{len(names)} place name(s) did not resolve: " + "; ".join(shown) + more
+            f"{len(names):,} place name(s) did not resolve: " + "; ".join(shown) + more
             + "; fix the names, add context (origin_within/destination_within) or pass --allow-unresolved"
         )
 

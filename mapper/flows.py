@@ -87,9 +87,11 @@ Incidents
     incident naming no place is left out as ``"no place"``.
 
 Protected sites
-    With ``protect_sites_km`` the coordinates of camps and camp clusters are snapped to the centre of a grid cell
-    of that size (cells of ``km / 111.32`` degrees of latitude and ``km / (111.32 cos lat)`` of longitude) before
-    any geometry, distance or export is built, and ``meta["protect_sites_km"]`` records it.
+    With ``protect_sites_km`` the coordinates of camps and camp clusters (or of the kinds ``protect_kinds`` names,
+    any of :data:`gazetteer.places.KINDS`) are snapped to the centre of a grid cell of that size (cells of
+    ``km / 111.32`` degrees of latitude and ``km / (111.32 cos lat)`` of longitude) as soon as the gazetteer hands
+    the place over, so every geometry, distance, border distance, label and export is built from the snapped point
+    and the exact one goes nowhere. ``meta["protect_sites_km"]`` and ``meta["protect_kinds"]`` record it.
 
 Distances
     ``distance_km`` is geodesic on the WGS84 ellipsoid (pyproj); ``origin_border_km`` / ``dest_border_km`` and the
@@ -113,10 +115,14 @@ from .atomic import GENERATOR
 from .errors import MapperError, UnresolvedPlacesError
 from .model import FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS, FlowSet, LeftOut
 
-__all__ = ["build_flows", "DEFAULT_PRIORITY", "LEVELS", "agency_rank"]
+__all__ = ["build_flows", "DEFAULT_PRIORITY", "DEFAULT_PROTECT_KINDS", "LEVELS", "agency_rank",
+           "protected_sites_label"]
 
 #: Agencies whose estimate wins when reports of one movement overlap, highest priority first.
 DEFAULT_PRIORITY = ("UN OCHA", "UNHCR", "IOM", "SRCG", "RCT", "SOHR", "local council", "media")
+
+#: Place kinds whose coordinates ``protect_sites_km`` generalises unless ``protect_kinds`` names others.
+DEFAULT_PROTECT_KINDS = ("camp", "camp_cluster")
 
 #: Aggregation levels accepted by ``build_flows(level=...)``, finest first.
 LEVELS = ("place", "admin3", "admin2", "admin1")
@@ -162,6 +168,9 @@ _REQUIRED_COLUMNS = (
 )
 
 _NON_WORD = re.compile(r"[^\w]+")
+#: Unresolved names an error lists with suggestions (UnresolvedPlacesError shows this many; the rest are counted):
+#: a file of 100,000 unknown names must not search for 100,000 suggestions.
+_SUGGESTED_NAMES = 20
 
 
 def _norm_agency(name: str) -> str:
@@ -235,6 +244,46 @@ def _check_options(level, min_people, priority, protect_sites_km):
         if not math.isfinite(protect_sites_km) or protect_sites_km <= 0:
             raise MapperError(f"protect_sites_km: expected a number of km > 0, got {protect_sites_km!r}")
     return min_people, priority, protect_sites_km
+
+
+def protected_sites_label(kinds) -> str:
+    """How a legend names the generalised places: ``"Camp locations"`` for the default kinds, else e.g.
+    ``"Locations of camps, camp clusters and villages"``.
+
+    Parameters
+    ----------
+    kinds : sequence of str or None
+        ``meta["protect_kinds"]`` of a FlowSet.
+
+    Returns
+    -------
+    str
+    """
+    kinds = [str(k).replace("_", " ") for k in (kinds or ()) if k]
+    if set(kinds) <= {"camp", "camp cluster"}:
+        return "Camp locations"
+    plural = [k if k.endswith("s") else k + "s" for k in kinds]
+    listed = plural[0] if len(plural) == 1 else ", ".join(plural[:-1]) + " and " + plural[-1]
+    return f"Locations of {listed}"
+
+
+def _check_protect_kinds(kinds):
+    """``protect_kinds`` as a tuple of known place kinds (a comma-separated string or a sequence)."""
+    from gazetteer.places import KINDS
+
+    if kinds is None:
+        return DEFAULT_PROTECT_KINDS
+    if isinstance(kinds, str):
+        kinds = kinds.split(",")
+    try:
+        kinds = tuple(dict.fromkeys(str(k).strip() for k in kinds if str(k).strip()))
+    except TypeError as err:
+        raise MapperError(f"protect_kinds: expected place kinds separated by commas, got {kinds!r}") from err
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise MapperError(f"protect_kinds: expected kinds among {', '.join(KINDS)}, got "
+                          f"{', '.join(map(repr, unknown)) or 'none'}")
+    return kinds
 
 
 def _check_reports(reports):
@@ -336,16 +385,17 @@ def _footprint(place) -> str:
 class _Places:
     """Resolution and lookups against the gazetteer, each distinct question asked once."""
 
-    def __init__(self, gazetteer, protect_sites_km):
+    def __init__(self, gazetteer, protect_sites_km, protect_kinds=DEFAULT_PROTECT_KINDS):
         self.g = gazetteer
         self.protect = protect_sites_km
+        self.protect_kinds = frozenset(protect_kinds)
         self.by_id = {}  # id -> Place (snapped when protecting sites)
         self._children = {}
 
     def add(self, place):
         known = self.by_id.get(place.id)
         if known is None:
-            if self.protect and place.kind in ("camp", "camp_cluster"):
+            if self.protect and place.kind in self.protect_kinds:
                 place = _snap(place, self.protect)
             self.by_id[place.id] = known = place
         return known
@@ -382,7 +432,8 @@ class _Places:
                     cands = ([match.place] if match.place is not None else []) + list(match.alternatives)
                     failed[key] = ("ambiguous name", [_describe(p) for p in cands])
                 else:
-                    failed[key] = ("unresolved name", self._suggest(name, within, match))
+                    # Suggestions cost a search each: made only for the names an error shows (see build_flows).
+                    failed[key] = ("unresolved name", (name, within, match))
         return found, failed
 
     def _suggest(self, name, within, match):
@@ -829,7 +880,7 @@ def _empty_frame(columns, gpd):
 
 
 def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place", min_people=0, priority=None,
-                allow_unresolved=False, protect_sites_km=None) -> FlowSet:
+                allow_unresolved=False, protect_sites_km=None, protect_kinds=None) -> FlowSet:
     """Turn displacement reports into triangulated origin -> destination flows.
 
     Parameters
@@ -849,7 +900,10 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
     allow_unresolved : bool
         Leave out reports naming unresolved or ambiguous places instead of raising.
     protect_sites_km : float, optional
-        Snap camps and camp clusters to a grid of this many km.
+        Snap camps and camp clusters (or ``protect_kinds``) to a grid of this many km.
+    protect_kinds : str or sequence of str, optional
+        Place kinds to snap with ``protect_sites_km`` (a comma-separated string or a sequence, each one of
+        :data:`gazetteer.places.KINDS`); default :data:`DEFAULT_PROTECT_KINDS`.
 
     Returns
     -------
@@ -869,6 +923,7 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
     from pyproj import Geod
 
     min_people, priority, protect_sites_km = _check_options(level, min_people, priority, protect_sites_km)
+    protect_kinds = _check_protect_kinds(protect_kinds)
     start = _check_date(start, "start")
     end = _check_date(end, "end")
     if start and end and end < start:
@@ -905,7 +960,7 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
                                     tuple(out["report_id"].astype(str))))
             df = df[inside].reset_index(drop=True)
 
-    places = _Places(gazetteer, protect_sites_km)
+    places = _Places(gazetteer, protect_sites_km, protect_kinds)
     dests = _Destinations(places)
 
     # --- names: each distinct (name, within) resolved once
@@ -916,6 +971,8 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
     if failed and not allow_unresolved:
         listing = {}
         for (name, within), (what, hints) in failed.items():
+            if isinstance(hints, tuple):  # an unresolved name's suggestions, not searched for yet
+                hints = places._suggest(*hints) if len(listing) < _SUGGESTED_NAMES else []
             label = name if not within else f"{name} (within {within})"
             if what == "ambiguous name":
                 label += " [ambiguous]"
@@ -1080,6 +1137,7 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
         "priority": list(priority),
         "people_per_family": _people_per_family(reports),
         "protect_sites_km": protect_sites_km,
+        "protect_kinds": list(protect_kinds) if protect_sites_km else None,
         "generator": GENERATOR,
         "attribution": _attribution(used, gazetteer),
         "level_notes": sorted(set(notes.values())),

@@ -63,7 +63,8 @@ class FlowSet:
         What was not drawn, and why.
     meta : dict
         ``title``, ``period_start``, ``period_end``, ``level``, ``min_people``, ``priority`` (list of agencies),
-        ``people_per_family``, ``protect_sites_km`` (or None), ``generator`` and ``attribution`` (list of str).
+        ``people_per_family``, ``protect_sites_km`` (or None) and ``protect_kinds`` (the place kinds generalised),
+        ``generator`` and ``attribution`` (list of str).
     """
 
     flows: "object"

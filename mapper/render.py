@@ -39,6 +39,7 @@ import numpy as np
 
 from .atomic import GENERATOR, atomic_open
 from .errors import MapperError, OutputError
+from .flows import protected_sites_label
 
 #: Thinnest and thickest flow line, in screen pixels.
 MIN_PX = 1.5
@@ -576,6 +577,7 @@ def _build_data(flowset, flows, *, title, min_people, online_tiles):
         "sources": _source_names(tables.sources),
         "attribution": attribution,
         "protect": meta.get("protect_sites_km"),
+        "protect_kinds": meta.get("protect_kinds"),
         "incidents": len(incidents),
     }
     return data, legend
@@ -769,8 +771,9 @@ def _legend_html(legend) -> str:
         + '<div class="idpmap-row"><span class="idpmap-sym-border"></span><span>Syria\u2013Turkey border</span>'
         "</div>")
     if legend["protect"]:
-        parts.append(f'<div class="idpmap-note">Camp locations snapped to a {esc(str(legend["protect"]))} km grid '
-                     "to protect the people sheltering there.</div>")
+        parts.append(f'<div class="idpmap-note">{esc(protected_sites_label(legend["protect_kinds"]))} '
+                     f'generalised to a {_number(legend["protect"]):g} km grid to protect the people sheltering '
+                     "there.</div>")
     if legend["left_out"]:
         total = sum(p for _w, _d, p in legend["left_out"])
         parts.append(f'<div class="idpmap-h">Left out: {len(legend["left_out"])} item(s), '

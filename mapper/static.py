@@ -39,6 +39,7 @@ from matplotlib.transforms import Bbox
 from .atomic import GENERATOR, atomic_path, check_target
 from .borders import load_borders
 from .errors import OutputError
+from .flows import protected_sites_label
 
 #: Image formats by file extension.
 IMAGE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -148,12 +149,15 @@ def _metadata(fmt, title):
 def _plain(value):
     """Text from the inputs, as it will be drawn: unchanged except what no image format can carry.
 
-    Control characters other than tab and newline (NUL, ESC, DEL, ...) are written as visible ``\\xNN`` escapes
-    and lone surrogates as U+FFFD, so that SVG stays well-formed XML and PDF/PNG metadata stays encodable.
+    Control characters other than tab, carriage return and newline (NUL, ESC, DEL, ...) are written as visible
+    ``\\xNN`` escapes and lone surrogates as U+FFFD, so that SVG stays well-formed XML and PDF/PNG metadata stays
+    encodable. Fonts have no glyph for tab or carriage return: a tab is drawn as a space and a carriage return
+    (alone or before a newline) as a line break, as a browser reads it.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return _SURROGATE.sub("\ufffd", text)
 
 
@@ -791,7 +795,8 @@ def _draw_legend(panel, flows, largest, places, incidents, left, flowset):
     protect = (flowset.meta or {}).get("protect_sites_km")
     if protect:
         y -= 0.015
-        _text(panel, 0.0, y, textwrap.fill(f"Camp locations are shown on a {protect:g} km grid, not exactly, to "
+        label = protected_sites_label((flowset.meta or {}).get("protect_kinds"))
+        _text(panel, 0.0, y, textwrap.fill(f"{label} are shown on a {float(protect):g} km grid, not exactly, to "
                                            "protect the people sheltering there.", 38),
               fontsize=8, va="top", style="italic")
 

@@ -50,7 +50,8 @@ def hostile_gazetteer():
     from gazetteer.places import Place
 
     places = [Place(id=f"hostile-{i}", name=s, name_ar=s, kind="town", lat=35.2 + 0.02 * (i % 10),
-                    lon=36.2 + 0.05 * (i // 10), alt_names=(f"hostile place {i}",)) for i, s in enumerate(HOSTILE_STRINGS)]
+                    lon=36.2 + 0.05 * (i // 10), alt_names=(f"hostile place {i}",))
+              for i, s in enumerate(HOSTILE_STRINGS)]
     places.append(Place(id="safe-camp", name="Safe camp", kind="camp", lat=36.2, lon=36.65, alt_names=("safe camp",)))
     return Gazetteer(places)
 
@@ -126,9 +127,10 @@ def as_html_text(s):
 
 
 def as_drawn(s):
-    """``s`` as static images draw it (control characters other than tab and newline as ``\\xNN``), read back from
-    SVG (XML turns CR into LF)."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s).replace("\r\n", "\n").replace("\r", "\n")
+    """``s`` as static images draw it: a tab as a space, a carriage return as a line break, other control
+    characters as ``\\xNN``."""
+    text = s.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 # --- fixtures ---------------------------------------------------------------------------------------------------
@@ -417,3 +419,25 @@ def test_title_from_the_command_line_is_text(flows_file, tmp_path):
         assert parsed.hrefs == plain.hrefs, i
         if "<" in s:
             assert s not in page  # never as markup, not even inside the page's JSON
+
+
+def test_published_date_refuses_hostile_text(tmp_path):
+    """``published`` must be a date: hostile text there is refused, each row named, and shown only escaped (no
+    terminal escape sequence or control character reaches the terminal)."""
+    from mapper.cli import cli
+
+    path = tmp_path / "reports.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["report_id", "kind", "figure", "unit", "period_start", "period_end", "origin",
+                         "destination", "published"])
+        for i, s in enumerate(HOSTILE_STRINGS):
+            writer.writerow([f"r{i}", "displacement", 100, "people", "2019-12-01", "2019-12-10", "Saraqib",
+                             "Atmeh camps", s])
+    result = CliRunner().invoke(cli, ["flows", str(path), "-o", str(tmp_path / "f.geojson")])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "published: expected a date as YYYY-MM-DD" in result.output
+    assert f"{path}:2: published" in result.output
+    assert not _CONTROL.search(result.output)
+    assert not (tmp_path / "f.geojson").exists()

@@ -369,3 +369,22 @@ def test_bundled_variant_collisions_are_rare():
             if gaz._choose(places)[2]:  # ambiguous: not one parent chain, not the same spot
                 collisions.append((skel, owners))
     assert len(collisions) <= max(3, len(by_skeleton) // 100), collisions
+
+
+def test_resolve_many_in_bulk_answers_as_resolving_one_by_one():
+    # From 64 distinct names on, resolve_many rules out hopeless names in one vectorised pass; it must not change
+    # any answer: spellings, typos, kind suffixes, non-places and unknown names alike.
+    g = Gazetteer.default()
+    names = []
+    for place in g.places[:80]:
+        for name in (place.name, *place.alt_names[:2]):
+            names += [name, name[:-1], name + "x", name.replace("a", "e")]
+    names += [f"Qqxv Zzk {i:04d}" for i in range(200)]
+    names += ["Iran", "Idlid", "Bashar al-Assad", "Atmeh camps", "Idlib province", "Maarat al-Numan district"]
+    bulk = g.resolve_many(names)
+    for name, got in zip(names, bulk):
+        one = g.get(name)
+        if one is None:
+            one = g.resolve_many([name])[0]
+        assert (got.place and got.place.id, got.method, got.ambiguous) == (one.place and one.place.id, one.method,
+                                                                            one.ambiguous), name
