@@ -89,7 +89,7 @@ _KIND_WORDS = {
     "area": ("region", "district", "subdistrict"),
 }
 _KIND_SUFFIX = re.compile(r"^(.*\S)\s+(" + "|".join(sorted(_KIND_WORDS, key=len, reverse=True)) + r")$")
-_PCODE = re.compile(r"^(SY\d{2}(?:\d{2}){0,3}|C\d{3,6})$", re.IGNORECASE)
+_PCODE = re.compile(r"^(SY(?:\d{2}){0,4}|C\d{3,6})$", re.IGNORECASE)
 _FUZZY_LIMIT = 12
 # Remembered answers of resolve() (names without context); cleared when full.
 _MAX_ANSWERS = 1 << 16

@@ -388,3 +388,10 @@ def test_resolve_many_in_bulk_answers_as_resolving_one_by_one():
             one = g.resolve_many([name])[0]
         assert (got.place and got.place.id, got.method, got.ambiguous) == (one.place and one.place.id, one.method,
                                                                             one.ambiguous), name
+
+
+def test_within_the_country_pcode():
+    # "SY" is the country's own P-code: a context, not a place name to look up.
+    g = Gazetteer.default()
+    assert g.resolve("Atme", within="SY").place.name == "Atmeh"
+    assert g.is_within(g.resolve("Atme").place, "SY")
