@@ -847,20 +847,14 @@ _SOURCE_ATTRIBUTION = {
 }
 
 
-def _attribution(places, gazetteer) -> list:
+def _attribution(places) -> list:
     """Who to credit: the gazetteer's sources of the places shown, then the border data."""
-    own = getattr(gazetteer, "attribution", None)
-    if isinstance(own, str):
-        out = [own]
-    elif own and not callable(own):
-        out = [str(a) for a in own]
-    else:
-        out = []
-        for place in places:
-            key = place.source.split(":", 1)[0].strip()
-            if key and not key.startswith("centroid of"):  # computed from other rows, credited through them
-                out.append(_SOURCE_ATTRIBUTION.get(key, key))
-        out.sort()
+    out = []
+    for place in places:
+        key = place.source.split(":", 1)[0].strip()
+        if key and not key.startswith("centroid of"):  # computed from other rows, credited through them
+            out.append(_SOURCE_ATTRIBUTION.get(key, key))
+    out.sort()
     try:
         from .borders import load_borders
 
@@ -1139,7 +1133,7 @@ def build_flows(reports, *, gazetteer=None, start=None, end=None, level="place",
         "protect_sites_km": protect_sites_km,
         "protect_kinds": list(protect_kinds) if protect_sites_km else None,
         "generator": GENERATOR,
-        "attribution": _attribution(used, gazetteer),
+        "attribution": _attribution(used),
         "level_notes": sorted(set(notes.values())),
     }
     return FlowSet(flows=flows, places=place_frame, incidents=incidents, left_out=left_out, meta=meta)
