@@ -392,7 +392,8 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
                               protect_kinds=protect_kinds)
     else:
         given = [name for name, value in (("--from", start), ("--to", end), ("--protect-sites", protect_sites),
-                                          ("--protect-kinds", given_kinds)) if value] + (["--level"] if level != "place" else [])
+                                          ("--protect-kinds", given_kinds)) if value]
+        given += ["--level"] if level != "place" else []
         if given:
             raise InputError(f"{input_path}: {', '.join(given)} apply to a reports CSV; "
                              "pass them to `idpmap flows` when building this flows file")

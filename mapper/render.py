@@ -563,7 +563,9 @@ def _build_data(flowset, flows, *, title, min_people, online_tiles):
         "border": basemap["border"],
         "borderLabel": basemap["label"],
         "tiles": [OSM_TILES, OSM_ATTRIBUTION] if online_tiles else None,
-        "attribution": attribution,
+        # The attribution control names the basemap's licence; every place source is listed in the legend.
+        "attribution": list(basemap["attribution"]) + (["places: idpmap gazetteer (sources in the legend)"]
+                                                        if len(attribution) > len(basemap["attribution"]) else []),
         "flows": encoded,
     }
     legend = {
@@ -813,7 +815,7 @@ def _build_page(data, legend, *, online_tiles) -> str:
 
     (lat_a, lon_a), (lat_b, lon_b) = data["bounds"]
     fmap = OfflineMap(location=[(lat_a + lat_b) / 2, (lon_a + lon_b) / 2], zoom_start=9, tiles=None,
-                      font_size="0.8rem",
+                      font_size="0.8rem", zoom_snap=0.25, zoom_delta=0.5,
                       control_scale=True, prefer_canvas=False)
     figure = fmap.get_root()
     js, css = _leaflet_assets()

@@ -116,6 +116,8 @@ def render_image(flowset, path, *, title=None, min_people=0, force=False, dpi=20
     -----
     Flow width in points is ``9 * sqrt(people / people of the largest flow drawn)``, at least 0.8; the legend
     shows reference widths with their figures. Rebuilding from the same inputs gives an identical file.
+    Labels carry the Arabic name under the English one where matplotlib can shape Arabic (3.11+, libraqm).
+    When ``flowset.meta["protect_sites_km"]`` is set, the legend says camps are shown on that grid.
     """
     path = Path(path)
     fmt = IMAGE_FORMATS.get(path.suffix.lower())

@@ -127,7 +127,9 @@ function idpmapInit(map, D) {
     if (D.borderLabel) {
       var bl = el("div", "idpmap-border-text");
       add(bl, el("span", "", "Syria\u2013Turkey border"));
-      var blAr = add(bl, el("span", "idpmap-ar", "\u0627\u0644\u062d\u062f\u0648\u062f \u0627\u0644\u0633\u0648\u0631\u064a\u0629 \u0627\u0644\u062a\u0631\u0643\u064a\u0629"));
+      // "the Syrian-Turkish border" in Arabic
+      var blAr = add(bl, el("span", "idpmap-ar", "\u0627\u0644\u062d\u062f\u0648\u062f " +
+        "\u0627\u0644\u0633\u0648\u0631\u064a\u0629 \u0627\u0644\u062a\u0631\u0643\u064a\u0629"));
       blAr.setAttribute("dir", "rtl");
       blAr.setAttribute("lang", "ar");
       L.marker(D.borderLabel, { interactive: false, keyboard: false,
@@ -275,6 +277,7 @@ function idpmapInit(map, D) {
       className: "idpmap-popup" });
     marker.on("popupopen", function () { highlight(p.i); });
     marker.on("popupclose", function () { if (highlighted === p.i) { highlight(null); } });
+    p.marker = marker;
     marker.addTo(camp ? camps : towns);
   });
   towns.addTo(map);
@@ -397,8 +400,31 @@ function idpmapInit(map, D) {
     map.getContainer().setAttribute("data-visible-flows", String(flows.length));
   }
 
+  // Permanent labels: where two overlap, the bigger place keeps its label (they come in order of size).
+  function declutter() {
+    var kept = [];
+    places.filter(function (p) { return p.label && p.marker; }).sort(function (x, y) {
+      return Math.max(y.pin, y.pout) - Math.max(x.pin, x.pout) || x.i - y.i;
+    }).forEach(function (p) {
+      var tip = p.marker.getTooltip(), node = tip && tip.getElement();
+      if (!node) { return; }
+      node.style.visibility = "";
+      var r = node.getBoundingClientRect();
+      var clash = kept.some(function (k) {
+        return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top;
+      });
+      if (clash) { node.style.visibility = "hidden"; } else { kept.push(r); }
+    });
+  }
+  map.on("zoomend", declutter);
+  towns.on("add", declutter);
+  camps.on("add", declutter);
+  declutter();
+
   // The flows go on the map last: labels and controls measure themselves while the page is still small.
   flowLayer.addTo(map);
-  window.idpmap = { map: map, flows: flowLayer, flowData: flows, places: places, highlight: highlight, applyWindow: applyWindow };
+  // For scripts embedding the map (and the browser tests): the map, the flow layer and the decoded data.
+  window.idpmap = { map: map, flows: flowLayer, flowData: flows, places: places, highlight: highlight,
+                    applyWindow: applyWindow };
   return window.idpmap;
 }

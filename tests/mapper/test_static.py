@@ -247,7 +247,8 @@ HOSTILE_TITLE = "Flows <script>alert(1)</script> $x$ \u202eevil"
 
 def test_hostile_title_in_png_metadata(tmp_path):
     png = render(example_flowset(), tmp_path / "map.png", title=HOSTILE_TITLE)
-    assert Image.open(png).info["Title"] == HOSTILE_TITLE
+    with Image.open(png) as image:
+        assert image.info["Title"] == HOSTILE_TITLE
 
 
 def _pdf_info_string(data, key):
