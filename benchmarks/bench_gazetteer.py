@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gazetteer import Gazetteer  # noqa: E402
-from gazetteer.core import _query_fuzzy_key, _query_variant_keys  # noqa: E402
+from gazetteer.core import _forget_query_keys  # noqa: E402
 from gazetteer.normalize import _PIECES, exact_key, is_arabic  # noqa: E402
 from gazetteer.store import import_file  # noqa: E402
 
@@ -48,8 +48,7 @@ def _forget(gaz=None) -> None:
     """
     if gaz is not None:
         gaz._answers.clear()
-    _query_variant_keys.cache_clear()
-    _query_fuzzy_key.cache_clear()
+    _forget_query_keys()
     _PIECES.clear()
 
 

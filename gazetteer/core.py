@@ -47,7 +47,7 @@ from pathlib import Path
 
 from .errors import AmbiguousPlaceError, DataFileError, PlaceNotFoundError
 from .normalize import exact_key, fuzzy_key, variant_keys
-from .places import AREA_KINDS, KINDS, Match, Place
+from .places import AREA_KINDS, KINDS, Match, Place, _plain_match
 
 __all__ = ["Gazetteer", "DEFAULT_FUZZY_CUTOFF", "KIND_PREFERENCE", "SAME_PLACE_KM", "read_places_csv"]
 
@@ -99,21 +99,124 @@ _SHORT_NAME = 6
 # most _BATCH_CELLS query-name pairs at a time (bounded memory for large stores).
 _BATCH_MIN = 64
 _BATCH_CELLS = 4_000_000
-# Plain ratio below which a skeleton (variant) match yields to a close fuzzy match.
-_WEAK_VARIANT = 75.0
+# Below this many choices a rapidfuzz scan costs less than the letter-count filter's numpy pass.
+_LETTER_FILTER_MIN = 256
+# Characters the letter-count filter counts apart (the others share one count).
+_LETTER_ROWS = 63
+# A skeleton (variant) match yields to a close fuzzy match when the query's plain ratio to every spelling behind the
+# skeleton is below 75, that is (ratio = 100 * (1 - Indel distance / both lengths)) when 4 * distance > the lengths.
+_WEAK_DISTANCE = 4
 
 
-# Queries repeat (a report file names a few dozen places thousands of times): cache their keys.
-_query_variant_keys = functools.lru_cache(maxsize=1 << 16)(variant_keys)
-_query_fuzzy_key = functools.lru_cache(maxsize=1 << 14)(fuzzy_key)
+# Queries repeat (a report file names a few dozen places thousands of times): their keys are remembered, in dicts
+# emptied when full (a miss costs less than an LRU cache's bookkeeping, and a first-sight query always misses).
+_MAX_QUERY_KEYS = 1 << 16
+_VARIANT_KEYS: dict[str, tuple[str, str]] = {}
+_FUZZY_KEYS: dict[str, str] = {}
 
 
-@functools.cache
-def _ratio():
-    """rapidfuzz's ratio, imported on first use (``import gazetteer`` stays light for the CLI)."""
-    from rapidfuzz.fuzz import ratio
+def _query_variant_keys(name: str) -> tuple[str, str]:
+    """:func:`~gazetteer.normalize.variant_keys` of a query, remembered."""
+    keys = _VARIANT_KEYS.get(name)
+    if keys is None:
+        if len(_VARIANT_KEYS) >= _MAX_QUERY_KEYS:
+            _VARIANT_KEYS.clear()
+        keys = _VARIANT_KEYS[name] = variant_keys(name)
+    return keys
 
-    return ratio
+
+def _query_fuzzy_key(norm: str) -> str:
+    """:func:`~gazetteer.normalize.fuzzy_key` of a query's normal form, remembered."""
+    key = _FUZZY_KEYS.get(norm)
+    if key is None:
+        if len(_FUZZY_KEYS) >= _MAX_QUERY_KEYS:
+            _FUZZY_KEYS.clear()
+        key = _FUZZY_KEYS[norm] = fuzzy_key(norm, normalized=True)
+    return key
+
+
+def _forget_query_keys() -> None:
+    """Empty the remembered query keys (benchmarks measure first-sight queries)."""
+    _VARIANT_KEYS.clear()
+    _FUZZY_KEYS.clear()
+
+
+_INDEL_DISTANCE = None
+
+
+def _indel_distance():
+    """rapidfuzz's Indel distance, imported on first use (``import gazetteer`` stays light for the CLI)."""
+    global _INDEL_DISTANCE
+    if _INDEL_DISTANCE is None:
+        from rapidfuzz.distance import Indel
+
+        _INDEL_DISTANCE = Indel.distance
+    return _INDEL_DISTANCE
+
+
+class _LetterCounts:
+    """How often each character occurs in each of a list of strings: an exact filter before a rapidfuzz scan.
+
+    rapidfuzz's ratio is ``100 * (1 - d / (len(a) + len(b)))`` with ``d`` the Indel distance, and ``d`` is at least
+    the number of characters the two strings do not have in common (each must be inserted or deleted). So
+    ``ratio <= 200 * shared / (len(a) + len(b))``, where ``shared`` sums, over characters, the smaller of their two
+    counts. Choices whose bound is below the cutoff cannot reach it, and a scan of the rest finds exactly what a scan
+    of all would find, in the same order. One numpy pass over the query's characters replaces most of a scan whose
+    cost is about 40 ns per choice, whatever the score.
+    """
+
+    __slots__ = ("choices", "columns", "counts", "lengths", "other", "scaled")
+
+    def __init__(self, choices: list[str]):
+        import numpy as np
+
+        # every character of every choice as a code point, with the number of its choice (vectorised: a store has
+        # hundreds of thousands of characters)
+        points = np.frombuffer("".join(choices).encode("utf-32-le"), dtype=np.uint32)
+        owners = np.repeat(np.arange(len(choices)), [len(text) for text in choices])
+        chars, which, frequency = np.unique(points, return_inverse=True, return_counts=True)
+        # A row per frequent character; the rare ones (a GeoNames store spells names in many scripts) share the
+        # last row. Counting different characters as one can only raise the bound: the filter stays exact.
+        top = np.argsort(-frequency, kind="stable")[:_LETTER_ROWS]
+        row_of = np.full(len(chars), len(top), dtype=np.intp)
+        row_of[top] = np.arange(len(top))
+        columns = {chr(chars[i]): row for row, i in enumerate(top.tolist())}
+        # one row per character (the rows a query selects are contiguous), one column per choice
+        size = (len(top) + 1) * len(choices)
+        counts = np.bincount(row_of[which.ravel()] * len(choices) + owners, minlength=size)
+        counts = counts.reshape(len(top) + 1, len(choices))
+        counts = counts.astype(np.uint16) if counts.size and counts.max() <= 0xFFFF else counts
+        self.choices = choices
+        self.columns = columns
+        self.other = len(top)
+        self.counts = counts
+        self.lengths = np.array([len(text) for text in choices], dtype=np.float64)
+        #: ``lengths`` times a cutoff's fraction, per cutoff (a gazetteer uses two or three)
+        self.scaled: dict[float, object] = {}
+
+    def reachable(self, query: str, cutoff: float) -> list[str]:
+        """The choices whose ratio with ``query`` may reach ``cutoff``, in their order."""
+        import numpy as np
+
+        wanted: dict[int, int] = {}
+        columns, other = self.columns, self.other
+        for char in query:
+            row = columns.get(char, other)
+            wanted[row] = wanted.get(row, 0) + 1
+        # keep a hair of slack below the cutoff: the filter must never drop a choice rapidfuzz's float would keep
+        least = (cutoff - 1e-6) / 200.0
+        scaled = self.scaled.get(least)
+        if scaled is None:
+            scaled = self.scaled[least] = least * self.lengths
+        if not wanted:  # an empty query shares nothing
+            keep = np.flatnonzero(scaled + least * len(query) <= 0)
+        else:
+            shared = np.add.reduce(np.minimum(self.counts[list(wanted)], np.array(list(wanted.values()))[:, None]))
+            keep = np.flatnonzero(shared >= scaled + least * len(query))
+        if len(keep) == len(self.choices):
+            return self.choices
+        choices = self.choices
+        return [choices[i] for i in keep.tolist()]
 
 
 def _names_of(place: Place) -> list[str]:
@@ -127,8 +230,8 @@ def _names_of(place: Place) -> list[str]:
 class _Index:
     """Lookup tables over one set of places (the bundled data, or a store)."""
 
-    __slots__ = ("exact", "norm", "skeleton", "skeleton_norms", "fuzzy_keys", "fuzzy_norms", "fuzzy_places", "key_choices",
-                 "key_owners", "norm_choices", "norm_owners")
+    __slots__ = ("exact", "norm", "skeleton", "skeleton_norms", "fuzzy_keys", "fuzzy_norms", "fuzzy_places",
+                 "key_choices", "key_owners", "norm_choices", "norm_owners", "key_letters", "norm_letters")
 
     def __init__(self, places: Iterable[Place], keys: Iterable[tuple[Place, str, str, str, str]] | None = None):
         self.fuzzy_keys: list[str] = []
@@ -170,6 +273,21 @@ class _Index:
             self.norm_owners.setdefault(norm, []).append(i)
         self.key_choices = list(self.key_owners)
         self.norm_choices = list(self.norm_owners)
+        # built on the first fuzzy query (opening a large store stays quick)
+        self.key_letters: _LetterCounts | None = None
+        self.norm_letters: _LetterCounts | None = None
+
+    def reachable(self, kind: str, query: str, cutoff: float) -> list[str]:
+        """The ``kind`` (``"key"`` or ``"norm"``) choices that may reach ``cutoff`` with ``query``, in their order."""
+        choices = self.key_choices if kind == "key" else self.norm_choices
+        if cutoff <= 0 or len(choices) < _LETTER_FILTER_MIN:
+            return choices
+        attr = kind + "_letters"
+        letters = getattr(self, attr)
+        if letters is None:
+            letters = _LetterCounts(choices)
+            setattr(self, attr, letters)
+        return letters.reachable(query, cutoff)
 
     @staticmethod
     def _compute_keys(places: Iterable[Place]) -> Iterator[tuple[Place, str, str, str, str]]:
@@ -177,6 +295,37 @@ class _Index:
             for name in _names_of(place):
                 norm, skel = variant_keys(name)
                 yield place, exact_key(name), norm, skel, fuzzy_key(norm, normalized=True)
+
+
+def _weak_spellings(norm: str, spellings: tuple[str, ...]) -> bool:
+    """True when no spelling is close to ``norm``: plain rapidfuzz ratio < 75 to each."""
+    distance = _INDEL_DISTANCE or _indel_distance()
+    # ratio is 100 * (1 - Indel distance / both lengths), so ratio >= 75 is this test in integers; one close
+    # spelling settles it
+    for spelling in spellings:
+        if _WEAK_DISTANCE * distance(norm, spelling) <= len(norm) + len(spelling):
+            return False
+    return True
+
+
+def _first_hits(indexes: tuple[_Index, ...]):
+    """``(exact, norm, skeleton)`` tables over all indexes for :meth:`Gazetteer._quick`: each key maps to the hits
+    of the first index that has it (bundled before store, as in the tiers); a skeleton maps to ``(hits, every
+    spelling behind it in any index)``. One lookup per tier instead of one per index."""
+    exact: dict[str, tuple[Place, ...]] = {}
+    norm: dict[str, tuple[Place, ...]] = {}
+    skeleton: dict[str, tuple[tuple[Place, ...], tuple[str, ...]]] = {}
+    for index in reversed(indexes):
+        exact.update(index.exact)
+        norm.update(index.norm)
+        for key, hits in index.skeleton.items():
+            later = skeleton.get(key)
+            spellings = index.skeleton_norms[key]
+            skeleton[key] = (hits, spellings if later is None else spellings + later[1])
+    if len(indexes) == 1:
+        # nothing to merge: share the index's own tables
+        exact, norm = indexes[0].exact, indexes[0].norm
+    return exact, norm, skeleton
 
 
 def _distance_km(a: Place, b: Place) -> float:
@@ -250,6 +399,7 @@ class Gazetteer:
                 keys = [(by_id[pid], *rest) for pid, *rest in self._store.name_keys() if pid not in own_ids]
                 self._store_index = _Index(store_places, keys)
         self._indexes = (self._index,) if self._store_index is None else (self._index, self._store_index)
+        self._first_exact, self._first_norm, self._first_skeleton = _first_hits(self._indexes)
         self._choices: dict[tuple[str, ...], tuple[Place, tuple[Place, ...], bool]] = {}
         self._answers: dict[str, Match] = {}
         self._places = own + store_places
@@ -413,7 +563,7 @@ class Gazetteer:
                 return match
             quick = self._quick(name)
             if quick is not None and len(quick[1]) == 1:
-                match = Match(name, quick[1][0], quick[0], 100.0)
+                match = _plain_match(name, quick[1][0], quick[0], 100.0)
             else:
                 # hand the lookup over: computing it again would double the cost of every ambiguous name
                 match = self._resolve(name, None, strict=True, quick=quick)
@@ -466,14 +616,13 @@ class Gazetteer:
 
         candidates, fkeys, norms = [], [], []
         for name in names:
-            if any(exact_key(name) in index.exact for index in self._indexes):
+            if exact_key(name) in self._first_exact:
                 continue
             norm, skel = _query_variant_keys(name)
-            if (_KIND_SUFFIX.match(norm) or not norm
-                    or any(norm in index.norm or skel in index.skeleton for index in self._indexes)):
+            if _KIND_SUFFIX.match(norm) or not norm or norm in self._first_norm or skel in self._first_skeleton:
                 continue
             candidates.append(name)
-            fkeys.append(_query_fuzzy_key(norm, normalized=True))
+            fkeys.append(_query_fuzzy_key(norm))
             norms.append(norm)
         if not candidates:
             return []
@@ -537,7 +686,7 @@ class Gazetteer:
         for index in indexes:
             yield "exact", [(p, 100.0) for p in index.exact.get(exact, ())]
         norm, skel = _query_variant_keys(name)
-        fkey = _query_fuzzy_key(norm, normalized=True)
+        fkey = _query_fuzzy_key(norm)
         for index in indexes:
             yield "variant", [(p, 100.0) for p in index.norm.get(norm, ())]
         skeleton_hits = [index.skeleton.get(skel, ()) for index in indexes]
@@ -606,48 +755,39 @@ class Gazetteer:
                         best[place.id] = (place, float(value))
 
         # the mean can reach the cutoff only if the key ratio reaches 2 * cutoff - 100
-        for choice, _, _ in process.extract(fkey, index.key_choices, scorer=ratio, processor=None,
-                                            score_cutoff=max(0.0, 2 * cutoff - 100), limit=limit):
+        least = max(0.0, 2 * cutoff - 100)
+        for choice, _, _ in process.extract(fkey, index.reachable("key", fkey, least), scorer=ratio, processor=None,
+                                            score_cutoff=least, limit=limit):
             score(index.key_owners[choice])
         if not best:
             # a typo can spoil the key but leave most letters ("al-Tai" for "al-Rai", "Cberanli" for "Cheranli")
-            for choice, _, _ in process.extract(norm, index.norm_choices, scorer=ratio, processor=None,
+            for choice, _, _ in process.extract(norm, index.reachable("norm", norm, cutoff), scorer=ratio,
+                                                processor=None,
                                                 score_cutoff=cutoff, limit=limit):
                 score(index.norm_owners[choice])
         return sorted(best.values(), key=lambda ps: (-ps[1], ps[0].id))
 
     def _quick(self, name: str):
-        """``(method, places)`` of the first exact or variant lookup that finds something, else None."""
-        indexes = self._indexes
-        key = exact_key(name)
-        for index in indexes:
-            hits = index.exact.get(key)
-            if hits:
-                return "exact", hits
-        norm, skel = _query_variant_keys(name)
-        for index in indexes:
-            hits = index.norm.get(norm)
-            if hits:
-                return "variant", hits
-        for index in indexes:
-            hits = index.skeleton.get(skel)
-            if hits:
-                return None if self._weak_skeleton(norm, skel) else ("variant", hits)
+        """``(method, places)`` of the first exact or variant lookup that finds something, else None (also when the
+        skeleton match is weak: :meth:`_tier_steps` then decides)."""
+        hits = self._first_exact.get(exact_key(name))
+        if hits:
+            return "exact", hits
+        # keys remembered by an earlier pass (resolve_many's), else computed and not kept: resolve() remembers the
+        # answer instead, and storing keys for every first-sight name would cost more than they save
+        norm, skel = _VARIANT_KEYS.get(name) or variant_keys(name)
+        hits = self._first_norm.get(norm)
+        if hits:
+            return "variant", hits
+        entry = self._first_skeleton.get(skel)
+        if entry:
+            return None if _weak_spellings(norm, entry[1]) else ("variant", entry[0])
         return None
 
     def _weak_skeleton(self, norm: str, skel: str) -> bool:
         """True when the names sharing the query's skeleton share few of its letters (plain ratio < 75)."""
-        ratio = _ratio()
-        found = False
-        for index in self._indexes:
-            spellings = index.skeleton_norms.get(skel)
-            if spellings:
-                # one close spelling settles it (the best score only matters against the threshold)
-                for spelling in spellings:
-                    if ratio(norm, spelling) >= _WEAK_VARIANT:
-                        return False
-                found = True
-        return found
+        entry = self._first_skeleton.get(skel)
+        return entry is not None and _weak_spellings(norm, entry[1])
 
     def _choose(self, places) -> tuple[Place, tuple[Place, ...], bool]:
         """``(preferred place, the others, ambiguous?)`` for same-tier candidates (memoised: data is immutable)."""

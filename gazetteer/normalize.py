@@ -12,8 +12,9 @@ through three forms computed here:
     a consonant skeleton for the *variant* tier: the Arabic article is dropped, the letters that transliterations
     swap are merged (q/k, gh/g, kh/h, sh/ch, dj/j, th/t, dh/d, w and y count as vowels), the feminine endings
     -eh/-ah/-a/-e are unified, doubled letters are collapsed, then every vowel is dropped except one that starts a
-    word (kept as ``A`` so that *Idlib* and *Dalb*, *eastern* and *southern* stay apart). Run-together forms reach the same skeleton because the
-    assimilated article (*-at-t-*, *-in-n-*) leaves only a doubled consonant, which collapses.
+    word (kept as ``A`` so that *Idlib* and *Dalb*, *eastern* and *southern* stay apart). Run-together forms reach
+    the same skeleton because the assimilated article (*-at-t-*, *-in-n-*) leaves only a doubled consonant, which
+    collapses.
 ``fuzzy_key(s)``
     the skeleton before the vowels are dropped, with every vowel run written ``a``: the string the *fuzzy* tier
     compares with rapidfuzz, so that vowel spellings cost nothing and consonant typos cost a little.
@@ -114,9 +115,6 @@ _ASCII_FOLD = bytes.maketrans(
     bytes(range(ord("a"), ord("z") + 1)) + b" " * sum(c.isascii() for c in _SEPARATORS),
 )
 _ASCII_DELETE = "".join(c for c in _APOSTROPHES if c.isascii()).encode()
-# A word the piecewise skeleton handles: lower-case ASCII letters and digits only, so that the regular expressions'
-# word boundaries fall exactly at the spaces (anything else takes the whole-string path).
-_SIMPLE_WORD = re.compile(r"[a-z0-9]+")
 _GLUED_START = re.compile(_GLUED_ARTICLE[2:])  # the glued article without its leading \b
 # _DIGRAPHS in three parts for one word, same order and result: x -> ks; the two- and three-letter digraphs (all
 # but dj have an h, so a word without h needs only dj); the one-letter swaps q, c, v, which come last and never make
@@ -125,9 +123,9 @@ _H_DIGRAPHS = tuple((old, new) for old, new in _DIGRAPHS if len(old) > 1)
 _SWAPS_LIST = tuple((old, new) for old, new in _DIGRAPHS[1:] if len(old) == 1)
 assert (_DIGRAPHS == (("x", "ks"), *_H_DIGRAPHS, *_SWAPS_LIST)
         and [old for old, _ in _H_DIGRAPHS if "h" not in old] == ["dj"]
-        and not {new for _, new in _SWAPS_LIST} & {old for old, _ in _SWAPS_LIST}), "update _word_piece"
+        and not {new for _, new in _SWAPS_LIST} & {old for old, _ in _SWAPS_LIST}
+        and {old for old, _ in _SWAPS_LIST} == {"q", "c", "v"}), "update _word_piece"
 _SWAPS = str.maketrans(dict(_SWAPS_LIST))
-_SWAPPED = frozenset(old for old, _ in _SWAPS_LIST)
 # word -> (first letter, last letter, vowel-less piece) of its skeleton piece; emptied when full.
 _PIECES: dict[str, tuple[str, str, str]] = {}
 _MAX_PIECES = 1 << 16
@@ -172,8 +170,7 @@ def normalize_name(name: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"expected a place name as str, got {name!r}")
     if name.isascii():
-        # str.split() after decoding, not bytes.split(): only str counts \x1c-\x1f as whitespace
-        return " ".join(name.encode().translate(_ASCII_FOLD, _ASCII_DELETE).decode().split())
+        return _ascii_normal(name)
     text = name.lower()
     if not text.isascii():
         # Apostrophes first: NFKD would turn the acute accent sign into a space plus a combining mark.
@@ -185,6 +182,12 @@ def normalize_name(name: str) -> str:
         text = text.lower()
     text = text.translate(_LATIN_TABLE)
     return " ".join(text.split())
+
+
+def _ascii_normal(name: str) -> str:
+    """:func:`normalize_name` of an ASCII name, in one ``bytes.translate``."""
+    # str.split() after decoding, not bytes.split(): only str counts \x1c-\x1f as whitespace
+    return " ".join(name.encode().translate(_ASCII_FOLD, _ASCII_DELETE).decode().split())
 
 
 def _latin_words(norm: str) -> str:
@@ -269,7 +272,10 @@ def _word_piece(word: str) -> tuple[str, str, str] | None:
     The piece is the word's skeleton with its doubled letters collapsed and W/Y marked, before the vowels go;
     ``first`` and ``last`` are its first and last letters at that stage (to collapse across word boundaries).
     """
-    if _SIMPLE_WORD.fullmatch(word) is None:
+    # Only words of [a-z0-9]: there the regular expressions' word boundaries fall exactly at the spaces (anything
+    # else takes the whole-string path). String predicates say it without a regex: ASCII letters and digits, and
+    # either some lower-case letter and no upper-case one, or only digits.
+    if not (word.isascii() and word.isalnum() and (word.islower() or word.isdigit())):
         return None
     # The steps of _spaced and _WORD_VOWEL, each reduced to what it can do inside one word of [a-z0-9] (where a
     # regex word boundary is only the start or the end), with string methods instead of regex passes.
@@ -290,13 +296,18 @@ def _word_piece(word: str) -> tuple[str, str, str] | None:
                 text = text.replace(old, new)
     elif "dj" in text:
         text = text.replace("dj", "j")
-    if not _SWAPPED.isdisjoint(text):
+    if "q" in text or "c" in text or "v" in text:  # _SWAPPED, spelled out: three substring tests beat a set's
         text = text.translate(_SWAPS)
     # the word's first vowels become "A"
     rest = text.lstrip("aeiouwy")
     if len(rest) != len(text):
         text = "A" + rest
-    text = _mark_consonants(_DOUBLED.sub("", text))
+    text = _DOUBLED.sub("", text)
+    # _mark_consonants, inlined (this runs for every new word of every query)
+    if "w" in text:
+        text = _CONSONANT_W.sub("W", text)
+    if "y" in text:
+        text = _CONSONANT_Y.sub("Y", text)
     piece = (text[0], text[-1], text.encode().translate(None, _DROP_VOWEL_BYTES).decode())
     if len(_PIECES) >= _MAX_PIECES:
         _PIECES.clear()
@@ -314,11 +325,13 @@ def _piecewise_skeleton(norm: str) -> str | None:
     join drops a letter that survives vowel-dropping, and the W/Y lookarounds never need the neighbouring word.
     """
     words = norm.split(" ")
-    last = len(words) - 1
+    if words[-1] in _ARTICLE_WORDS:
+        # an article word that ends the name is a word, not an article (rare: the whole-string path takes it)
+        return None
     out = []
     prev = ""
-    for i, word in enumerate(words):
-        if i != last and word in _ARTICLE_WORDS:
+    for word in words:
+        if word in _ARTICLE_WORDS:
             continue
         piece = _PIECES.get(word)
         if piece is None:
@@ -345,5 +358,10 @@ def fuzzy_key(name: str, *, normalized: bool = False) -> str:
 
 def variant_keys(name: str) -> tuple[str, str]:
     """``(normal form, skeleton)`` of a name: the keys the variant tier looks up, strictest first."""
+    if type(name) is str and name.isascii():
+        # the path of nearly every query, without the checks that other scripts need
+        norm = _ascii_normal(name)
+        key = _piecewise_skeleton(norm)
+        return norm, (_whole_skeleton(norm) if key is None else key)
     norm = normalize_name(name)
     return norm, skeleton_key(norm, normalized=True)

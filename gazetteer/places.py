@@ -129,3 +129,22 @@ class Match:
             "ambiguous": self.ambiguous,
             "alternatives": [p.to_dict() for p in self.alternatives],
         }
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _plain_match(query: str, place: Place, method: str, score: float) -> Match:
+    """``Match(query, place, method, score)``, built at half the cost of the frozen dataclass's ``__init__``.
+
+    The gazetteer makes one for every name it sees for the first time, and must answer 100,000 names a second.
+    """
+    match = _new(Match)
+    _set(match, "query", query)
+    _set(match, "place", place)
+    _set(match, "method", method)
+    _set(match, "score", score)
+    _set(match, "ambiguous", False)
+    _set(match, "alternatives", ())
+    return match

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from mapper.cli import cli
 
-HEADER = "report_id,kind,figure,qualifier,unit,period_start,period_end,origin,destination,agency,publisher,published,url,note\n"
+HEADER = ("report_id,kind,figure,qualifier,unit,period_start,period_end,origin,destination,agency,publisher,published,"
+          "url,note\n")
 GOOD = "r1,displacement,1000,more than,people,2019-12-12,2019-12-25,Maarat al-Numan,Atme,UN OCHA,Pub,2019-12-27,,\n"
 GEONAMES_OK = "\t".join(
     ["170000", "Testville", "Testville", "", "36.1", "36.7", "P", "PPL", "SY", "", "12", "", "", "", "500", "", "300",

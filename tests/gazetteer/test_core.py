@@ -1,6 +1,8 @@
 """Gazetteer matching: tiers, scores, cutoff, non-places, the ambiguity rule, context, lookups, CSV loading."""
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from gazetteer import AmbiguousPlaceError, DataFileError, Gazetteer, Match, Place, PlaceNotFoundError
 from gazetteer.core import DEFAULT_FUZZY_CUTOFF
@@ -395,3 +397,96 @@ def test_within_the_country_pcode():
     g = Gazetteer.default()
     assert g.resolve("Atme", within="SY").place.name == "Atmeh"
     assert g.is_within(g.resolve("Atme").place, "SY")
+
+
+def test_first_sight_answer_is_the_same_match_as_the_general_path(gaz):
+    # resolve() builds first-sight answers with a fast constructor: it must give the Match the dataclass gives,
+    # with every field set (a field added to Match must be added there too).
+    import dataclasses
+
+    from gazetteer.places import _plain_match
+
+    place = gaz.places[0]
+    fast = _plain_match("query", place, "variant", 100.0)
+    assert fast == Match("query", place, "variant", 100.0)
+    assert {f.name for f in dataclasses.fields(Match)} == set(vars(fast))
+    assert repr(fast) == repr(Match("query", place, "variant", 100.0)) and hash(fast) == hash(
+        Match("query", place, "variant", 100.0))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.score = 1.0
+
+
+@given(st.text(alphabet="abdhklmnrst ", max_size=14), st.text(alphabet="abdhklmnrst ", max_size=14))
+@example("abcd", "abce")  # exactly 75
+@example("kafr al noubl", "kafr nabl")  # 72.7
+@example("", "")
+def test_weak_skeleton_threshold_is_rapidfuzz_ratio_75(norm, spelling):
+    # The weak-skeleton test counts in integers (4 * Indel distance <= both lengths); it must agree with
+    # rapidfuzz's ratio >= 75, on the line included.
+    from rapidfuzz.distance import Indel
+    from rapidfuzz.fuzz import ratio
+
+    assert (4 * Indel.distance(norm, spelling) <= len(norm) + len(spelling)) == (ratio(norm, spelling) >= 75)
+
+
+_NAMEISH = st.text(alphabet="abdhklmnrstuy ءاب", min_size=0, max_size=12)
+
+
+@given(st.lists(_NAMEISH, min_size=1, max_size=40, unique=True), _NAMEISH,
+       st.sampled_from([0.0, 50.0, 60.0, 68.0, 75.0, 80.0, 84.5, 100.0]))
+@example(["kafr nabl", "kafr", "nabl", ""], "kafr nubl", 80.0)
+def test_letter_count_filter_keeps_every_choice_that_can_reach_the_cutoff(choices, query, cutoff):
+    # The fuzzy scans look only at the choices the letter counts allow: they must find exactly what a scan of
+    # every choice finds, in the same order.
+    from rapidfuzz import fuzz, process
+
+    from gazetteer import core
+
+    rows = core._LETTER_ROWS
+    try:
+        for core._LETTER_ROWS in (rows, 2):  # 2: most characters share the count of the rare ones
+            kept = core._LetterCounts(choices).reachable(query, cutoff)
+            assert kept == [c for c in choices if c in set(kept)]  # the choices' order
+            assert {c for c in choices if fuzz.ratio(query, c) >= cutoff} <= set(kept)
+            for limit in (1, 3, 12):
+                assert (process.extract(query, kept, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff,
+                                        limit=limit)
+                        == [(c, s, kept.index(c)) for c, s, _ in process.extract(
+                            query, choices, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=limit)])
+    finally:
+        core._LETTER_ROWS = rows
+
+
+def test_fuzzy_answers_over_a_large_store_are_those_of_a_full_scan(tmp_path, monkeypatch):
+    # A store of 600 names is filtered by letter counts before each scan; with the filter off the answers are
+    # the same.
+    import random
+
+    from gazetteer import core
+    from gazetteer.store import import_file
+
+    rng = random.Random(5)
+    syllables = ["ka", "fr", "na", "bl", "sa", "ra", "qe", "b", "ma", "ar", "at", "nu", "man", "tal", "hi", "sh"]
+    names = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 5))).capitalize()
+                    for _ in range(700)})[:600]
+    csv_path = tmp_path / "names.csv"
+    csv_path.write_text("id,name,lat,lon\n" + "".join(f"n{i},{n},35.{i:04d},36.5\n" for i, n in enumerate(names)),
+                        encoding="utf-8")
+    store = tmp_path / "store.sqlite"
+    import_file(csv_path, store_path=store)
+    queries = [n[:k] + rng.choice("aeiklmnrst") + n[k + 1:] for n in names[:150] for k in [rng.randrange(len(n))]]
+    queries += ["Kafr Nubl", "Saraqib", "Nowhere at all", "Maarat al-Nouman"]
+
+    def answers():
+        gaz = Gazetteer.default(store=store)
+        out = []
+        for q in queries:
+            out.append([(m.place.id, m.method, m.score) for m in gaz.search(q, limit=5)])
+            m = gaz.get(q)
+            out.append(m and (m.place.id, m.method, m.score, m.ambiguous))
+        return out
+
+    filtered = answers()
+    monkeypatch.setattr(core, "_LETTER_FILTER_MIN", 10**9)
+    assert answers() == filtered
+    assert any(f for f in filtered[1::2])  # the queries do find places
