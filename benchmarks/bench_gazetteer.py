@@ -263,7 +263,7 @@ def bench_help() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store-size", type=int, default=50_000)
-    parser.add_argument("--fuzzy-queries", type=int, default=400)
+    parser.add_argument("--fuzzy-queries", type=int, default=2000)
     parser.add_argument("--tune", action="store_true", help="also print fuzzy accuracy for a range of cutoffs")
     parser.add_argument("--seed", type=int, default=2019)
     args = parser.parse_args()

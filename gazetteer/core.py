@@ -100,7 +100,7 @@ _SHORT_NAME = 6
 _BATCH_MIN = 64
 _BATCH_CELLS = 4_000_000
 # Below this many choices a rapidfuzz scan costs less than the letter-count filter's numpy pass.
-_LETTER_FILTER_MIN = 256
+_LETTER_FILTER_MIN = 2000
 # Characters the letter-count filter counts apart (the others share one count).
 _LETTER_ROWS = 63
 # A skeleton (variant) match yields to a close fuzzy match when the query's plain ratio to every spelling behind the

@@ -458,7 +458,7 @@ def test_letter_count_filter_keeps_every_choice_that_can_reach_the_cutoff(choice
 
 
 def test_fuzzy_answers_over_a_large_store_are_those_of_a_full_scan(tmp_path, monkeypatch):
-    # A store of 600 names is filtered by letter counts before each scan; with the filter off the answers are
+    # With a store of 600 names filtered by letter counts before each scan, and with the filter off, the answers are
     # the same.
     import random
 
@@ -484,9 +484,13 @@ def test_fuzzy_answers_over_a_large_store_are_those_of_a_full_scan(tmp_path, mon
             out.append([(m.place.id, m.method, m.score) for m in gaz.search(q, limit=5)])
             m = gaz.get(q)
             out.append(m and (m.place.id, m.method, m.score, m.ambiguous))
-        return out
+        return out, gaz
 
-    filtered = answers()
+    monkeypatch.setattr(core, "_LETTER_FILTER_MIN", 100)  # the bundled data and the store are both filtered
+    filtered, gaz = answers()
+    assert all(index.key_letters is not None for index in gaz._indexes)  # the filter did run
     monkeypatch.setattr(core, "_LETTER_FILTER_MIN", 10**9)
-    assert answers() == filtered
+    unfiltered, gaz = answers()
+    assert all(index.key_letters is None for index in gaz._indexes)
+    assert unfiltered == filtered
     assert any(f for f in filtered[1::2])  # the queries do find places
