@@ -208,11 +208,9 @@ class _LetterCounts:
         scaled = self.scaled.get(least)
         if scaled is None:
             scaled = self.scaled[least] = least * self.lengths
-        if not wanted:  # an empty query shares nothing
-            keep = np.flatnonzero(scaled + least * len(query) <= 0)
-        else:
-            shared = np.add.reduce(np.minimum(self.counts[list(wanted)], np.array(list(wanted.values()))[:, None]))
-            keep = np.flatnonzero(shared >= scaled + least * len(query))
+        shared = np.add.reduce(np.minimum(self.counts[list(wanted)], np.array(list(wanted.values()))[:, None])) \
+            if wanted else 0  # an empty query shares nothing
+        keep = np.flatnonzero(shared >= scaled + least * len(query))
         if len(keep) == len(self.choices):
             return self.choices
         choices = self.choices
@@ -762,8 +760,7 @@ class Gazetteer:
         if not best:
             # a typo can spoil the key but leave most letters ("al-Tai" for "al-Rai", "Cberanli" for "Cheranli")
             for choice, _, _ in process.extract(norm, index.reachable("norm", norm, cutoff), scorer=ratio,
-                                                processor=None,
-                                                score_cutoff=cutoff, limit=limit):
+                                                processor=None, score_cutoff=cutoff, limit=limit):
                 score(index.norm_owners[choice])
         return sorted(best.values(), key=lambda ps: (-ps[1], ps[0].id))
 
