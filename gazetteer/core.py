@@ -46,7 +46,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import AmbiguousPlaceError, DataFileError, PlaceNotFoundError
-from .normalize import exact_key, fuzzy_key, variant_keys
+from .normalize import ayn_spelling, exact_key, fuzzy_key, has_ayn, variant_keys
 from .places import AREA_KINDS, KINDS, Match, Place, _plain_match
 
 __all__ = ["Gazetteer", "DEFAULT_FUZZY_CUTOFF", "KIND_PREFERENCE", "SAME_PLACE_KM", "read_places_csv"]
@@ -229,19 +229,22 @@ class _Index:
     """Lookup tables over one set of places (the bundled data, or a store)."""
 
     __slots__ = ("exact", "norm", "skeleton", "skeleton_norms", "fuzzy_keys", "fuzzy_norms", "fuzzy_places",
-                 "key_choices", "key_owners", "norm_choices", "norm_owners", "key_letters", "norm_letters")
+                 "ayn_spellings", "key_choices", "key_owners", "norm_choices", "norm_owners", "key_letters",
+                 "norm_letters")
 
     def __init__(self, places: Iterable[Place], keys: Iterable[tuple[Place, str, str, str, str]] | None = None):
         self.fuzzy_keys: list[str] = []
         self.fuzzy_norms: list[str] = []
         self.fuzzy_places: list[Place] = []
+        #: fuzzy entry -> its names that write an ayn or hamza mark, as :func:`ayn_spelling` gives them
+        self.ayn_spellings: dict[int, list[str]] = {}
         if keys is None:
             keys = self._compute_keys(places)
         exact_l: dict[str, list[Place]] = {}
         norm_l: dict[str, list[Place]] = {}
         skel_l: dict[str, list[Place]] = {}
         skel_norms: dict[str, set[str]] = {}
-        seen_fuzzy: set[tuple[str, str]] = set()
+        seen_fuzzy: dict[tuple[str, str], int] = {}
         for place, exact, norm, skel, fuzz in keys:
             if skel:
                 skel_norms.setdefault(skel, set()).add(norm)
@@ -253,11 +256,15 @@ class _Index:
                         table[key] = [place]
                     elif hits[-1] is not place:
                         hits.append(place)
-            if fuzz and (norm, place.id) not in seen_fuzzy:
-                seen_fuzzy.add((norm, place.id))
-                self.fuzzy_keys.append(fuzz)
-                self.fuzzy_norms.append(norm)
-                self.fuzzy_places.append(place)
+            if fuzz:
+                entry = seen_fuzzy.get((norm, place.id))
+                if entry is None:
+                    entry = seen_fuzzy[(norm, place.id)] = len(self.fuzzy_keys)
+                    self.fuzzy_keys.append(fuzz)
+                    self.fuzzy_norms.append(norm)
+                    self.fuzzy_places.append(place)
+                if has_ayn(exact):  # the exact key keeps the marks
+                    self.ayn_spellings.setdefault(entry, []).append(ayn_spelling(exact))
         self.exact: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in exact_l.items()}
         self.norm: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in norm_l.items()}
         self.skeleton: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in skel_l.items()}
@@ -617,7 +624,8 @@ class Gazetteer:
             if exact_key(name) in self._first_exact:
                 continue
             norm, skel = _query_variant_keys(name)
-            if _KIND_SUFFIX.match(norm) or not norm or norm in self._first_norm or skel in self._first_skeleton:
+            if (_KIND_SUFFIX.match(norm) or not norm or norm in self._first_norm or skel in self._first_skeleton
+                    or (len(norm) < _SHORT_NAME and has_ayn(name))):  # scored with the marks as letters
                 continue
             candidates.append(name)
             fkeys.append(_query_fuzzy_key(norm))
@@ -685,6 +693,7 @@ class Gazetteer:
             yield "exact", [(p, 100.0) for p in index.exact.get(exact, ())]
         norm, skel = _query_variant_keys(name)
         fkey = _query_fuzzy_key(norm)
+        ayn = ayn_spelling(name) if len(norm) < _SHORT_NAME and has_ayn(name) else None
         for index in indexes:
             yield "variant", [(p, 100.0) for p in index.norm.get(norm, ())]
         skeleton_hits = [index.skeleton.get(skel, ()) for index in indexes]
@@ -694,7 +703,8 @@ class Gazetteer:
             # (curated only: scanning a large imported store for every such query would cost milliseconds)
             ids = {p.id for hits in skeleton_hits for p in hits}
             for index in indexes[:1]:
-                scored = self._fuzzy(index, fkey, norm, cutoff, fuzzy_limit, limit_edits=cutoff >= self._fuzzy_cutoff)
+                scored = self._fuzzy(index, fkey, norm, cutoff, fuzzy_limit, limit_edits=cutoff >= self._fuzzy_cutoff,
+                                     ayn=ayn)
                 if scored and scored[0][0].id not in ids:
                     yield "fuzzy", scored
         for hits in skeleton_hits:
@@ -712,11 +722,11 @@ class Gazetteer:
             for index in indexes:
                 # the typo limit is for answers; looser suggestions ("did you mean") go without it
                 yield "fuzzy", self._fuzzy(index, fkey, norm, cutoff, fuzzy_limit,
-                                           limit_edits=cutoff >= self._fuzzy_cutoff)
+                                           limit_edits=cutoff >= self._fuzzy_cutoff, ayn=ayn)
 
     @staticmethod
     def _fuzzy(index: _Index, fkey: str, norm: str, cutoff: float, limit: int, *,
-               limit_edits: bool = True) -> list[tuple[Place, float]]:
+               limit_edits: bool = True, ayn: str | None = None) -> list[tuple[Place, float]]:
         """Places whose names are close to the query, scored 0-100.
 
         Two rapidfuzz ratios are combined: on the plain normal forms (every letter counts) and on the fuzzy keys
@@ -724,6 +734,10 @@ class Gazetteer:
         of both when the keys agree better. The key ratio alone would be too lenient ("Nowhere Town" and
         "Hareitane" share the key shape ``nahara...``); the plain ratio alone too strict for a typo in a spelling
         the gazetteer does not list.
+
+        ``ayn`` is the query's :func:`~gazetteer.normalize.ayn_spelling` when it is short and writes an ayn or
+        hamza mark: against names that write one too, the mark counts as a letter (*A'zan* is one typo in the five
+        letters of *A'zaz*, not in the four of *azaz*).
         """
         if not index.fuzzy_keys:
             return []
@@ -742,6 +756,9 @@ class Gazetteer:
                 # _SHORT_NAME letters only the plain ratio counts, with no leniency for transliteration swaps.
                 short = len(norm) < _SHORT_NAME
                 value = plain if short else max(plain, (plain + ratio(fkey, name_key)) / 2)
+                if ayn is not None:
+                    for spelled in index.ayn_spellings.get(i, ()):
+                        value = max(value, ratio(ayn, spelled))
                 # A ratio also rewards shared runs of a different word ("Islamist" ~ "Islamin" scores 80): ask
                 # as well for few typos, in the letters or in the key: one per four letters at the default cutoff.
                 allowed = max(1, int(len(name_key) * (100 - cutoff) / 80))

@@ -31,10 +31,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["exact_key", "normalize_name", "skeleton_key", "fuzzy_key", "variant_keys", "is_arabic"]
+__all__ = ["exact_key", "normalize_name", "skeleton_key", "fuzzy_key", "variant_keys", "is_arabic", "has_ayn",
+           "ayn_spelling"]
 
 # Apostrophe family (ayn and hamza signs, quotes, primes): dropped, since "Nu'man" and "Numan" are one word.
 _APOSTROPHES = "'’‘`´ʿʾʼʻʹʺ′″\"“”«»"
+# The ones that write the consonants ayn and hamza (the rest are quotation marks).
+_AYN_MARKS = "'’‘`´ʿʾʼʻ′"
+# ...written as one letter in ayn_spelling(): a character no normalisation step touches.
+_AYN = "ʕ"
+_AYN_TABLE = str.maketrans({c: _AYN for c in _AYN_MARKS})
 # Characters that separate words: hyphens of every width, underscores, dots, commas, slashes, brackets.
 _SEPARATORS = "-‐‑‒–—―_.,;:/\\()[]{}|+&!?*#~"
 # Latin letters that NFKD does not decompose into ASCII.
@@ -188,6 +194,20 @@ def _ascii_normal(name: str) -> str:
     """:func:`normalize_name` of an ASCII name, in one ``bytes.translate``."""
     # str.split() after decoding, not bytes.split(): only str counts \x1c-\x1f as whitespace
     return " ".join(name.encode().translate(_ASCII_FOLD, _ASCII_DELETE).decode().split())
+
+
+def has_ayn(name: str) -> bool:
+    """True when ``name`` writes an ayn or hamza with an apostrophe-like mark (*A'zaz*, *Ma‘arrat*)."""
+    return any(mark in name for mark in _AYN_MARKS)
+
+
+def ayn_spelling(name: str) -> str:
+    """The normal form with each ayn or hamza mark kept as one letter (``ʕ``): ``"I‘zāz"`` gives ``"iʕzaz"``.
+
+    The marks write consonants (ع, ء): for the fuzzy tier they are letters when both spellings write them, so that a
+    typo in a short name such as *A'zaz* weighs what it weighs in the spelling as written.
+    """
+    return normalize_name(name.translate(_AYN_TABLE))
 
 
 def _latin_words(norm: str) -> str:

@@ -494,3 +494,30 @@ def test_fuzzy_answers_over_a_large_store_are_those_of_a_full_scan(tmp_path, mon
     assert all(index.key_letters is None for index in gaz._indexes)
     assert unfiltered == filtered
     assert any(f for f in filtered[1::2])  # the queries do find places
+
+
+@pytest.mark.parametrize("query", ["A'zan", "I`zza", "E'azz", "A‘zrz"])
+def test_ayn_mark_counts_as_a_letter_for_a_typo_in_a_short_name(query):
+    # One typo in A'zaz's four normalised letters scores 75 and is refused; written with its ayn mark, as the name
+    # is, the typo is one in five letters.
+    assert Gazetteer.default().resolve(query).place.id == "sy-azaz"
+
+
+@pytest.mark.parametrize("query", ["Azan", "Izza", "Azrz", 'A"zan'])
+def test_short_typo_without_the_mark_is_still_refused(query):
+    # Only an apostrophe-like mark writes the ayn; a quotation mark does not.
+    assert Gazetteer.default().get(query) is None
+
+
+@pytest.mark.parametrize("word", ["Qur'an", "Shi'a", "Ba'ath", "Da'esh", "Ja'far", "Sa'id", "Ra'ed", "Na'im", "'Ali",
+                                  "'Umar", "Ma'an", "Al-Qa'ida", "Ka'ba", "Sa'ad", "'Abd", "Wa'el", "Mu'in"])
+def test_arabic_words_with_an_ayn_mark_are_not_places(word):
+    assert Gazetteer.default().get(word) is None
+
+
+def test_ayn_spelling_keeps_the_marks_as_one_letter():
+    from gazetteer.normalize import ayn_spelling, has_ayn, normalize_name
+
+    assert ayn_spelling("I‘zāz") == ayn_spelling("i'zaz") == ayn_spelling("Iʿzaz") == "iʕzaz"
+    assert ayn_spelling("Maarat al-Numan") == normalize_name("Maarat al-Numan")
+    assert has_ayn("Ma‘arrat") and not has_ayn('A"zaz') and not has_ayn("Azaz")
