@@ -41,6 +41,7 @@ _AYN_MARKS = "'’‘`´ʿʾʼʻ′"
 # ...written as one letter in ayn_spelling(): a character no normalisation step touches.
 _AYN = "ʕ"
 _AYN_TABLE = str.maketrans({c: _AYN for c in _AYN_MARKS})
+_AYN_SEARCH = re.compile("[" + re.escape(_AYN_MARKS) + "]").search
 # Characters that separate words: hyphens of every width, underscores, dots, commas, slashes, brackets.
 _SEPARATORS = "-‐‑‒–—―_.,;:/\\()[]{}|+&!?*#~"
 # Latin letters that NFKD does not decompose into ASCII.
@@ -198,7 +199,7 @@ def _ascii_normal(name: str) -> str:
 
 def has_ayn(name: str) -> bool:
     """True when ``name`` writes an ayn or hamza with an apostrophe-like mark (*A'zaz*, *Ma‘arrat*)."""
-    return any(mark in name for mark in _AYN_MARKS)
+    return _AYN_SEARCH(name) is not None
 
 
 def ayn_spelling(name: str) -> str:
