@@ -10,7 +10,9 @@ Matching runs in tiers, strictest first, and stops at the first tier that finds 
    typo can land on another name's skeleton (*Haaim*, meant for Harim, has the skeleton of Hama);
 3. ``fuzzy``: rapidfuzz compares the query with every name, letter by letter and by
    :func:`~gazetteer.normalize.fuzzy_key`; only scores at or above ``fuzzy_cutoff`` with few typos (one per four
-   letters at the default cutoff) count, so a name that is not a place is "not found" rather than a guess;
+   letters at the default cutoff) count, so a name that is not a place is "not found" rather than a guess. Names
+   of fewer than six letters get no leniency for transliteration swaps, but an ayn or hamza mark that both
+   spellings write counts as a letter (*A'zan* is one typo away from *A'zaz*);
 4. ``online``: only when an :class:`~gazetteer.online.OnlineFallback` was passed in, and nothing offline matched.
 
 Places of a local store (:mod:`gazetteer.store`) are searched beside the bundled data; within one tier the bundled
