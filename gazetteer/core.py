@@ -7,7 +7,9 @@ Matching runs in tiers, strictest first, and stops at the first tier that finds 
    consonant skeleton (:func:`~gazetteer.normalize.skeleton_key`: article, vowel spellings, q/k, kh/h, endings ...);
    a trailing kind word (``"Maarat al-Numan district"``, ``"Idlib province"``) restricts the kind. When the names
    behind a skeleton share few letters with the query, a close fuzzy match to another bundled place goes first: a
-   typo can land on another name's skeleton (*Haaim*, meant for Harim, has the skeleton of Hama);
+   typo can land on another name's skeleton (*Haaim*, meant for Harim, has the skeleton of Hama). For a bundled
+   skeleton the query spells less than very closely (plain ratio below 90), the bundled names whose skeletons are
+   one consonant away are checked too: one the query spells more closely goes first (*Haim* is Harim, not Hama);
 3. ``fuzzy``: rapidfuzz compares the query with every name, letter by letter and by
    :func:`~gazetteer.normalize.fuzzy_key`; only scores at or above ``fuzzy_cutoff`` with few typos (one per four
    letters at the default cutoff) count, so a name that is not a place is "not found" rather than a guess. Names
@@ -108,6 +110,9 @@ _LETTER_ROWS = 63
 # A skeleton (variant) match yields to a close fuzzy match when the query's plain ratio to every spelling behind the
 # skeleton is below 75, that is (ratio = 100 * (1 - Indel distance / both lengths)) when 4 * distance > the lengths.
 _WEAK_DISTANCE = 4
+# A query that spells a name behind its skeleton this closely (plain ratio >= 90: 10 * distance <= the lengths) is
+# taken to mean it, without looking for curated names one consonant away (see Gazetteer._closer_spelling).
+_CLOSE_DISTANCE = 10
 
 
 # Queries repeat (a report file names a few dozen places thousands of times): their keys are remembered, in dicts
@@ -144,6 +149,14 @@ def _forget_query_keys() -> None:
 
 
 _INDEL_DISTANCE = None
+
+
+@functools.cache
+def _fuzz_ratio():
+    """rapidfuzz's ratio, imported on first use."""
+    from rapidfuzz.fuzz import ratio
+
+    return ratio
 
 
 def _indel_distance():
@@ -231,8 +244,8 @@ class _Index:
     """Lookup tables over one set of places (the bundled data, or a store)."""
 
     __slots__ = ("exact", "norm", "skeleton", "skeleton_norms", "fuzzy_keys", "fuzzy_norms", "fuzzy_places",
-                 "ayn_spellings", "key_choices", "key_owners", "norm_choices", "norm_owners", "key_letters",
-                 "norm_letters")
+                 "ayn_spellings", "skeleton_entries", "neighbours", "key_choices", "key_owners", "norm_choices",
+                 "norm_owners", "key_letters", "norm_letters")
 
     def __init__(self, places: Iterable[Place], keys: Iterable[tuple[Place, str, str, str, str]] | None = None):
         self.fuzzy_keys: list[str] = []
@@ -240,6 +253,10 @@ class _Index:
         self.fuzzy_places: list[Place] = []
         #: fuzzy entry -> its names that write an ayn or hamza mark, as :func:`ayn_spelling` gives them
         self.ayn_spellings: dict[int, list[str]] = {}
+        #: skeleton -> the fuzzy entries of the names that have it
+        self.skeleton_entries: dict[str, list[int]] = {}
+        #: skeleton -> the fuzzy entries whose skeleton is one edit away (built on first use: neighbour_table)
+        self.neighbours: dict[str, tuple[int, ...]] | None = None
         if keys is None:
             keys = self._compute_keys(places)
         exact_l: dict[str, list[Place]] = {}
@@ -267,6 +284,10 @@ class _Index:
                     self.fuzzy_places.append(place)
                 if has_ayn(exact):  # the exact key keeps the marks
                     self.ayn_spellings.setdefault(entry, []).append(ayn_spelling(exact))
+                if skel:
+                    entries = self.skeleton_entries.setdefault(skel, [])
+                    if entry not in entries:
+                        entries.append(entry)
         self.exact: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in exact_l.items()}
         self.norm: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in norm_l.items()}
         self.skeleton: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in skel_l.items()}
@@ -296,6 +317,25 @@ class _Index:
             setattr(self, attr, letters)
         return letters.reachable(query, cutoff)
 
+    def neighbour_table(self) -> dict[str, tuple[int, ...]]:
+        """Skeleton -> the fuzzy entries whose names have a skeleton one edit (a consonant added, dropped or
+        changed) away: where a typo in one of those names lands. Built on the first call."""
+        if self.neighbours is None:
+            import numpy as np
+            from rapidfuzz import process
+            from rapidfuzz.distance import Levenshtein
+
+            skeletons = list(self.skeleton_entries)
+            neighbours: dict[str, list[int]] = {}
+            rows = max(1, _BATCH_CELLS // max(1, len(skeletons)))
+            for start in range(0, len(skeletons), rows):
+                block = process.cdist(skeletons[start:start + rows], skeletons, scorer=Levenshtein.distance,
+                                      score_cutoff=1, dtype=np.int32)
+                for i, j in zip(*np.nonzero(block == 1)):
+                    neighbours.setdefault(skeletons[start + i], []).extend(self.skeleton_entries[skeletons[j]])
+            self.neighbours = {k: tuple(v) for k, v in neighbours.items()}
+        return self.neighbours
+
     @staticmethod
     def _compute_keys(places: Iterable[Place]) -> Iterator[tuple[Place, str, str, str, str]]:
         for place in places:
@@ -304,21 +344,51 @@ class _Index:
                 yield place, exact_key(name), norm, skel, fuzzy_key(norm, normalized=True)
 
 
-def _weak_spellings(norm: str, spellings: tuple[str, ...]) -> bool:
-    """True when no spelling is close to ``norm``: plain rapidfuzz ratio < 75 to each."""
+def _nearest_spelling(norm: str, spellings: tuple[str, ...]) -> tuple[int, int]:
+    """``(Indel distance, both lengths)`` of the spelling closest to ``norm``.
+
+    rapidfuzz's plain ratio is ``100 * (1 - distance / lengths)``, so thresholds on it are tests in integers:
+    ``ratio >= 75`` is ``4 * distance <= lengths``.
+    """
     distance = _INDEL_DISTANCE or _indel_distance()
-    # ratio is 100 * (1 - Indel distance / both lengths), so ratio >= 75 is this test in integers; one close
-    # spelling settles it
+    best_d, best_len = 1, 0  # ratio 0 when there is no spelling
     for spelling in spellings:
-        if _WEAK_DISTANCE * distance(norm, spelling) <= len(norm) + len(spelling):
-            return False
-    return True
+        d, length = distance(norm, spelling), len(norm) + len(spelling)
+        if d * best_len < best_d * length:
+            best_d, best_len = d, length
+    return best_d, best_len
+
+
+def _fuzzy_value(index: _Index, i: int, fkey: str, norm: str, ayn: str | None, ratio) -> float:
+    """The fuzzy score (0-100) of the query against fuzzy entry ``i``, before the cutoff and the typo limit."""
+    plain = ratio(norm, index.fuzzy_norms[i])
+    # In a short name one letter changes the word ("Iran" is one edit from Marayan's key): below _SHORT_NAME letters
+    # only the plain ratio counts, with no leniency for transliteration swaps.
+    value = plain if len(norm) < _SHORT_NAME else max(plain, (plain + ratio(fkey, index.fuzzy_keys[i])) / 2)
+    if ayn is not None:
+        for spelled in index.ayn_spellings.get(i, ()):
+            value = max(value, ratio(ayn, spelled))
+    return value
+
+
+def _few_typos(index: _Index, i: int, fkey: str, norm: str, cutoff: float) -> bool:
+    """The typo limit of an answer: one typo per four letters (at the default cutoff), in the letters or the key.
+
+    A ratio also rewards shared runs of a different word ("Islamist" ~ "Islamin" scores 80).
+    """
+    from rapidfuzz.distance import OSA
+
+    name_key = index.fuzzy_keys[i]
+    allowed = max(1, int(len(name_key) * (100 - cutoff) / 80))
+    return ((len(norm) >= _SHORT_NAME and OSA.distance(fkey, name_key, score_cutoff=allowed) <= allowed)
+            or OSA.distance(norm, index.fuzzy_norms[i], score_cutoff=allowed) <= allowed)
 
 
 def _first_hits(indexes: tuple[_Index, ...]):
     """``(exact, norm, skeleton)`` tables over all indexes for :meth:`Gazetteer._quick`: each key maps to the hits
     of the first index that has it (bundled before store, as in the tiers); a skeleton maps to ``(hits, every
-    spelling behind it in any index)``. One lookup per tier instead of one per index."""
+    spelling behind it in any index, whether the hits are curated)``. One lookup per tier instead of one per
+    index."""
     exact: dict[str, tuple[Place, ...]] = {}
     norm: dict[str, tuple[Place, ...]] = {}
     skeleton: dict[str, tuple[tuple[Place, ...], tuple[str, ...]]] = {}
@@ -328,7 +398,7 @@ def _first_hits(indexes: tuple[_Index, ...]):
         for key, hits in index.skeleton.items():
             later = skeleton.get(key)
             spellings = index.skeleton_norms[key]
-            skeleton[key] = (hits, spellings if later is None else spellings + later[1])
+            skeleton[key] = (hits, spellings if later is None else spellings + later[1], index is indexes[0])
     if len(indexes) == 1:
         # nothing to merge: share the index's own tables
         exact, norm = indexes[0].exact, indexes[0].norm
@@ -407,6 +477,7 @@ class Gazetteer:
                 self._store_index = _Index(store_places, keys)
         self._indexes = (self._index,) if self._store_index is None else (self._index, self._store_index)
         self._first_exact, self._first_norm, self._first_skeleton = _first_hits(self._indexes)
+        self._near: dict[str, tuple[int, ...]] | None = None  # the curated neighbour table, once built
         self._choices: dict[tuple[str, ...], tuple[Place, tuple[Place, ...], bool]] = {}
         self._answers: dict[str, Match] = {}
         self._places = own + store_places
@@ -709,6 +780,10 @@ class Gazetteer:
                                      ayn=ayn)
                 if scored and scored[0][0].id not in ids:
                     yield "fuzzy", scored
+        if skeleton_hits[0]:
+            # a typo moves a skeleton by one consonant, onto another curated name's: a curated place whose skeleton
+            # is one edit away and whose name the query spells more closely goes first
+            yield "fuzzy", self._closer_spelling(name, norm, skel, cutoff)
         for hits in skeleton_hits:
             yield "variant", [(p, 100.0) for p in hits]
         suffix = _KIND_SUFFIX.match(norm)
@@ -744,29 +819,14 @@ class Gazetteer:
         if not index.fuzzy_keys:
             return []
         from rapidfuzz import fuzz, process
-        from rapidfuzz.distance import OSA
 
         ratio = fuzz.ratio
-        edits = OSA.distance
         best: dict[str, tuple[Place, float]] = {}
 
         def score(owners):
             for i in owners:
-                name_norm, name_key = index.fuzzy_norms[i], index.fuzzy_keys[i]
-                plain = ratio(norm, name_norm)
-                # In a short name one letter changes the word ("Iran" is one edit from Marayan's key): below
-                # _SHORT_NAME letters only the plain ratio counts, with no leniency for transliteration swaps.
-                short = len(norm) < _SHORT_NAME
-                value = plain if short else max(plain, (plain + ratio(fkey, name_key)) / 2)
-                if ayn is not None:
-                    for spelled in index.ayn_spellings.get(i, ()):
-                        value = max(value, ratio(ayn, spelled))
-                # A ratio also rewards shared runs of a different word ("Islamist" ~ "Islamin" scores 80): ask
-                # as well for few typos, in the letters or in the key: one per four letters at the default cutoff.
-                allowed = max(1, int(len(name_key) * (100 - cutoff) / 80))
-                if value >= cutoff and (not limit_edits
-                                        or (not short and edits(fkey, name_key, score_cutoff=allowed) <= allowed)
-                                        or edits(norm, name_norm, score_cutoff=allowed) <= allowed):
+                value = _fuzzy_value(index, i, fkey, norm, ayn, ratio)
+                if value >= cutoff and (not limit_edits or _few_typos(index, i, fkey, norm, cutoff)):
                     place = index.fuzzy_places[i]
                     if place.id not in best or value > best[place.id][1]:
                         best[place.id] = (place, float(value))
@@ -797,13 +857,76 @@ class Gazetteer:
             return "variant", hits
         entry = self._first_skeleton.get(skel)
         if entry:
-            return None if _weak_spellings(norm, entry[1]) else ("variant", entry[0])
+            d, length = _nearest_spelling(norm, entry[1])
+            if _WEAK_DISTANCE * d > length:
+                return None  # a weak match: _tier_steps decides
+            if entry[2] and _CLOSE_DISTANCE * d > length:
+                near = self._near
+                if near is None:
+                    near = self._near = self._index.neighbour_table()
+                if skel in near and self._closer_spelling(name, norm, skel, self._fuzzy_cutoff):
+                    return None  # _tier_steps puts the closer curated place first
+            return "variant", entry[0]
         return None
+
+    def _closer_spelling(self, name: str, norm: str, skel: str, cutoff: float) -> list[tuple[Place, float]]:
+        """Curated places whose names have a skeleton one edit from ``skel`` and that the query spells more closely
+        than any curated name with the skeleton ``skel``, best first (fuzzy scores, at least ``cutoff``).
+        """
+        index = self._index
+        near = index.neighbour_table().get(skel, ())
+        spellings = self._first_skeleton[skel][1]
+        if not near:
+            return []
+        d, length = _nearest_spelling(norm, spellings)
+        if _CLOSE_DISTANCE * d <= length:
+            return []
+        ayn = ayn_spelling(name) if len(norm) < _SHORT_NAME and has_ayn(name) else None
+        ratio = _fuzz_ratio()
+        # the fuzzy score is at most the mean of the plain ratio and 100: a name below 2 * cutoff - 100 in plain
+        # letters cannot reach the cutoff (a short query's ayn spelling aside)
+        # A fuzzy score is at most the plain ratio (short names) or the mean of the plain ratio and 100 (a short
+        # query's ayn spelling aside), and the query's score against its own skeleton's names is at least their
+        # plain ratio: names that cannot reach the cutoff or beat that are left out before any key is computed.
+        short = len(norm) < _SHORT_NAME
+        fuzzy_norms = index.fuzzy_norms
+        kept = []
+        for i in near:
+            plain = ratio(norm, fuzzy_norms[i])
+            bound = plain if short else (plain + 100) / 2
+            if bound >= cutoff or (ayn is not None and i in index.ayn_spellings):
+                kept.append((i, bound))
+        if not kept:
+            return []
+        own_plain = 100.0 * (1 - d / length)
+        near = [i for i, bound in kept if bound > own_plain or (ayn is not None and i in index.ayn_spellings)]
+        if not near:
+            return []
+        fkey = _query_fuzzy_key(norm)
+        found: dict[str, tuple[Place, float]] = {}
+        for i in near:
+            value = _fuzzy_value(index, i, fkey, norm, ayn, ratio)
+            if value >= cutoff and _few_typos(index, i, fkey, norm, cutoff):
+                place = index.fuzzy_places[i]
+                if place.id not in found or value > found[place.id][1]:
+                    found[place.id] = (place, float(value))
+        if not found:
+            return []
+        # how closely the query spells the names behind its own skeleton (at least their plain ratio)
+        own = max((_fuzzy_value(index, i, fkey, norm, ayn, ratio) for i in index.skeleton_entries.get(skel, ())),
+                  default=own_plain)
+        own = max(own, own_plain)
+        hits = {p.id for p in index.skeleton.get(skel, ())}
+        return sorted((ps for ps in found.values() if ps[1] > own and ps[0].id not in hits),
+                      key=lambda ps: (-ps[1], ps[0].id))
 
     def _weak_skeleton(self, norm: str, skel: str) -> bool:
         """True when the names sharing the query's skeleton share few of its letters (plain ratio < 75)."""
         entry = self._first_skeleton.get(skel)
-        return entry is not None and _weak_spellings(norm, entry[1])
+        if entry is None:
+            return False
+        d, length = _nearest_spelling(norm, entry[1])
+        return _WEAK_DISTANCE * d > length
 
     def _choose(self, places) -> tuple[Place, tuple[Place, ...], bool]:
         """``(preferred place, the others, ambiguous?)`` for same-tier candidates (memoised: data is immutable)."""

@@ -521,3 +521,68 @@ def test_ayn_spelling_keeps_the_marks_as_one_letter():
     assert ayn_spelling("I‘zāz") == ayn_spelling("i'zaz") == ayn_spelling("Iʿzaz") == "iʕzaz"
     assert ayn_spelling("Maarat al-Numan") == normalize_name("Maarat al-Numan")
     assert has_ayn("Ma‘arrat") and not has_ayn('A"zaz') and not has_ayn("Azaz")
+
+
+@pytest.mark.parametrize("query, place_id", [
+    ("Haim", "sy-harim"),  # a typo of Harim with the skeleton of Hama
+    ("Kinseb", "sy-kessab"),  # ... of Kessab, with Kinsabba's
+    ("Kafrua", "sy-kafr-rumah"),  # ... of Kafr Rumah, with Kafriya's
+    ("Rau Subdistrict", "adm-sy020303"),  # ... of Raju Subdistrict, with Rai Subdistrict's
+    ("Maarrat Misrin Naiyah", "adm-sy070005"),  # ... of the subdistrict, with the town's
+])
+def test_typo_on_another_curated_skeleton_goes_to_the_name_it_spells_more_closely(query, place_id):
+    gaz = Gazetteer.default()
+    assert gaz.resolve(query).place.id == place_id
+    # the same answer through the tiers (a context) as through the fast path
+    assert gaz.resolve(query, within="SY").place.id == place_id
+    assert gaz.resolve_many([query])[0].place.id == place_id
+
+
+@pytest.mark.parametrize("query, place_id", [("Hamah", "sy-hama"), ("Kassab", "sy-kessab"), ("Kafriya", "sy-kafriya"),
+                                             ("Marayan", "sy-marayan"), ("Maarat al-Nouman", "sy-maarat-al-numan")])
+def test_names_spelt_as_listed_keep_their_place(query, place_id):
+    assert Gazetteer.default().resolve(query).place.id == place_id
+
+
+def test_closer_spelling_filter_drops_only_names_that_cannot_win():
+    # _closer_spelling skips neighbours whose best possible score cannot reach the cutoff or beat the query's own
+    # skeleton names; scoring every neighbour must give the same answer.
+    import random
+
+    from rapidfuzz.fuzz import ratio
+
+    from gazetteer import core
+    from gazetteer.normalize import has_ayn, ayn_spelling, variant_keys
+
+    gaz = Gazetteer.default()
+    index = gaz._index
+    table = index.neighbour_table()
+    rng = random.Random(11)
+    names = sorted({n for p in gaz.places for n in (p.name, *p.alt_names) if n.isascii() and len(n) > 3})
+    queries = [n[:k] + rng.choice("abdehiklmnoqrstuyz") + n[k + 1:] for n in names for k in [rng.randrange(1, len(n))]]
+    checked = 0
+    for query in queries:
+        norm, skel = variant_keys(query)
+        if skel not in table or not gaz._first_skeleton.get(skel, (0, 0, False))[2]:
+            continue
+        checked += 1
+        cutoff = gaz.fuzzy_cutoff
+        ayn = ayn_spelling(query) if len(norm) < core._SHORT_NAME and has_ayn(query) else None
+        fkey = core._query_fuzzy_key(norm)
+        spellings = gaz._first_skeleton[skel][1]
+        if max(ratio(norm, s) for s in spellings) >= 90:
+            assert gaz._closer_spelling(query, norm, skel, cutoff) == []
+            continue
+        own = max([core._fuzzy_value(index, i, fkey, norm, ayn, ratio) for i in index.skeleton_entries[skel]]
+                  + [ratio(norm, s) for s in spellings])
+        hits = {p.id for p in index.skeleton[skel]}
+        best = {}
+        for i in table[skel]:
+            value = core._fuzzy_value(index, i, fkey, norm, ayn, ratio)
+            place = index.fuzzy_places[i]
+            if (value >= cutoff and core._few_typos(index, i, fkey, norm, cutoff) and value > own
+                    and place.id not in hits and value > best.get(place.id, (None, -1))[1]):
+                best[place.id] = (place, float(value))
+        expected = sorted(best.values(), key=lambda ps: (-ps[1], ps[0].id))
+        assert gaz._closer_spelling(query, norm, skel, cutoff) == expected, query
+    assert checked > 100
