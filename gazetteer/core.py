@@ -321,18 +321,24 @@ class _Index:
         """Skeleton -> the fuzzy entries whose names have a skeleton one edit (a consonant added, dropped or
         changed) away: where a typo in one of those names lands. Built on the first call."""
         if self.neighbours is None:
-            import numpy as np
-            from rapidfuzz import process
-            from rapidfuzz.distance import Levenshtein
-
-            skeletons = list(self.skeleton_entries)
-            neighbours: dict[str, list[int]] = {}
-            rows = max(1, _BATCH_CELLS // max(1, len(skeletons)))
-            for start in range(0, len(skeletons), rows):
-                block = process.cdist(skeletons[start:start + rows], skeletons, scorer=Levenshtein.distance,
-                                      score_cutoff=1, dtype=np.int32)
-                for i, j in zip(*np.nonzero(block == 1)):
-                    neighbours.setdefault(skeletons[start + i], []).extend(self.skeleton_entries[skeletons[j]])
+            # Two skeletons one edit apart: one is the other less a letter, or both give the same string when the
+            # letter at the same position is taken out (a substitution). Index every one-letter deletion.
+            deletions: dict[str, list[tuple[str, int]]] = {}
+            for skel in self.skeleton_entries:
+                for k in range(len(skel)):
+                    deletions.setdefault(skel[:k] + skel[k + 1:], []).append((skel, k))
+            pairs: dict[str, set[str]] = {}
+            for skel in self.skeleton_entries:
+                for longer, _ in deletions.get(skel, ()):
+                    pairs.setdefault(skel, set()).add(longer)
+                    pairs.setdefault(longer, set()).add(skel)
+            for same in deletions.values():
+                for a, i in same:
+                    for b, j in same:
+                        if i == j and a != b:
+                            pairs.setdefault(a, set()).add(b)
+            neighbours = {skel: [e for other in sorted(others) for e in self.skeleton_entries[other]]
+                          for skel, others in pairs.items()}
             self.neighbours = {k: tuple(v) for k, v in neighbours.items()}
         return self.neighbours
 

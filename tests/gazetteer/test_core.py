@@ -586,3 +586,19 @@ def test_closer_spelling_filter_drops_only_names_that_cannot_win():
         expected = sorted(best.values(), key=lambda ps: (-ps[1], ps[0].id))
         assert gaz._closer_spelling(query, norm, skel, cutoff) == expected, query
     assert checked > 100
+
+
+def test_neighbour_table_holds_exactly_the_skeletons_one_edit_apart():
+    import numpy as np
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    index = Gazetteer.default()._index
+    skeletons = list(index.skeleton_entries)
+    distances = process.cdist(skeletons, skeletons, scorer=Levenshtein.distance, dtype=np.int32)
+    expected = {}
+    for i, j in zip(*np.nonzero(distances == 1)):
+        expected.setdefault(skeletons[i], set()).update(index.skeleton_entries[skeletons[j]])
+    table = index.neighbour_table()
+    assert {k: set(v) for k, v in table.items()} == expected
+    assert all(len(v) == len(set(v)) for v in table.values())
