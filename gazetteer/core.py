@@ -483,7 +483,6 @@ class Gazetteer:
                 self._store_index = _Index(store_places, keys)
         self._indexes = (self._index,) if self._store_index is None else (self._index, self._store_index)
         self._first_exact, self._first_norm, self._first_skeleton = _first_hits(self._indexes)
-        self._near: dict[str, tuple[int, ...]] | None = None  # the curated neighbour table, once built
         self._choices: dict[tuple[str, ...], tuple[Place, tuple[Place, ...], bool]] = {}
         self._answers: dict[str, Match] = {}
         self._places = own + store_places
@@ -867,30 +866,31 @@ class Gazetteer:
             if _WEAK_DISTANCE * d > length:
                 return None  # a weak match: _tier_steps decides
             if entry[2] and _CLOSE_DISTANCE * d > length:
-                near = self._near
+                near = self._index.neighbours
                 if near is None:
-                    near = self._near = self._index.neighbour_table()
-                if skel in near and self._closer_spelling(name, norm, skel, self._fuzzy_cutoff):
+                    near = self._index.neighbour_table()
+                if skel in near and self._closer_spelling(name, norm, skel, self._fuzzy_cutoff,
+                                                          nearest=(d, length)):
                     return None  # _tier_steps puts the closer curated place first
             return "variant", entry[0]
         return None
 
-    def _closer_spelling(self, name: str, norm: str, skel: str, cutoff: float) -> list[tuple[Place, float]]:
+    def _closer_spelling(self, name: str, norm: str, skel: str, cutoff: float, *,
+                         nearest: tuple[int, int] | None = None) -> list[tuple[Place, float]]:
         """Curated places whose names have a skeleton one edit from ``skel`` and that the query spells more closely
         than any curated name with the skeleton ``skel``, best first (fuzzy scores, at least ``cutoff``).
+
+        ``nearest`` is :func:`_nearest_spelling` of the query and the names behind ``skel``, when the caller has it.
         """
         index = self._index
         near = index.neighbour_table().get(skel, ())
-        spellings = self._first_skeleton[skel][1]
         if not near:
             return []
-        d, length = _nearest_spelling(norm, spellings)
+        d, length = nearest or _nearest_spelling(norm, self._first_skeleton[skel][1])
         if _CLOSE_DISTANCE * d <= length:
             return []
         ayn = ayn_spelling(name) if len(norm) < _SHORT_NAME and has_ayn(name) else None
         ratio = _fuzz_ratio()
-        # the fuzzy score is at most the mean of the plain ratio and 100: a name below 2 * cutoff - 100 in plain
-        # letters cannot reach the cutoff (a short query's ayn spelling aside)
         # A fuzzy score is at most the plain ratio (short names) or the mean of the plain ratio and 100 (a short
         # query's ayn spelling aside), and the query's score against its own skeleton's names is at least their
         # plain ratio: names that cannot reach the cutoff or beat that are left out before any key is computed.
