@@ -159,6 +159,14 @@ def _fuzz_ratio():
     return ratio
 
 
+@functools.cache
+def _osa_distance():
+    """rapidfuzz's OSA distance (typos with transpositions), imported on first use."""
+    from rapidfuzz.distance import OSA
+
+    return OSA.distance
+
+
 def _indel_distance():
     """rapidfuzz's Indel distance, imported on first use (``import gazetteer`` stays light for the CLI)."""
     global _INDEL_DISTANCE
@@ -382,12 +390,11 @@ def _few_typos(index: _Index, i: int, fkey: str, norm: str, cutoff: float) -> bo
 
     A ratio also rewards shared runs of a different word ("Islamist" ~ "Islamin" scores 80).
     """
-    from rapidfuzz.distance import OSA
-
+    edits = _osa_distance()
     name_key = index.fuzzy_keys[i]
     allowed = max(1, int(len(name_key) * (100 - cutoff) / 80))
-    return ((len(norm) >= _SHORT_NAME and OSA.distance(fkey, name_key, score_cutoff=allowed) <= allowed)
-            or OSA.distance(norm, index.fuzzy_norms[i], score_cutoff=allowed) <= allowed)
+    return ((len(norm) >= _SHORT_NAME and edits(fkey, name_key, score_cutoff=allowed) <= allowed)
+            or edits(norm, index.fuzzy_norms[i], score_cutoff=allowed) <= allowed)
 
 
 def _first_hits(indexes: tuple[_Index, ...]):

@@ -259,12 +259,16 @@ def skeleton_key(name: str, *, normalized: bool = False) -> str:
     """
     norm = name if normalized else normalize_name(name)
     if norm.isascii():
-        key = _piecewise_skeleton(norm)
-        if key is not None:
-            return key
-    elif is_arabic(norm):
+        return _ascii_skeleton(norm)
+    if is_arabic(norm):
         return _arabic_key(norm)
     return _whole_skeleton(norm)
+
+
+def _ascii_skeleton(norm: str) -> str:
+    """The skeleton of an ASCII normal form: from word pieces where every word is simple, else whole."""
+    key = _piecewise_skeleton(norm)
+    return _whole_skeleton(norm) if key is None else key
 
 
 def _whole_skeleton(norm: str) -> str:
@@ -323,12 +327,7 @@ def _word_piece(word: str) -> tuple[str, str, str] | None:
     rest = text.lstrip("aeiouwy")
     if len(rest) != len(text):
         text = "A" + rest
-    text = _DOUBLED.sub("", text)
-    # _mark_consonants, inlined (this runs for every new word of every query)
-    if "w" in text:
-        text = _CONSONANT_W.sub("W", text)
-    if "y" in text:
-        text = _CONSONANT_Y.sub("Y", text)
+    text = _mark_consonants(_DOUBLED.sub("", text))
     piece = (text[0], text[-1], text.encode().translate(None, _DROP_VOWEL_BYTES).decode())
     if len(_PIECES) >= _MAX_PIECES:
         _PIECES.clear()
@@ -382,7 +381,6 @@ def variant_keys(name: str) -> tuple[str, str]:
     if type(name) is str and name.isascii():
         # the path of nearly every query, without the checks that other scripts need
         norm = _ascii_normal(name)
-        key = _piecewise_skeleton(norm)
-        return norm, (_whole_skeleton(norm) if key is None else key)
+        return norm, _ascii_skeleton(norm)
     norm = normalize_name(name)
     return norm, skeleton_key(norm, normalized=True)
