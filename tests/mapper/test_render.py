@@ -15,7 +15,6 @@ from mapper.render import (
     MAX_PX,
     MIN_PX,
     _curves,
-    _encode_varint,
     find_remote_loads,
     render_map,
     width_px,
