@@ -9,6 +9,9 @@ Prints
   answer); ``(batch)`` as ``resolve_many()`` does (its preferred candidate, flagged ambiguous);
 - ``idpmap --help`` start time (target <= 0.3 s).
 
+The keys of first-sight names come from the compiled module ``gazetteer._keys`` where ``pip install`` built it (the
+first line says which); ``--python-keys`` measures the Python path that a machine without a C compiler takes.
+
 ``--tune`` also prints accuracy and false positives of the fuzzy tier for a range of cutoffs. Accuracy on 2,000
 misspellings moves by a few tenths of a point from one ``--seed`` to another; ``--fuzzy-queries 20000`` gives
 steadier figures (about a minute, most of it difflib's).
@@ -28,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gazetteer import Gazetteer  # noqa: E402
+from gazetteer import Gazetteer, core, normalize  # noqa: E402
 from gazetteer.core import _forget_query_keys  # noqa: E402
 from gazetteer.normalize import _PIECES, exact_key, is_arabic  # noqa: E402
 from gazetteer.store import import_file  # noqa: E402
@@ -274,7 +277,15 @@ def main() -> None:
     parser.add_argument("--fuzzy-queries", type=int, default=2000)
     parser.add_argument("--tune", action="store_true", help="also print fuzzy accuracy for a range of cutoffs")
     parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument("--python-keys", action="store_true",
+                        help="compute the keys in Python, as where gazetteer._keys could not be built")
     args = parser.parse_args()
+    if args.python_keys:
+        normalize._variant_keys = core._variant_keys = normalize._python_keys
+        normalize._exact_key = core._exact_key = normalize._python_exact_key
+    compiled = core._variant_keys is not normalize._python_keys
+    print("keys: " + ("compiled (gazetteer._keys)" if compiled else "Python"
+                              + ("" if args.python_keys else " (gazetteer._keys was not built)")))
     rng = random.Random(args.seed)
     bench_bundled(rng)
     bench_store(rng, args.store_size)

@@ -50,7 +50,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import AmbiguousPlaceError, DataFileError, PlaceNotFoundError
-from .normalize import ayn_spelling, exact_key, fuzzy_key, has_ayn, variant_keys
+from .normalize import _exact_key, _variant_keys, ayn_spelling, exact_key, fuzzy_key, has_ayn, variant_keys
 from .places import AREA_KINDS, KINDS, Match, Place, _plain_match
 
 __all__ = ["Gazetteer", "DEFAULT_FUZZY_CUTOFF", "KIND_PREFERENCE", "SAME_PLACE_KM", "read_places_csv"]
@@ -128,7 +128,7 @@ def _query_variant_keys(name: str) -> tuple[str, str]:
     if keys is None:
         if len(_VARIANT_KEYS) >= _MAX_QUERY_KEYS:
             _VARIANT_KEYS.clear()
-        keys = _VARIANT_KEYS[name] = variant_keys(name)
+        keys = _VARIANT_KEYS[name] = _variant_keys(name)
     return keys
 
 
@@ -260,9 +260,9 @@ class _Index:
         self.fuzzy_norms: list[str] = []
         self.fuzzy_places: list[Place] = []
         #: fuzzy entry -> its names that write an ayn or hamza mark, as :func:`ayn_spelling` gives them
-        self.ayn_spellings: dict[int, list[str]] = {}
+        self.ayn_spellings: dict[int, list[str]] | dict[int, tuple[str, ...]] = {}
         #: skeleton -> the fuzzy entries of the names that have it
-        self.skeleton_entries: dict[str, list[int]] = {}
+        self.skeleton_entries: dict[str, list[int]] | dict[str, tuple[int, ...]] = {}
         #: skeleton -> the fuzzy entries whose skeleton is one edit away (built on first use: neighbour_table)
         self.neighbours: dict[str, tuple[int, ...]] | None = None
         if keys is None:
@@ -296,27 +296,49 @@ class _Index:
                     entries = self.skeleton_entries.setdefault(skel, [])
                     if entry not in entries:
                         entries.append(entry)
-        self.exact: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in exact_l.items()}
-        self.norm: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in norm_l.items()}
-        self.skeleton: dict[str, tuple[Place, ...]] = {k: tuple(v) for k, v in skel_l.items()}
+        # Tables live as long as the gazetteer, and a store fills them with hundreds of thousands of containers that
+        # Python's cycle collector would walk again and again while queries create answers: tuples, not lists (a
+        # tuple of numbers or strings drops out of the collector's sight), and one shared tuple per place where a key
+        # has one place (most keys), so that a 50,000-name store costs a third fewer objects to walk.
+        alone: dict[str, tuple[Place]] = {}
+
+        def hits_of(places: list[Place]) -> tuple[Place, ...]:
+            if len(places) > 1:
+                return tuple(places)
+            one = alone.get(places[0].id)
+            if one is None:
+                one = alone[places[0].id] = (places[0],)
+            return one
+
+        self.exact: dict[str, tuple[Place, ...]] = {k: hits_of(v) for k, v in exact_l.items()}
+        self.norm: dict[str, tuple[Place, ...]] = {k: hits_of(v) for k, v in norm_l.items()}
+        self.skeleton: dict[str, tuple[Place, ...]] = {k: hits_of(v) for k, v in skel_l.items()}
         #: the spellings behind each skeleton, to tell a transliteration from a typo that lands on another name
         self.skeleton_norms: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in skel_norms.items()}
+        self.skeleton_entries = {k: tuple(v) for k, v in self.skeleton_entries.items()}
+        self.ayn_spellings = {k: tuple(v) for k, v in self.ayn_spellings.items()}
         # rapidfuzz scans distinct strings only; owners map each back to its entries
-        self.key_owners: dict[str, list[int]] = {}
-        self.norm_owners: dict[str, list[int]] = {}
+        key_owners: dict[str, list[int]] = {}
+        norm_owners: dict[str, list[int]] = {}
         for i, (fuzz, norm) in enumerate(zip(self.fuzzy_keys, self.fuzzy_norms)):
-            self.key_owners.setdefault(fuzz, []).append(i)
-            self.norm_owners.setdefault(norm, []).append(i)
+            key_owners.setdefault(fuzz, []).append(i)
+            norm_owners.setdefault(norm, []).append(i)
+        self.key_owners: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in key_owners.items()}
+        self.norm_owners: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in norm_owners.items()}
         self.key_choices = list(self.key_owners)
         self.norm_choices = list(self.norm_owners)
         # built on the first fuzzy query (opening a large store stays quick)
         self.key_letters: _LetterCounts | None = None
         self.norm_letters: _LetterCounts | None = None
 
-    def reachable(self, kind: str, query: str, cutoff: float) -> list[str]:
-        """The ``kind`` (``"key"`` or ``"norm"``) choices that may reach ``cutoff`` with ``query``, in their order."""
+    def reachable(self, kind: str, query: str, cutoff: float, *, filtered: bool = False) -> list[str]:
+        """The ``kind`` (``"key"`` or ``"norm"``) choices that may reach ``cutoff`` with ``query``, in their order.
+
+        The letter filter runs for :data:`_LETTER_FILTER_MIN` choices or more, or when ``filtered`` asks for it: a
+        query that is far from nearly every choice is worth filtering even in a short list.
+        """
         choices = self.key_choices if kind == "key" else self.norm_choices
-        if cutoff <= 0 or len(choices) < _LETTER_FILTER_MIN:
+        if cutoff <= 0 or (len(choices) < _LETTER_FILTER_MIN and not filtered):
             return choices
         attr = kind + "_letters"
         letters = getattr(self, attr)
@@ -354,8 +376,8 @@ class _Index:
     def _compute_keys(places: Iterable[Place]) -> Iterator[tuple[Place, str, str, str, str]]:
         for place in places:
             for name in _names_of(place):
-                norm, skel = variant_keys(name)
-                yield place, exact_key(name), norm, skel, fuzzy_key(norm, normalized=True)
+                norm, skel = _variant_keys(name)
+                yield place, _exact_key(name), norm, skel, fuzzy_key(norm, normalized=True)
 
 
 def _nearest_spelling(norm: str, spellings: tuple[str, ...]) -> tuple[int, int]:
@@ -786,10 +808,13 @@ class Gazetteer:
             # the skeleton match shares few letters with the query: a typo may have landed on another name's
             # skeleton ("Haaim" for Harim has Hama's), so a close fuzzy match to another curated place goes first
             # (curated only: scanning a large imported store for every such query would cost milliseconds)
+            # Such a query is nearly always a spelling of a store name, far from every curated name: the exact
+            # letter filter leaves few curated names to scan (a third less time), where for a typo of a curated
+            # name it would cost more than it saves.
             ids = {p.id for hits in skeleton_hits for p in hits}
             for index in indexes[:1]:
                 scored = self._fuzzy(index, fkey, norm, cutoff, fuzzy_limit, limit_edits=cutoff >= self._fuzzy_cutoff,
-                                     ayn=ayn)
+                                     ayn=ayn, filtered=True)
                 if scored and scored[0][0].id not in ids:
                     yield "fuzzy", scored
         if skeleton_hits[0]:
@@ -815,7 +840,7 @@ class Gazetteer:
 
     @staticmethod
     def _fuzzy(index: _Index, fkey: str, norm: str, cutoff: float, limit: int, *,
-               limit_edits: bool = True, ayn: str | None = None) -> list[tuple[Place, float]]:
+               limit_edits: bool = True, ayn: str | None = None, filtered: bool = False) -> list[tuple[Place, float]]:
         """Places whose names are close to the query, scored 0-100.
 
         Two rapidfuzz ratios are combined: on the plain normal forms (every letter counts) and on the fuzzy keys
@@ -826,7 +851,8 @@ class Gazetteer:
 
         ``ayn`` is the query's :func:`~gazetteer.normalize.ayn_spelling` when it is short and writes an ayn or
         hamza mark: against names that write one too, the mark counts as a letter (*A'zan* is one typo in the five
-        letters of *A'zaz*, not in the four of *azaz*).
+        letters of *A'zaz*, not in the four of *azaz*). ``filtered`` runs the letter filter however few the names
+        (:meth:`_Index.reachable`).
         """
         if not index.fuzzy_keys:
             return []
@@ -845,31 +871,37 @@ class Gazetteer:
 
         # the mean can reach the cutoff only if the key ratio reaches 2 * cutoff - 100
         least = max(0.0, 2 * cutoff - 100)
-        for choice, _, _ in process.extract(fkey, index.reachable("key", fkey, least), scorer=ratio, processor=None,
-                                            score_cutoff=least, limit=limit):
+        for choice, _, _ in process.extract(fkey, index.reachable("key", fkey, least, filtered=filtered), scorer=ratio,
+                                            processor=None, score_cutoff=least, limit=limit):
             score(index.key_owners[choice])
         if not best:
             # a typo can spoil the key but leave most letters ("al-Tai" for "al-Rai", "Cberanli" for "Cheranli")
-            for choice, _, _ in process.extract(norm, index.reachable("norm", norm, cutoff), scorer=ratio,
-                                                processor=None, score_cutoff=cutoff, limit=limit):
+            for choice, _, _ in process.extract(norm, index.reachable("norm", norm, cutoff, filtered=filtered),
+                                                scorer=ratio, processor=None, score_cutoff=cutoff, limit=limit):
                 score(index.norm_owners[choice])
         return sorted(best.values(), key=lambda ps: (-ps[1], ps[0].id))
 
     def _quick(self, name: str):
         """``(method, places)`` of the first exact or variant lookup that finds something, else None (also when the
         skeleton match is weak: :meth:`_tier_steps` then decides)."""
-        hits = self._first_exact.get(exact_key(name))
+        hits = self._first_exact.get(_exact_key(name))
         if hits:
             return "exact", hits
         # keys remembered by an earlier pass (resolve_many's), else computed and not kept: resolve() remembers the
         # answer instead, and storing keys for every first-sight name would cost more than they save
-        norm, skel = _VARIANT_KEYS.get(name) or variant_keys(name)
+        norm, skel = _VARIANT_KEYS.get(name) or _variant_keys(name)
         hits = self._first_norm.get(norm)
         if hits:
             return "variant", hits
         entry = self._first_skeleton.get(skel)
         if entry:
-            d, length = _nearest_spelling(norm, entry[1])
+            spellings = entry[1]
+            if len(spellings) == 1:
+                # most skeletons have one spelling: _nearest_spelling without its loop and call
+                d = (_INDEL_DISTANCE or _indel_distance())(norm, spellings[0])
+                length = len(norm) + len(spellings[0])
+            else:
+                d, length = _nearest_spelling(norm, spellings)
             if _WEAK_DISTANCE * d > length:
                 return None  # a weak match: _tier_steps decides
             if entry[2] and _CLOSE_DISTANCE * d > length:

@@ -138,6 +138,8 @@ _PIECES: dict[str, tuple[str, str, str]] = {}
 _MAX_PIECES = 1 << 16
 
 
+
+
 def is_arabic(text: str) -> bool:
     """True when ``text`` contains Arabic-script letters."""
     return _ARABIC_RANGE.search(text) is not None
@@ -145,6 +147,11 @@ def is_arabic(text: str) -> bool:
 
 def exact_key(name: str) -> str:
     """The name as written, only case- and whitespace-insensitive: the key of the exact tier."""
+    return _exact_key(name)
+
+
+def _python_exact_key(name: str) -> str:
+    """:func:`exact_key` in Python (the compiled module computes it for ASCII names)."""
     if not name.isascii():
         name = unicodedata.normalize("NFC", name)
     return " ".join(name.casefold().split())
@@ -378,9 +385,42 @@ def fuzzy_key(name: str, *, normalized: bool = False) -> str:
 
 def variant_keys(name: str) -> tuple[str, str]:
     """``(normal form, skeleton)`` of a name: the keys the variant tier looks up, strictest first."""
+    return _variant_keys(name)
+
+
+def _python_keys(name: str) -> tuple[str, str]:
+    """:func:`variant_keys` in Python: the reference, and the path of the names the compiled module leaves."""
     if type(name) is str and name.isascii():
         # the path of nearly every query, without the checks that other scripts need
         norm = _ascii_normal(name)
         return norm, _ascii_skeleton(norm)
     norm = normalize_name(name)
+    if _KEYS_MODULE is not None and norm.isascii():
+        # accents gone, a Latin name is ASCII: its skeleton is the compiled one (ascii_keys of a normal form keeps it)
+        keys = _KEYS_MODULE.ascii_keys(norm)
+        if keys is not None and keys[0] == norm:
+            return keys
     return norm, skeleton_key(norm, normalized=True)
+
+
+def _compiled_keys():
+    """The compiled module ``gazetteer._keys`` (built by ``pip install``), configured with this module's tables and
+    :func:`_python_keys` and :func:`_python_exact_key` for the names it leaves; None where it was not built (no C
+    compiler)."""
+    try:
+        from . import _keys
+    except ImportError:
+        return None
+    fold = bytearray(_ASCII_FOLD)
+    for byte in _ASCII_DELETE:
+        fold[byte] = 0xFF  # bytes.translate deletes before it maps
+    _keys.configure(bytes(fold), tuple(sorted(_ARTICLE_WORDS)), _python_keys, _python_exact_key)
+    return _keys
+
+
+_KEYS_MODULE = _compiled_keys()
+#: variant_keys without a Python call in front: compiled for plain ASCII names where the module was built. The
+#: gazetteer calls it for every query.
+_variant_keys = _python_keys if _KEYS_MODULE is None else _KEYS_MODULE.variant_keys
+#: exact_key, likewise
+_exact_key = _python_exact_key if _KEYS_MODULE is None else _KEYS_MODULE.exact_key

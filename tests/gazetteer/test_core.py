@@ -409,7 +409,7 @@ def test_first_sight_answer_is_the_same_match_as_the_general_path(gaz):
     place = gaz.places[0]
     fast = _plain_match("query", place, "variant", 100.0)
     assert fast == Match("query", place, "variant", 100.0)
-    assert {f.name for f in dataclasses.fields(Match)} == set(vars(fast))
+    assert [f.name for f in dataclasses.fields(Match)] == list(vars(fast))
     assert repr(fast) == repr(Match("query", place, "variant", 100.0)) and hash(fast) == hash(
         Match("query", place, "variant", 100.0))
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -489,9 +489,9 @@ def test_fuzzy_answers_over_a_large_store_are_those_of_a_full_scan(tmp_path, mon
     monkeypatch.setattr(core, "_LETTER_FILTER_MIN", 100)  # the bundled data and the store are both filtered
     filtered, gaz = answers()
     assert all(index.key_letters is not None for index in gaz._indexes)  # the filter did run
-    monkeypatch.setattr(core, "_LETTER_FILTER_MIN", 10**9)
+    # off: every scan sees every name (the weak-skeleton check asks for the filter on any list)
+    monkeypatch.setattr(core._LetterCounts, "reachable", lambda self, query, cutoff: self.choices)
     unfiltered, gaz = answers()
-    assert all(index.key_letters is None for index in gaz._indexes)
     assert unfiltered == filtered
     assert any(f for f in filtered[1::2])  # the queries do find places
 
