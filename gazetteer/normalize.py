@@ -23,7 +23,10 @@ Everything is built from precompiled translate tables and regular expressions: t
 for every query, and must answer 100,000 queries a second. Latin names take two shortcuts that give the same keys:
 plain ASCII is normalised with one ``bytes.translate``, and the skeleton is assembled from per-word pieces that are
 remembered (report names share their words: *Kafr*, *Tal*, *Maarat*, *al*), since every step of the skeleton but
-the article rule and the collapsing of doubled letters stays inside one word.
+the article rule and the collapsing of doubled letters stays inside one word. Where ``pip install`` built it, the
+compiled module ``gazetteer._keys`` (``gazetteer/_keys.c``) computes the exact key, the normal form and that
+piecewise skeleton of plain ASCII names in C, step for step; the functions here remain the reference, and take every
+other name.
 """
 
 from __future__ import annotations
@@ -389,7 +392,8 @@ def variant_keys(name: str) -> tuple[str, str]:
 
 
 def _python_keys(name: str) -> tuple[str, str]:
-    """:func:`variant_keys` in Python: the reference, and the path of the names the compiled module leaves."""
+    """:func:`variant_keys` in Python: the reference, and the path of the names the compiled module leaves (of those,
+    a name whose normal form is ASCII, accents gone, still gets its skeleton from the compiled module)."""
     if type(name) is str and name.isascii():
         # the path of nearly every query, without the checks that other scripts need
         norm = _ascii_normal(name)
