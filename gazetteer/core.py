@@ -419,6 +419,32 @@ def _few_typos(index: _Index, i: int, fkey: str, norm: str, cutoff: float) -> bo
             or edits(norm, index.fuzzy_norms[i], score_cutoff=allowed) <= allowed)
 
 
+def _closest_written(name: str, scored: list[tuple[Place, float]]) -> list[tuple[Place, float]]:
+    """Of fuzzy candidates tied at the best score, those with a name written most like the query, marks included.
+
+    Normalisation drops accents and marks, so *Ḥdleb* is one letter from both *Haleb* and *Idleb*. A query that
+    writes ḥ, ā or ‘ names places in a scholarly transliteration, and a place with a name written with the same
+    marks (*Ḥaleb*, Aleppo) is the likelier one. Candidates are ranked by the query's non-ASCII characters that one
+    of their names writes too, then by rapidfuzz's ratio of the written forms (:func:`exact_key`: case folded, marks
+    kept); those ranked first are kept, and several still make the name ambiguous.
+    """
+    ratio = _fuzz_ratio()
+    query = exact_key(name)
+    marks = {c: query.count(c) for c in query if not c.isascii()}
+
+    def closeness(place: Place) -> tuple[int, float]:
+        best = (0, 0.0)
+        for spelling in _names_of(place):
+            written = exact_key(spelling)
+            shared = sum(min(count, written.count(c)) for c, count in marks.items())
+            best = max(best, (shared, ratio(query, written)))
+        return best
+
+    ranks = [closeness(place) for place, _ in scored]
+    top = max(ranks)
+    return [ps for ps, rank in zip(scored, ranks) if rank[0] == top[0] and rank[1] >= top[1] - 1e-9]
+
+
 def _first_hits(indexes: tuple[_Index, ...]):
     """``(exact, norm, skeleton)`` tables over all indexes for :meth:`Gazetteer._quick`: each key maps to the hits
     of the first index that has it (bundled before store, as in the tiers); a skeleton maps to ``(hits, every
@@ -1004,6 +1030,8 @@ class Gazetteer:
                     # Only the best fuzzy score competes; lower ones are alternatives at most.
                     top = scored[0][1]
                     scored = [ps for ps in scored if ps[1] >= top - 1e-9]
+                    if len(scored) > 1 and not name.isascii():
+                        scored = _closest_written(name, scored)
                 if first is None:
                     first = (method, scored)
                 if inside is None:

@@ -602,3 +602,37 @@ def test_neighbour_table_holds_exactly_the_skeletons_one_edit_apart():
     table = index.neighbour_table()
     assert {k: set(v) for k, v in table.items()} == expected
     assert all(len(v) == len(set(v)) for v in table.values())
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("Ḥdleb", "sy-aleppo"),  # one letter from Haleb and from Idleb: only Aleppo's Ḥaleb writes the ḥ
+    ("al-rāb", "sy-al-bab"),  # one letter from al-Bab and from al-Rai: al-Bāb writes the ā
+])
+def test_a_fuzzy_tie_goes_to_the_place_written_with_the_querys_marks(query, expected):
+    bundled = Gazetteer.default()
+    assert bundled.resolve(query).place.id == expected
+    assert bundled.resolve(query).method == "fuzzy"
+    # the same letters without the marks stay ambiguous: nothing tells the two places apart
+    with pytest.raises(AmbiguousPlaceError):
+        bundled.resolve(query.replace("ḥ", "h").replace("Ḥ", "H").replace("ā", "a"))
+
+
+def test_a_fuzzy_tie_between_names_written_alike_stays_ambiguous():
+    # two towns called Suran: the marks cannot choose between names written the same way
+    with pytest.raises(AmbiguousPlaceError) as info:
+        Gazetteer.default().resolve("Sqrān")
+    assert {p.id for p in info.value.candidates} == {"sy-suran-hama", "sy-suran-aleppo"}
+
+
+def test_closest_written_ranks_shared_marks_before_the_written_ratio():
+    from gazetteer.core import _closest_written
+
+    from gazetteer.core import _fuzz_ratio
+
+    plain = Place("p-plain", "Halb", "town", 36.0, 37.0)
+    marked = Place("p-marked", "Ḥlaab", "town", 36.1, 37.1)
+    # the unmarked name is written closer to the query, but only the other writes its ḥ
+    assert _fuzz_ratio()("ḥalb", "halb") > _fuzz_ratio()("ḥalb", "ḥlaab")
+    both = [(plain, 85.0), (marked, 85.0)]
+    assert [p.id for p, _ in _closest_written("Ḥalb", both)] == ["p-marked"]
+    assert [p.id for p, _ in _closest_written("Ḥalb", both[:1])] == ["p-plain"]
