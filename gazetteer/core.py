@@ -14,7 +14,9 @@ Matching runs in tiers, strictest first, and stops at the first tier that finds 
    :func:`~gazetteer.normalize.fuzzy_key`; only scores at or above ``fuzzy_cutoff`` with few typos (one per four
    letters at the default cutoff) count, so a name that is not a place is "not found" rather than a guess. Names
    of fewer than six letters get no leniency for transliteration swaps, but an ayn or hamza mark that both
-   spellings write counts as a letter (*A'zan* is one typo away from *A'zaz*);
+   spellings write counts as a letter (*A'zan* is one typo away from *A'zaz*). Places tied at the best fuzzy
+   score are told apart by the accents and marks the query writes: *Ḥdleb* is one letter from *Haleb* and *Idleb*,
+   and Aleppo, written *Ḥaleb*, goes first;
 4. ``online``: only when an :class:`~gazetteer.online.OnlineFallback` was passed in, and nothing offline matched.
 
 Places of a local store (:mod:`gazetteer.store`) are searched beside the bundled data; within one tier the bundled
