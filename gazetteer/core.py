@@ -1032,8 +1032,6 @@ class Gazetteer:
                     # Only the best fuzzy score competes; lower ones are alternatives at most.
                     top = scored[0][1]
                     scored = [ps for ps in scored if ps[1] >= top - 1e-9]
-                    if len(scored) > 1 and not name.isascii():
-                        scored = _closest_written(name, scored)
                 if first is None:
                     first = (method, scored)
                 if inside is None:
@@ -1053,6 +1051,9 @@ class Gazetteer:
                 raise PlaceNotFoundError(name, self.suggest(name))
             return Match(name, None, "none", 0.0)
         method, scored = chosen
+        if method == "fuzzy" and len(scored) > 1 and not name.isascii():
+            # after within has had its say: the context decides before the way a name is written
+            scored = _closest_written(name, scored)
         best, others, ambiguous = self._choose([p for p, _ in scored])
         if not ambiguous:
             return Match(name, best, method, scored[0][1], alternatives=others)

@@ -617,6 +617,12 @@ def test_a_fuzzy_tie_goes_to_the_place_written_with_the_querys_marks(query, expe
         bundled.resolve(query.replace("ḥ", "h").replace("Ḥ", "H").replace("ā", "a"))
 
 
+def test_within_decides_a_fuzzy_tie_before_the_marks_do():
+    bundled = Gazetteer.default()
+    assert bundled.resolve("Ḥdleb", within="SY07").place.id == "sy-idlib"
+    assert bundled.resolve("Ḥdleb", within="SY02").place.id == "sy-aleppo"
+
+
 def test_a_fuzzy_tie_between_names_written_alike_stays_ambiguous():
     # two towns called Suran: the marks cannot choose between names written the same way
     with pytest.raises(AmbiguousPlaceError) as info:
