@@ -261,10 +261,8 @@ class _Index:
         self.fuzzy_keys: list[str] = []
         self.fuzzy_norms: list[str] = []
         self.fuzzy_places: list[Place] = []
-        #: fuzzy entry -> its names that write an ayn or hamza mark, as :func:`ayn_spelling` gives them
-        self.ayn_spellings: dict[int, list[str]] | dict[int, tuple[str, ...]] = {}
-        #: skeleton -> the fuzzy entries of the names that have it
-        self.skeleton_entries: dict[str, list[int]] | dict[str, tuple[int, ...]] = {}
+        ayn_l: dict[int, list[str]] = {}
+        entries_l: dict[str, list[int]] = {}
         #: skeleton -> the fuzzy entries whose skeleton is one edit away (built on first use: neighbour_table)
         self.neighbours: dict[str, tuple[int, ...]] | None = None
         if keys is None:
@@ -293,15 +291,15 @@ class _Index:
                     self.fuzzy_norms.append(norm)
                     self.fuzzy_places.append(place)
                 if has_ayn(exact):  # the exact key keeps the marks
-                    self.ayn_spellings.setdefault(entry, []).append(ayn_spelling(exact))
+                    ayn_l.setdefault(entry, []).append(ayn_spelling(exact))
                 if skel:
-                    entries = self.skeleton_entries.setdefault(skel, [])
+                    entries = entries_l.setdefault(skel, [])
                     if entry not in entries:
                         entries.append(entry)
         # Tables live as long as the gazetteer, and a store fills them with hundreds of thousands of containers that
-        # Python's cycle collector would walk again and again while queries create answers: tuples, not lists (a
-        # tuple of numbers or strings drops out of the collector's sight), and one shared tuple per place where a key
-        # has one place (most keys), so that a 50,000-name store costs a third fewer objects to walk.
+        # Python's cycle collector walks again at every full collection while queries create answers: tuples, not
+        # lists (a tuple of numbers or strings drops out of the collector's sight), and one shared tuple per place
+        # where a key has one place (most keys). A 50,000-name store leaves 155,000 objects to walk, not 349,000.
         alone: dict[str, tuple[Place]] = {}
 
         def hits_of(places: list[Place]) -> tuple[Place, ...]:
@@ -317,8 +315,10 @@ class _Index:
         self.skeleton: dict[str, tuple[Place, ...]] = {k: hits_of(v) for k, v in skel_l.items()}
         #: the spellings behind each skeleton, to tell a transliteration from a typo that lands on another name
         self.skeleton_norms: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in skel_norms.items()}
-        self.skeleton_entries = {k: tuple(v) for k, v in self.skeleton_entries.items()}
-        self.ayn_spellings = {k: tuple(v) for k, v in self.ayn_spellings.items()}
+        #: skeleton -> the fuzzy entries of the names that have it
+        self.skeleton_entries: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in entries_l.items()}
+        #: fuzzy entry -> its names that write an ayn or hamza mark, as :func:`ayn_spelling` gives them
+        self.ayn_spellings: dict[int, tuple[str, ...]] = {k: tuple(v) for k, v in ayn_l.items()}
         # rapidfuzz scans distinct strings only; owners map each back to its entries
         key_owners: dict[str, list[int]] = {}
         norm_owners: dict[str, list[int]] = {}
@@ -835,10 +835,10 @@ class Gazetteer:
         if any(skeleton_hits) and self._weak_skeleton(norm, skel):
             # the skeleton match shares few letters with the query: a typo may have landed on another name's
             # skeleton ("Haaim" for Harim has Hama's), so a close fuzzy match to another curated place goes first
-            # (curated only: scanning a large imported store for every such query would cost milliseconds)
-            # Such a query is nearly always a spelling of a store name, far from every curated name: the exact
-            # letter filter leaves few curated names to scan (a third less time), where for a typo of a curated
-            # name it would cost more than it saves.
+            # (curated only: scanning a large imported store for every such query would cost milliseconds). Such a
+            # query is nearly always a spelling of a store name, far from every curated name: the exact letter
+            # filter leaves few curated names to scan (a third less time), where for a typo of a curated name, in
+            # the fuzzy tier, it would cost more than it saves.
             ids = {p.id for hits in skeleton_hits for p in hits}
             for index in indexes[:1]:
                 scored = self._fuzzy(index, fkey, norm, cutoff, fuzzy_limit, limit_edits=cutoff >= self._fuzzy_cutoff,
