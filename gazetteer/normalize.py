@@ -141,8 +141,6 @@ _PIECES: dict[str, tuple[str, str, str]] = {}
 _MAX_PIECES = 1 << 16
 
 
-
-
 def is_arabic(text: str) -> bool:
     """True when ``text`` contains Arabic-script letters."""
     return _ARABIC_RANGE.search(text) is not None
