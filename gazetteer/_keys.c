@@ -25,6 +25,8 @@
 #define MAX_ARTICLE_LEN 8
 
 static unsigned char fold_table[256];
+/* A-Z to a-z, the rest unchanged: exact_key's casefold() on ASCII */
+static unsigned char lower_table[256];
 static char article_words[MAX_ARTICLES][MAX_ARTICLE_LEN];
 static Py_ssize_t article_lengths[MAX_ARTICLES];
 static Py_ssize_t article_count = 0;
@@ -188,37 +190,48 @@ ascii_text(const unsigned char *bytes, Py_ssize_t len)
     return text;
 }
 
+/*
+ * Each byte of an ASCII name through table (DELETED: dropped), then str.split() and " ".join(): runs of whitespace
+ * become one space, none at either end. out has room for len bytes; returns the length written.
+ */
+static Py_ssize_t
+fold_words(PyObject *name, const unsigned char *table, unsigned char *out)
+{
+    const unsigned char *data = PyUnicode_1BYTE_DATA(name);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(name), n = 0;
+    int pending_space = 0;
+
+    for (Py_ssize_t i = 0; i < len; i++) {
+        unsigned char c = table[data[i]];
+        if (c == DELETED) {
+            continue;
+        }
+        if (is_space[c]) {
+            pending_space = n > 0;
+            continue;
+        }
+        if (pending_space) {
+            out[n++] = ' ';
+            pending_space = 0;
+        }
+        out[n++] = c;
+    }
+    return n;
+}
+
 /* The keys of name, or Py_None (a new reference) when the Python code must compute them. */
 static PyObject *
 compute_keys(PyObject *name)
 {
     unsigned char norm[MAX_NAME], skeleton[MAX_NAME * 2 + 2], text[MAX_WORD];
-    Py_ssize_t norm_len = 0, skel_len = 0, len, i, start, end;
-    int prev = -1, pending_space = 0;
+    Py_ssize_t norm_len, skel_len = 0, len, i, start, end;
+    int prev = -1;
 
     if (!PyUnicode_CheckExact(name) || !PyUnicode_IS_ASCII(name) || PyUnicode_GET_LENGTH(name) > MAX_NAME) {
         Py_RETURN_NONE;
     }
     /* _ascii_normal: fold case, separators to spaces, drop apostrophes; then str.split() and " ".join() */
-    {
-        const unsigned char *data = PyUnicode_1BYTE_DATA(name);
-        len = PyUnicode_GET_LENGTH(name);
-        for (i = 0; i < len; i++) {
-            unsigned char c = fold_table[data[i]];
-            if (c == DELETED) {
-                continue;
-            }
-            if (is_space[c]) {
-                pending_space = norm_len > 0;
-                continue;
-            }
-            if (pending_space) {
-                norm[norm_len++] = ' ';
-                pending_space = 0;
-            }
-            norm[norm_len++] = c;
-        }
-    }
+    norm_len = fold_words(name, fold_table, norm);
     if (norm_len == 0) {
         Py_RETURN_NONE;
     }
@@ -302,9 +315,7 @@ static PyObject *
 exact_key(PyObject *module, PyObject *name)
 {
     unsigned char key[MAX_NAME];
-    Py_ssize_t len, key_len = 0, i;
-    const unsigned char *data;
-    int pending_space = 0;
+    Py_ssize_t key_len;
 
     (void)module;
     if (!configured) {
@@ -314,20 +325,7 @@ exact_key(PyObject *module, PyObject *name)
     if (!PyUnicode_CheckExact(name) || !PyUnicode_IS_ASCII(name) || PyUnicode_GET_LENGTH(name) > MAX_NAME) {
         return PyObject_CallOneArg(exact_fallback, name);
     }
-    data = PyUnicode_1BYTE_DATA(name);
-    len = PyUnicode_GET_LENGTH(name);
-    for (i = 0; i < len; i++) {
-        unsigned char c = data[i];
-        if (is_space[c]) {
-            pending_space = key_len > 0;
-            continue;
-        }
-        if (pending_space) {
-            key[key_len++] = ' ';
-            pending_space = 0;
-        }
-        key[key_len++] = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
-    }
+    key_len = fold_words(name, lower_table, key);
     return ascii_text(key, key_len);
 }
 
@@ -440,6 +438,7 @@ PyInit__keys(void)
         is_space[c] = (c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f));
         is_simple[c] = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
         is_lower[c] = (c >= 'a' && c <= 'z');
+        lower_table[c] = (unsigned char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
     }
     fill(is_vowel, "aeiouwy");
     fill(is_aeiou, "aeiou");
