@@ -52,7 +52,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import AmbiguousPlaceError, DataFileError, PlaceNotFoundError
-from .normalize import _exact_key, _variant_keys, ayn_spelling, exact_key, fuzzy_key, has_ayn, variant_keys
+from .normalize import _exact_key, _variant_keys, ayn_spelling, fuzzy_key, has_ayn
 from .places import AREA_KINDS, KINDS, Match, Place, _plain_match
 
 __all__ = ["Gazetteer", "DEFAULT_FUZZY_CUTOFF", "KIND_PREFERENCE", "SAME_PLACE_KM", "read_places_csv"]
@@ -427,17 +427,18 @@ def _closest_written(name: str, scored: list[tuple[Place, float]]) -> list[tuple
     Normalisation drops accents and marks, so *Ḥdleb* is one letter from both *Haleb* and *Idleb*. A query that
     writes ḥ, ā or ‘ names places in a scholarly transliteration, and a place with a name written with the same
     marks (*Ḥaleb*, Aleppo) is the likelier one. Candidates are ranked by the query's non-ASCII characters that one
-    of their names writes too, then by rapidfuzz's ratio of the written forms (:func:`exact_key`: case folded, marks
-    kept); those ranked first are kept, and several still make the name ambiguous.
+    of their names writes too, then by rapidfuzz's ratio of the written forms
+    (:func:`~gazetteer.normalize.exact_key`: case folded, marks kept); those ranked first are kept, and several
+    still make the name ambiguous.
     """
     ratio = _fuzz_ratio()
-    query = exact_key(name)
+    query = _exact_key(name)
     marks = {c: query.count(c) for c in query if not c.isascii()}
 
     def closeness(place: Place) -> tuple[int, float]:
         best = (0, 0.0)
         for spelling in _names_of(place):
-            written = exact_key(spelling)
+            written = _exact_key(spelling)
             shared = sum(min(count, written.count(c)) for c, count in marks.items())
             best = max(best, (shared, ratio(query, written)))
         return best
@@ -756,7 +757,7 @@ class Gazetteer:
 
         candidates, fkeys, norms = [], [], []
         for name in names:
-            if exact_key(name) in self._first_exact:
+            if _exact_key(name) in self._first_exact:
                 continue
             norm, skel = _query_variant_keys(name)
             if (_KIND_SUFFIX.match(norm) or not norm or norm in self._first_norm or skel in self._first_skeleton
@@ -823,7 +824,7 @@ class Gazetteer:
     def _tier_steps(self, name: str, cutoff: float, *, fuzzy_limit: int = _FUZZY_LIMIT):
         """Yield ``(method, [(place, score), ...])`` for each tier, bundled before store, strictest first."""
         indexes = self._indexes
-        exact = exact_key(name)
+        exact = _exact_key(name)
         for index in indexes:
             yield "exact", [(p, 100.0) for p in index.exact.get(exact, ())]
         norm, skel = _query_variant_keys(name)
@@ -855,8 +856,8 @@ class Gazetteer:
         if suffix:
             base, word = suffix.groups()
             kinds = _KIND_WORDS[word]
-            bnorm, bskel = variant_keys(base)
-            for attr, key in (("exact", exact_key(base)), ("norm", bnorm), ("skeleton", bskel)):
+            bnorm, bskel = _variant_keys(base)
+            for attr, key in (("exact", _exact_key(base)), ("norm", bnorm), ("skeleton", bskel)):
                 for index in indexes:
                     hits = [p for p in getattr(index, attr).get(key, ()) if p.kind in kinds]
                     yield "variant", [(p, 100.0) for p in sorted(hits, key=lambda p: kinds.index(p.kind))]
