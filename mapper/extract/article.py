@@ -1,0 +1,190 @@
+"""An article's text and metadata: the ``Key: value`` header, the publication date and the publisher."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ..errors import InputFileError, MapperError
+from .vocabulary import MONTH_RE, WEEKDAY_RE, month_number
+
+
+class ArticleError(MapperError, ValueError):
+    """An article or an extraction option is unusable (bad date, empty text); the message names the value."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article to read.
+
+    Attributes
+    ----------
+    text : str
+        The whole text as read (offsets of every row point into it).
+    name : str
+        A short name for messages and report ids (the file stem, or ``"stdin"``).
+    published : datetime.date or None
+        Publication date: relative periods are resolved against it.
+    publisher, url, title : str
+        As given by the options or the header (``""`` when unknown).
+    lang : str
+        ``"en"`` or ``"fr"``.
+    body_start : int
+        Offset where the body starts (after a ``Key: value`` header block, if any).
+    """
+
+    text: str
+    name: str = "article"
+    published: dt.date | None = None
+    publisher: str = ""
+    url: str = ""
+    title: str = ""
+    lang: str = "en"
+    body_start: int = 0
+
+_HEADER_RE = re.compile(r"^(title|publisher|source|published|date|url|link|language|lang)\s*:\s*(.*?)\s*$",
+                        re.IGNORECASE)
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATELINE_RE = re.compile(
+    rf"^(?:{WEEKDAY_RE},?\s+)?(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th|er)?\s+(?P<m1>{MONTH_RE}),?\s+(?P<y1>\d{{4}})|"
+    rf"(?P<m2>{MONTH_RE})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})|"
+    rf"(?P<iso>\d{{4}}-\d{{2}}-\d{{2}}))\.?$", re.IGNORECASE)
+
+
+def parse_date(value, *, what: str = "date") -> dt.date | None:
+    """A date from a :class:`datetime.date`, an ISO string or a written date ("27 December 2019")."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    match = _DATELINE_RE.match(text)
+    if match:
+        try:
+            if match.group("iso"):
+                return dt.date.fromisoformat(match.group("iso"))
+            day = match.group("d1") or match.group("d2")
+            month = month_number(match.group("m1") or match.group("m2"))
+            year = match.group("y1") or match.group("y2")
+            return dt.date(int(year), month, int(day))
+        except ValueError:
+            pass
+    raise ArticleError(f"expected a {what} like 2019-12-27 or 27 December 2019, got {value!r}")
+
+
+def _detect_lang(text: str) -> str:
+    words = re.findall(r"[a-zéèàùç']+", text[:5000].lower())
+    counts = Counter(words)
+    fr = sum(counts[w] for w in ("les", "des", "une", "dans", "ont", "est", "sur", "selon", "depuis", "qui", "du"))
+    en = sum(counts[w] for w in ("the", "and", "have", "has", "were", "from", "with", "that", "which", "of"))
+    return "fr" if fr > en else "en"
+
+
+def read_article(text: str, *, name: str = "article", published=None, publisher: str | None = None,
+                 url: str | None = None, lang: str = "auto", path=None) -> Article:
+    """Prepare an article's text for :func:`extract_reports`.
+
+    A header block of ``Key: value`` lines at the very top (``Title``, ``Publisher`` / ``Source``, ``Published`` /
+    ``Date``, ``URL``, ``Language``), ended by a blank line, gives the article's metadata; without one, a line
+    holding only a date among the first lines (a dateline such as ``27 December, 2019``) gives the publication date.
+    Options passed here win over both.
+
+    Parameters
+    ----------
+    text : str
+        The article as plain text.
+    name : str
+        Short name used in report ids and messages.
+    published : datetime.date or str, optional
+        Publication date (ISO or written); relative periods need it.
+    publisher, url : str, optional
+        Override the header's values.
+    lang : {"auto", "en", "fr"}
+        Language of the text; ``"auto"`` guesses from common words.
+    path : str, optional
+        File name used in error messages about the header.
+
+    Returns
+    -------
+    Article
+
+    Raises
+    ------
+    ArticleError
+        ``published`` or ``lang`` is not understood.
+    InputFileError
+        The header's date is not a date (names the file, line and field).
+    """
+    if not isinstance(text, str):
+        raise ArticleError(f"expected the article text as str, got {type(text).__name__}")
+    if lang not in ("auto", "en", "fr"):
+        raise ArticleError(f"expected lang 'auto', 'en' or 'fr', got {lang!r}")
+    published = parse_date(published, what="publication date")
+    header: dict[str, tuple[str, int]] = {}
+    body_start = 0
+    lines = text.splitlines(keepends=True)
+    offset = 0
+    for number, line in enumerate(lines, start=1):
+        match = _HEADER_RE.match(line.strip()) if line.strip() else None
+        if not line.strip():
+            if header:
+                body_start = offset + len(line)
+            break
+        if not match:
+            header = {}
+            break
+        header[match.group(1).lower()] = (match.group(2), number)
+        offset += len(line)
+    else:
+        if header:
+            body_start = offset
+    if header and not body_start:
+        header = {}
+
+    def from_header(*keys):
+        for key in keys:
+            if key in header:
+                return header[key]
+        return None
+
+    if published is None:
+        found = from_header("published", "date")
+        if found:
+            try:
+                published = parse_date(found[0], what="publication date")
+            except ArticleError as err:
+                raise InputFileError(path or name, [(found[1], "Published", str(err))]) from err
+        else:
+            published = _find_dateline(text[body_start:])
+    if publisher is None:
+        found = from_header("publisher", "source")
+        publisher = found[0] if found else ""
+    if url is None:
+        found = from_header("url", "link")
+        url = found[0] if found else ""
+    title_found = from_header("title")
+    title = title_found[0] if title_found else ""
+    if not title:
+        first = next((ln.strip() for ln in text[body_start:].splitlines() if ln.strip()), "")
+        title = first[:200]
+    if lang == "auto":
+        found = from_header("language", "lang")
+        lang = found[0].strip().lower()[:2] if found else _detect_lang(text[body_start:])
+        if lang not in ("en", "fr"):
+            lang = "en"
+    return Article(text=text, name=name, published=published, publisher=publisher.strip(), url=url.strip(),
+                   title=title, lang=lang, body_start=body_start)
+
+
+def _find_dateline(body: str) -> dt.date | None:
+    for line in [ln.strip() for ln in body.splitlines() if ln.strip()][:8]:
+        if len(line) <= 40 and _DATELINE_RE.match(line):
+            try:
+                return parse_date(line)
+            except ArticleError:
+                return None
+    return None

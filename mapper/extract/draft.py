@@ -1,0 +1,328 @@
+"""Draft report rows from an article: one per statement, with its evidence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .agencies import agency_for, find_speakers
+from .article import Article, ArticleError
+from .places import Placer, place_with_context, split_roles
+from .sentences import split_sentences
+from .statements import Bound, read_sentence
+from .vocabulary import BOILERPLATE_RE
+
+
+#: Columns of the reports format (see the project README), in order.
+REPORT_COLUMNS = (
+    "report_id", "kind", "figure", "figure_min", "figure_max", "qualifier", "unit", "period_start", "period_end",
+    "origin", "destination", "origin_within", "destination_within", "agency", "publisher", "published", "url", "note",
+)
+#: Columns ``idpmap extract`` writes: the reports format plus the evidence.
+EXTRACT_COLUMNS = REPORT_COLUMNS + ("quote", "char_start", "char_end", "confidence")
+
+
+@dataclass
+class ExtractedReport:
+    """One draft row: the reports format plus evidence. Empty strings where the article does not say."""
+
+    report_id: str = ""
+    kind: str = "displacement"
+    figure: str = ""
+    figure_min: str = ""
+    figure_max: str = ""
+    qualifier: str = ""
+    unit: str = ""
+    period_start: str = ""
+    period_end: str = ""
+    origin: str = ""
+    destination: str = ""
+    origin_within: str = ""
+    destination_within: str = ""
+    agency: str = ""
+    publisher: str = ""
+    published: str = ""
+    url: str = ""
+    note: str = ""
+    quote: str = ""
+    char_start: int = 0
+    char_end: int = 0
+    confidence: float = 0.0
+    # Not written: what the review table and the merging of repeats need.
+    vague: str = field(default="", repr=False)
+    is_return: bool = field(default=False, repr=False)
+    period_relative: bool = field(default=False, repr=False)
+    origin_ids: tuple = field(default=(), repr=False)
+    destination_ids: tuple = field(default=(), repr=False)
+
+    def to_row(self) -> dict:
+        """The row as the CSV writer wants it (every value a string)."""
+        row = {}
+        for name in EXTRACT_COLUMNS:
+            value = getattr(self, name)
+            row[name] = f"{value:.2f}" if name == "confidence" else str(value)
+        return row
+
+
+@dataclass(frozen=True)
+class UnplacedName:
+    """A name that looks like a place but that the gazetteer could not place."""
+
+    name: str
+    reason: str  # "not in the gazetteer" | "ambiguous: ..."
+    char_start: int
+    article: str
+
+
+@dataclass
+class Extraction:
+    """What :func:`extract_reports` found in one article."""
+
+    article: Article
+    reports: list = field(default_factory=list)
+    unplaced: list = field(default_factory=list)
+
+    def rows(self) -> list[dict]:
+        """The reports as CSV rows (:data:`EXTRACT_COLUMNS`)."""
+        return [r.to_row() for r in self.reports]
+
+def extract_reports(article: Article, *, gazetteer=None, id_prefix: str | None = None) -> Extraction:
+    """Find the statements of displacement and harm in an article and draft a report row for each.
+
+    Parameters
+    ----------
+    article : Article
+        From :func:`read_article`.
+    gazetteer : gazetteer.Gazetteer, optional
+        Resolves place names; the bundled one by default.
+    id_prefix : str, optional
+        Prefix of report ids (default: the article's name).
+
+    Returns
+    -------
+    Extraction
+        Rows in order of appearance (repeats of one statement, e.g. headline and lede, merged into one row), and
+        the names that could not be placed.
+
+    Notes
+    -----
+    ``confidence`` starts at 1 and drops for what a reviewer must check: no period (0.2), no place (0.2), no agency
+    (0.1), a unit read as people because none was stated (0.1), a name not placed (0.1), a subgroup figure (0.2),
+    a period, agency or place taken from a neighbouring sentence (0.05 each); a vague figure caps it at 0.3.
+    """
+    if not isinstance(article, Article):
+        raise ArticleError(f"expected an Article (see read_article), got {type(article).__name__}")
+    if gazetteer is None:
+        from gazetteer import Gazetteer
+
+        gazetteer = Gazetteer.default()
+    placer = Placer(gazetteer)
+    lang = article.lang
+    prefix = id_prefix if id_prefix is not None else re.sub(r"[^\w-]+", "-", article.name).strip("-") or "article"
+    sentences = [s for s in split_sentences(article.text, start=article.body_start)
+                 if not BOILERPLATE_RE.match(s.text)]
+    speakers = find_speakers(sentences)
+    info = [read_sentence(s, article, placer, lang, speakers) for s in sentences]
+    place_with_context(info, placer, gazetteer)
+
+    reports: list[ExtractedReport] = []
+    unplaced: dict[str, UnplacedName] = {}
+    for index, (sentence, data) in enumerate(zip(sentences, info)):
+        for mention in data["places"]:
+            if mention.place is None:
+                reason = ("ambiguous: " + ", ".join(f"{p.name} ({p.kind}, {p.admin2 or p.admin1})"
+                                                   for p in mention.ambiguous)) if mention.ambiguous else \
+                    "not in the gazetteer"
+                unplaced.setdefault(mention.name, UnplacedName(mention.name, reason, sentence.start + mention.start,
+                                                               article.name))
+        for bound in data["live"]:
+            report = _draft(bound, index, sentences, info, article, speakers, gazetteer)
+            if report is not None:
+                reports.append(report)
+    reports = _merge_repeats(reports)
+    for number, report in enumerate(reports, start=1):
+        report.report_id = f"{prefix}-{number:03d}"
+    return Extraction(article=article, reports=reports, unplaced=list(unplaced.values()))
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _draft(bound: Bound, index: int, sentences, info, article: Article, speakers, gazetteer):
+    """The row for one bound figure."""
+    sentence = sentences[index]
+    data = info[index]
+    text = sentence.text
+    fig = bound.figure
+    kind = "incident" if bound.kind.startswith("incident") else "displacement"
+    notes: list[str] = []
+    confidence = 1.0
+    report = ExtractedReport(kind=kind, qualifier=fig.qualifier, publisher=article.publisher,
+                             published=article.published.isoformat() if article.published else "", url=article.url,
+                             quote=text, char_start=sentence.start, char_end=sentence.end, is_return=bound.is_return)
+    # Figure and unit.
+    if fig.vague:
+        report.vague = re.sub(r"\s+", " ", fig.text.lower())
+        notes.append(f"vague figure '{report.vague}': no number given")
+        confidence = min(confidence, 0.3)
+    elif fig.is_range:
+        report.figure_min, report.figure_max = _fmt(fig.value_min), _fmt(fig.value_max)
+    else:
+        report.figure = _fmt(fig.value_min)
+    if kind == "incident":
+        report.unit = "wounded" if bound.kind == "incident-wounded" else "killed"
+    elif fig.unit in ("families", "households"):
+        report.unit = fig.unit
+    else:
+        report.unit = "people"
+    if fig.unit in ("children", "women"):
+        notes.append(f"{fig.unit} only: a subgroup, not a total")
+        confidence -= 0.2
+    elif not fig.unit:
+        notes.append("unit not stated, read as people")
+        confidence -= 0.1
+    for sub in bound.subgroups:
+        sf = sub.figure
+        what = sf.text if sf.vague else _fmt(sf.value_min)
+        notes.append(f"including {what} {sf.unit or 'people'}")
+    if bound.is_return:
+        notes.append("return movement")
+    # Period: the figure's stretch, then the sentence, then the sentences that carry on its story.
+    seg = (bound.seg_start, bound.seg_end)
+    periods = [p for p in data["periods"] if seg[0] <= p.start < seg[1]] or data["periods"]
+    period = periods[0] if periods else None
+    source = "sentence"
+    follow = _continuation(index, sentences, info)
+    for j in follow:
+        explicit = [p for p in info[j]["periods"] if p.rank == 0]
+        if explicit and (period is None or period.rank >= 2):
+            if period is None or (explicit[0].start_date <= period.end_date and explicit[0].end_date >=
+                                  period.start_date):
+                period, source = explicit[0], "next sentence"
+                break
+    agency, agency_from = agency_for(index, seg, sentences, info, speakers, follow)
+    if period is None and agency_from is not None:
+        attributed = info[agency_from]["periods"]
+        if attributed:
+            period, source = attributed[0], "sentence naming the agency"
+    if period is None and index > 0 and kind == "incident":
+        previous = [p for p in info[index - 1]["periods"] if p.rank in (3, 4)] or info[index - 1].get("carried", [])
+        if previous:
+            period, source = previous[0], "previous sentence"
+    if kind == "incident" and period is not None and period.rank in (3, 4):
+        data.setdefault("carried", []).append(period)  # the next sentence may go on about the same strikes
+    if period is not None:
+        report.period_start, report.period_end = period.start_date.isoformat(), period.end_date.isoformat()
+        report.period_relative = period.rank >= 1
+        if period.rule not in ("stated range", "stated day"):
+            notes.append(f"period '{period.text.strip().rstrip(',;.')}' read as {period.rule}")
+        if source != "sentence":
+            notes.append(f"period from the {source}")
+            confidence -= 0.05
+    else:
+        notes.append("no period" + ("" if article.published else " (no publication date given)"))
+        confidence -= 0.2
+    if agency_from is not None:
+        notes.append("agency named in a neighbouring sentence")
+        confidence -= 0.05
+    if agency == "UN":
+        for j in [index] + follow:
+            if any(name == "UN OCHA" for name, _, _ in info[j]["agencies"]):
+                agency = "UN OCHA"
+                break
+    report.agency = agency
+    if not agency:
+        confidence -= 0.1
+    # Places.
+    origins, destinations, places = split_roles(bound, kind, data, text, gazetteer)
+    if not origins and not destinations and not places or all(m.place is not None and m.place.kind == "country"
+                                                             for m in origins + destinations + places):
+        for j in follow:
+            f_origins, f_dests, _ = split_roles(None, kind, info[j], sentences[j].text, gazetteer)
+            if f_origins or f_dests:
+                origins, destinations, places = f_origins, f_dests, []
+                notes.append("places from the next sentence")
+                confidence -= 0.05
+                break
+    if kind == "incident":
+        origins = places + origins + destinations
+        destinations = []
+    report.origin = ";".join(m.name for m in origins)
+    report.destination = ";".join(m.name for m in destinations)
+    report.origin_ids = tuple(m.place.id for m in origins if m.place is not None)
+    report.destination_ids = tuple(m.place.id for m in destinations if m.place is not None)
+    report.origin_within = _within_hint(origins)
+    report.destination_within = _within_hint(destinations)
+    unplaced = [m.name for m in origins + destinations if m.place is None]
+    if unplaced:
+        notes.append("could not place " + ", ".join(repr(n) for n in unplaced))
+        confidence -= 0.1
+    if not origins and not destinations:
+        confidence -= 0.2
+    report.note = "; ".join(notes)
+    report.confidence = round(max(0.05, min(1.0, confidence)), 2)
+    return report
+
+
+def _within_hint(mentions) -> str:
+    hints = {m.within for m in mentions if m.within}
+    return hints.pop() if len(hints) == 1 else ""
+
+
+def _continuation(index: int, sentences, info) -> list[int]:
+    """Up to two following sentences with no figure that go on about the same movement ("the exodus took place
+    between 12 and 25 December")."""
+    out = []
+    for j in range(index + 1, min(index + 3, len(sentences))):
+        if info[j]["has_figure"]:
+            break
+        if info[j]["terms"]:
+            out.append(j)
+    return out
+
+def _merge_repeats(reports: list[ExtractedReport]) -> list[ExtractedReport]:
+    """One row per statement: a headline and the lede that repeat a figure become one row (the fuller one)."""
+    out: list[ExtractedReport] = []
+    for report in reports:
+        twin = next((o for o in out if _same_statement(o, report)), None)
+        if twin is None:
+            out.append(report)
+            continue
+        keep, other = (twin, report) if _richness(twin) >= _richness(report) else (report, twin)
+        for name in ("period_start", "period_end", "origin", "destination", "origin_within", "destination_within",
+                     "agency", "qualifier"):
+            if not getattr(keep, name) and getattr(other, name):
+                setattr(keep, name, getattr(other, name))
+                if name == "origin":
+                    keep.origin_ids = other.origin_ids
+                if name == "destination":
+                    keep.destination_ids = other.destination_ids
+        keep.note = "; ".join(filter(None, [keep.note, f"also stated at char {other.char_start}"]))
+        if keep is report:
+            out[out.index(twin)] = report
+    return out
+
+
+def _same_statement(a: ExtractedReport, b: ExtractedReport) -> bool:
+    if a.kind != b.kind or a.unit != b.unit or a.is_return != b.is_return:
+        return False
+    if (a.figure, a.figure_min, a.figure_max, a.vague) != (b.figure, b.figure_min, b.figure_max, b.vague):
+        return False
+    if a.vague:
+        return False  # vague phrases repeat without being the same statement
+    if a.qualifier and b.qualifier and a.qualifier != b.qualifier:
+        return False
+    if a.period_start and b.period_start and (a.period_start, a.period_end) != (b.period_start, b.period_end):
+        return False
+    if float(a.figure or a.figure_max or 0) >= 1000:
+        return True  # a large figure repeated in one article (headline, lede) is one statement
+    # Small tolls repeat for different strikes: the same only when period and places agree.
+    return bool(a.period_start and a.period_start == b.period_start and a.origin_ids and
+                set(a.origin_ids) == set(b.origin_ids))
+
+
+def _richness(report: ExtractedReport) -> tuple:
+    filled = sum(bool(getattr(report, n)) for n in ("period_start", "origin", "destination", "agency", "qualifier"))
+    return (filled, report.confidence)
