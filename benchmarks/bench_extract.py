@@ -3,6 +3,11 @@
 Usage::
 
     python benchmarks/bench_extract.py ARTICLES_FOLDER [--key benchmarks/extract_key.csv] [--show]
+    python benchmarks/bench_extract.py --speed [--sizes 16000,64000,262144,1048576]
+
+``--speed`` times the extraction against input size on generated texts (varied prose written for this benchmark,
+and hostile shapes: one long line of numbers, of capitalised words, of dots, of number words), to show that the time
+grows linearly with the input.
 
 The articles stay outside the project: pass the folder that holds them. ``extract_key.csv`` lists, per article (by
 file name), every statement of people displaced, killed or wounded that the article makes, as facts: figure (a number
@@ -132,12 +137,64 @@ def _score(pairs, unpaired, places: _PlaceKey, counts):
         counts["figure"][1] += 1
 
 
+_TOWNS = ("Saraqib", "Ariha", "Atme", "Sarmada", "Dana", "Maarat al-Numan", "Kafr Nabl", "Jisr al-Shughur")
+_AGENCIES = ("OCHA", "the Response Coordinators Team", "the White Helmets", "the UN")
+
+
+def _prose(size: int) -> str:
+    """Varied news-like sentences (written for this benchmark) up to ``size`` characters."""
+    parts, total, i = [], 0, 0
+    while total < size:
+        town, other = _TOWNS[i % len(_TOWNS)], _TOWNS[(i * 3 + 1) % len(_TOWNS)]
+        agency = _AGENCIES[i % len(_AGENCIES)]
+        day = i % 27 + 1
+        parts.append(f"More than {1000 + 37 * i:,} people fled {town} towards camps near {other} between {day} and "
+                     f"{day + 1} February, {agency} said. On Tuesday, at least {i % 40 + 2} civilians were killed in "
+                     f"{other} and {i % 9 + 1} were wounded. Families are sheltering in {town} and {other}.\n")
+        total += len(parts[-1])
+        i += 1
+    return "".join(parts)[:size]
+
+
+_SHAPES = {
+    "prose": _prose,
+    "numbers": lambda n: ("1 " * (n // 2 + 1))[:n],
+    "capitals": lambda n: ("Idlib Saraqib Kafr " * (n // 19 + 1))[:n],
+    "dots": lambda n: "." * n,
+    "number words": lambda n: ("one thousand and " * (n // 17 + 1))[:n],
+}
+
+
+def speed(sizes) -> int:
+    """Time extraction against input size for each shape of text."""
+    import time
+
+    gazetteer = Gazetteer.default()
+    extract_reports(read_article("warm up: 3 people fled Idlib.", published="2020-02-28"), gazetteer=gazetteer)
+    print(f"{'text':<13} {'size':>9} {'seconds':>8} {'µs/KB':>7} {'rows':>6}")
+    for shape, make in _SHAPES.items():
+        for size in sizes:
+            text = make(size)
+            started = time.perf_counter()
+            extraction = extract_reports(read_article(text, published="2020-02-28"), gazetteer=gazetteer)
+            took = time.perf_counter() - started
+            print(f"{shape:<13} {size:>9} {took:>8.2f} {took / size * 1024 * 1e6:>7.0f} {len(extraction.reports):>6}",
+                  flush=True)
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path, help="folder holding the articles named in the key")
+    parser.add_argument("folder", type=Path, nargs="?", help="folder holding the articles named in the key")
     parser.add_argument("--key", type=Path, default=Path(__file__).with_name("extract_key.csv"))
     parser.add_argument("--show", action="store_true", help="list the unpaired rows of both sides")
+    parser.add_argument("--speed", action="store_true", help="time extraction against input size instead")
+    parser.add_argument("--sizes", default="16384,65536,262144,1048576", help="input sizes for --speed (bytes)")
     args = parser.parse_args(argv)
+    if args.speed:
+        return speed([int(n) for n in args.sizes.split(",")])
+    if args.folder is None:
+        parser.error("give the folder of articles (or --speed)")
     key = _load_key(args.key)
     gazetteer = Gazetteer.default()
     places = _PlaceKey(gazetteer)

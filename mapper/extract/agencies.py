@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .sentences import Sentence
@@ -15,6 +16,11 @@ def find_agencies(sentence: str) -> list[tuple[str, int, int]]:
     Coordinators Team), ``SOHR`` (Syrian Observatory for Human Rights, OSDH in French), ``White Helmets`` (Syrian
     Civil Defence), ``local administration``. A mention of the UN inside or next to one of OCHA counts as OCHA.
     """
+    return list(_agencies(sentence))
+
+
+@functools.lru_cache(maxsize=256)
+def _agencies(sentence: str) -> tuple:
     found: list[tuple[str, int, int]] = []
     for name, regex in AGENCY_RES:
         for m in regex.finditer(sentence):
@@ -31,7 +37,8 @@ def find_agencies(sentence: str) -> list[tuple[str, int, int]]:
                 continue
             kept.append(item)
         found = kept
-    return found
+    return tuple(found)
+
 
 def find_speakers(sentences: list[Sentence]) -> dict[str, str]:
     """People the article introduces with their agency ("X, director of the Response Coordinators Team")."""

@@ -285,11 +285,15 @@ def _continuation(index: int, sentences, info) -> list[int]:
 def _merge_repeats(reports: list[ExtractedReport]) -> list[ExtractedReport]:
     """One row per statement: a headline and the lede that repeat a figure become one row (the fuller one)."""
     out: list[ExtractedReport] = []
+    slots: dict[tuple, list[int]] = {}  # rows that may be the same statement, by their figure: indexes into out
     for report in reports:
-        twin = next((o for o in out if _same_statement(o, report)), None)
-        if twin is None:
+        key = (report.kind, report.unit, report.is_return, report.figure, report.figure_min, report.figure_max)
+        slot = next((i for i in slots.get(key, [])[-50:] if _same_statement(out[i], report)), None)
+        if slot is None:
+            slots.setdefault(key, []).append(len(out))
             out.append(report)
             continue
+        twin = out[slot]
         keep, other = (twin, report) if _richness(twin) >= _richness(report) else (report, twin)
         for name in ("period_start", "period_end", "origin", "destination", "origin_within", "destination_within",
                      "agency", "qualifier"):
@@ -300,8 +304,7 @@ def _merge_repeats(reports: list[ExtractedReport]) -> list[ExtractedReport]:
                 if name == "destination":
                     keep.destination_ids = other.destination_ids
         keep.note = "; ".join(filter(None, [keep.note, f"also stated at char {other.char_start}"]))
-        if keep is report:
-            out[out.index(twin)] = report
+        out[slot] = keep
     return out
 
 

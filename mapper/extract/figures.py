@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ class FigureMention:
     @property
     def is_range(self) -> bool:
         return self.value_min is not None and self.value_min != self.value_max
+
 
 def _alternation(words) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
@@ -103,10 +105,11 @@ def _number_value(match: re.Match, lang: str) -> float | None:
 def find_figures(sentence: str, *, lang: str = "en", masked=()) -> list[FigureMention]:
     """Find the figures of a sentence, with their qualifier and unit.
 
-    Digits ("235,000", "12 000", "1.3 million"), number words ("five thousand", "a thousand"), ranges ("3,000 to
-    5,000", "between 3,000 and 5,000") and vague amounts ("tens of thousands": ``vague=True``, no value). A figure
-    counts only when a unit noun follows it or it is the subject or object of a verb of displacement or harm; the
-    caller decides that. Numbers inside ``masked`` spans (dates, periods) are skipped.
+    Digits ("235,000", "12 000", "1.3 million"; in French "586.000", "30 000"), number words ("five thousand", "a
+    thousand"), ranges ("3,000 to 5,000", "between 3,000 and 5,000") and vague amounts ("tens of thousands":
+    ``vague=True``, no value). A figure counts only when a unit noun follows it or it is the subject or object of a
+    verb of displacement or harm; the caller decides that. Numbers inside ``masked`` spans (dates, periods) are
+    skipped.
 
     Parameters
     ----------
@@ -123,83 +126,116 @@ def find_figures(sentence: str, *, lang: str = "en", masked=()) -> list[FigureMe
         In order of position.
     """
     rx = patterns_for(lang)
-    masked = list(masked)
+    masked = Spans(masked)
+    found = _raw_figures(sentence, lang, rx, masked)
+    return [_mention(sentence, item, lang, rx) for item in _join_ranges(sentence, found, lang)]
 
-    def is_masked(a, b):
-        return any(a < m_end and b > m_start for m_start, m_end in masked)
 
-    found: list[tuple[int, int, float | None, bool, str]] = []
-    for match in rx["vague"].finditer(sentence):
-        if not is_masked(match.start(), match.end()):
-            found.append((match.start(), match.end(), None, True, match.group(0)))
+def has_figures(sentence: str, *, lang: str = "en", masked=()) -> bool:
+    """True when :func:`find_figures` would find a figure (cheaper: no qualifier, unit or range is read)."""
+    return bool(_raw_figures(sentence, lang, patterns_for(lang), Spans(masked)))
+
+
+class Spans:
+    """A set of character spans, asked whether a span overlaps any of them (in logarithmic time)."""
+
+    def __init__(self, spans=()):
+        merged: list[list[int]] = []
+        for a, b in sorted(spans):
+            if merged and a < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.starts = [a for a, _ in merged]
+        self.ends = [b for _, b in merged]
+
+    def overlaps(self, a: int, b: int) -> bool:
+        i = bisect.bisect_left(self.ends, a + 1)  # the first span that ends after a
+        return i < len(self.starts) and self.starts[i] < b
+
+
+def _raw_figures(sentence, lang, rx, masked: Spans) -> list[tuple]:
+    """(start, end, value, vague, text) of every vague amount and number not masked, in order."""
+    found = [(m.start(), m.end(), None, True, m.group(0)) for m in rx["vague"].finditer(sentence)
+             if not masked.overlaps(m.start(), m.end())]
+    vague = Spans((f[0], f[1]) for f in found)
     for match in rx["number"].finditer(sentence):
         a, b = match.start(), match.end()
-        if is_masked(a, b) or any(a < f[1] and b > f[0] for f in found):
+        if masked.overlaps(a, b) or vague.overlaps(a, b):
             continue
         value = _number_value(match, lang)
         if value is None:
             continue
-        before = sentence[max(0, a - 6):a].lower()
-        if re.search(r"\bno\s+$|\bany\s*$|-$", before) or sentence[b:b + 1] in ("%", "-"):
+        if _NOT_A_COUNT_RE.search(sentence, max(0, a - 6), a) or sentence[b:b + 1] in ("%", "-"):
             continue  # "no one", "year-old", "70%"
         found.append((a, b, value, False, match.group(0)))
     found.sort()
-    # Join ranges: "3,000 to 5,000", "3,000-5,000", "between 3,000 and 5,000".
+    return found
+
+
+_NOT_A_COUNT_RE = re.compile(r"\bno\s+$|\bany\s*$|-$", re.IGNORECASE)
+_RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|and|or|à|et)\s*", re.IGNORECASE)
+_SCALE_RE = re.compile(r"(?:million|thousand|mille)$", re.IGNORECASE)
+_BETWEEN_RE = re.compile(r"\b(?:between|entre)\s+$", re.IGNORECASE)
+
+
+def _join_ranges(sentence, found, lang) -> list[list]:
+    """Join ranges: "3,000 to 5,000", "3,000-5,000", "between 3,000 and 5,000"."""
     merged: list[list] = []
     for item in found:
         if merged and not item[3] and not merged[-1][3]:
             prev = merged[-1]
-            gap = sentence[prev[1]:item[0]]
-            if re.fullmatch(r"\s*(?:-|–|—|to|and|or|à|et)\s*", gap, re.IGNORECASE) and not _unit_after(
-                    sentence, prev[1], lang)[0]:
+            if _RANGE_GAP_RE.fullmatch(sentence, prev[1], item[0]) and not _unit_after(sentence, prev[1], lang)[0]:
                 low, high = prev[2], item[2]
-                if low < 1000 <= high and re.search(r"(?:million|thousand|mille)$", item[4], re.IGNORECASE):
+                if low < 1000 <= high and _SCALE_RE.search(item[4]):
                     low *= MULTIPLIERS[item[4].split()[-1].lower()]
                 if low < high:
                     merged[-1] = [prev[0], item[1], (low, high), False, sentence[prev[0]:item[1]]]
                     continue
         merged.append(list(item))
-    mentions = []
-    for a, b, value, vague, text in merged:
-        qualifier, q_start = "", a
-        head = sentence[:a]
-        q_match = rx["qualifier"].search(head)
-        if q_match:
-            qualifier = re.sub(r"\s+", " ", q_match.group("q").lower())
-            qualifier = QUALIFIER_EN.get(qualifier, qualifier)
-            q_start = q_match.start("q")
-        elif re.search(r"\bbetween\s+$|\bentre\s+$", head, re.IGNORECASE) and isinstance(value, tuple):
-            q_start = re.search(r"\b(?:between|entre)\s+$", head, re.IGNORECASE).start()
-        unit, unit_end = _unit_after(sentence, b, lang)
-        if isinstance(value, tuple):
-            low, high = value
-        elif value is None:
-            low = high = None
-        else:
-            low = high = value
-        mentions.append(FigureMention(text=text, value_min=low, value_max=high, qualifier=qualifier, unit=unit,
-                                      vague=vague, start=q_start, end=unit_end if unit else b, num_start=a,
-                                      num_end=b))
-    return mentions
+    return merged
+
+
+def _mention(sentence, item, lang, rx) -> FigureMention:
+    """The mention of one figure: its qualifier (looked for just before it) and its unit (just after)."""
+    a, b, value, vague, text = item
+    qualifier, q_start = "", a
+    window = max(0, a - 60)
+    q_match = rx["qualifier"].search(sentence, window, a)
+    if q_match:
+        qualifier = re.sub(r"\s+", " ", q_match.group("q").lower())
+        qualifier = QUALIFIER_EN.get(qualifier, qualifier)
+        q_start = q_match.start("q")
+    elif isinstance(value, tuple):
+        between = _BETWEEN_RE.search(sentence, window, a)
+        q_start = between.start() if between else a
+    unit, unit_end = _unit_after(sentence, b, lang)
+    low, high = value if isinstance(value, tuple) else (value, value)
+    return FigureMention(text=text, value_min=low, value_max=high, qualifier=qualifier, unit=unit, vague=vague,
+                         start=q_start, end=unit_end if unit else b, num_start=a, num_end=b)
+
+
+_TOKEN_RE = re.compile(r"[\w'’-]+|[^\w\s]")
+_NEXT_WORD_RE = re.compile(r"\s+([\w-]+)")
 
 
 def _unit_after(sentence: str, pos: int, lang: str) -> tuple[str, int]:
     """The unit noun after a figure ending at ``pos`` (``""`` if none) and where it ends."""
     units = UNITS[lang]
-    for count, match in enumerate(re.finditer(r"[\w'’-]+|[^\w\s]", sentence[pos:])):
+    for count, match in enumerate(_TOKEN_RE.finditer(sentence, pos, pos + 120)):
         word = match.group().lower().strip("'’")
         if count > 4 or not re.match(r"\w", word):
             if word in ('"', "“", "”", "«", "»") and count <= 4:
                 continue
             return "", pos
         if word in COMBATANTS:
-            return "combatants", pos + match.end()
+            return "combatants", match.end()
         if word in units:
             # "displaced" is a unit only at the end ("10,000 displaced"), otherwise an adjective.
-            nxt = re.match(r"\s+([\w-]+)", sentence[pos + match.end():])
+            nxt = _NEXT_WORD_RE.match(sentence, match.end())
             if word in ("displaced", "déplacés") and nxt and nxt.group(1).lower() in units:
                 continue
-            return units[word], pos + match.end()
+            return units[word], match.end()
         if word not in UNIT_FILLERS:
             return "", pos
     return "", pos

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -330,32 +331,36 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
     """
     mentions: list[PeriodMention] = []
     taken: list[tuple[int, int]] = []
-    for rule in PERIOD_RULES:
-        for m in rule.pattern.finditer(sentence):
-            a, b = m.start(), m.end()
-            if any(a < t_end and b > t_start for t_start, t_end in taken):
-                continue
-            if rule.name == "weekday" and (SPEECH_RE.search(sentence[max(0, a - 12):a])
+    for rule, m in _matches(sentence):
+        a, b = m.start(), m.end()
+        if any(a < t_end and b > t_start for t_start, t_end in taken):
+            continue
+        if rule.name == "weekday" and (SPEECH_RE.search(sentence[max(0, a - 12):a])
                                       or SPEECH_RE.match(sentence[b:b + 12].lstrip())):
-                taken.append((a, b))
-                continue
-            read = _read_period(rule, m, published)
             taken.append((a, b))
-            if read is None:
-                continue
-            start_date, end_date, reading = read
-            if end_date < start_date:
-                continue
-            mentions.append(PeriodMention(start_date, end_date, reading, m.group(0), a, b, rule.rank))
+            continue
+        read = _read_period(rule, m, published)
+        taken.append((a, b))
+        if read is None:
+            continue
+        start_date, end_date, reading = read
+        if end_date < start_date:
+            continue
+        mentions.append(PeriodMention(start_date, end_date, reading, m.group(0), a, b, rule.rank))
     mentions.sort(key=lambda p: (p.rank, p.start))
     return mentions
+
+
+@functools.lru_cache(maxsize=256)
+def _matches(sentence: str) -> tuple:
+    """Every match of every rule in a sentence, rule by rule (kept for the few calls that read one sentence)."""
+    return tuple((rule, m) for rule in PERIOD_RULES for m in rule.pattern.finditer(sentence))
 
 
 def date_spans(sentence: str) -> list[tuple[int, int]]:
     """Spans of every date-like expression, resolved or not (so their numbers are not taken as figures)."""
     spans = []
-    for rule in PERIOD_RULES:
-        spans.extend((m.start(), m.end()) for m in rule.pattern.finditer(sentence))
+    spans.extend((m.start(), m.end()) for _rule, m in _matches(sentence))
     spans.extend((m.start(), m.end()) for m in _NOT_FIGURE_RE.finditer(sentence))
     return spans
 

@@ -14,15 +14,15 @@ from .vocabulary import (
 _PARTICLE = r"(?:(?:al|el|an|ad|ar|as|ash|at|az|ez|es|en|ed|er|et)[-‑’'])"
 CAP_TOKEN = rf"(?:{_PARTICLE}?[A-ZÀ-Ý][\w'’]*(?:-[A-Za-zÀ-ÿ][\w'’]*)*)"
 CAP_RUN_RE = re.compile(rf"(?<![\w-]){CAP_TOKEN}(?:\s+(?:{_PARTICLE}[A-Za-zÀ-ÿ][\w'’-]*|{CAP_TOKEN}))*")
-_KIND_TAIL_RE = re.compile(r"^\s+(district|province|governorate|region|city|countryside|subdistrict|area|camps?|"
+_KIND_TAIL_RE = re.compile(r"\s+(district|province|governorate|region|city|countryside|subdistrict|area|camps?|"
                            r"border crossing|crossing)\b", re.IGNORECASE)
 _REGION_RES = [
     re.compile(r"\b(?:IDP\s+|displacement\s+|refugee\s+)?camps?\s+(?:along|near|on|by|at|close to)\s+the\s+"
                r"(?:[A-Z][\w]*(?:[-–][A-Z][\w]*)?\s+)?(?:border|frontier)", re.IGNORECASE),
     re.compile(r"\b(?:the\s+)?(?:[A-Z][\w]*(?:[-–][A-Z][\w]*)?\s+)border(?!\s+crossing)"),
     re.compile(r"\b(?:the\s+)?(?:eastern|western|southern|northern)\s+(?:countryside|outskirts)\s+of\s+"
-               rf"{CAP_TOKEN}(?:\s+{CAP_TOKEN})*"),
-    re.compile(rf"\b{CAP_TOKEN}(?:\s+{CAP_TOKEN})*\s+and\s+(?:its|the)\s+(?:surrounding\s+|eastern\s+|"
+               rf"{CAP_TOKEN}(?:\s+{CAP_TOKEN}){{0,5}}"),
+    re.compile(rf"\b{CAP_TOKEN}(?:\s+{CAP_TOKEN}){{0,5}}\s+and\s+(?:its|the)\s+(?:surrounding\s+|eastern\s+|"
                r"western\s+|southern\s+|northern\s+)?countryside"),
     re.compile(rf"\b(?:north|south|east|west|north-?west|north-?east|south-?west|south-?east|north|rural|central)"
                rf"(?:ern)?\s+{CAP_TOKEN}(?:\s+(?:province|countryside|governorate))?"),
@@ -51,7 +51,7 @@ def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
     for m in CAP_RUN_RE.finditer(sentence):
         a, b = m.start(), m.end()
         text = m.group(0)
-        tail = _KIND_TAIL_RE.match(sentence[b:])
+        tail = _KIND_TAIL_RE.match(sentence, b)
         # Possessives split a run: "Syria's Idlib".
         pieces = []
         offset = 0
@@ -75,6 +75,10 @@ _GENERIC_HEADS = {"kafr", "kfar", "deir", "dayr", "tal", "tell", "tall", "bab", 
                   "nahr", "maarat", "maaret", "maar", "sheikh", "al", "el", "tel", "kafar", "mazraat", "arab"}
 
 
+#: Longest place name looked up, in words: a longer run of capitalised words is tried in pieces of this size.
+MAX_NAME_WORDS = 6
+
+
 def _subruns(mention: PlaceMention):
     """The phrase itself, then for a capitalised run its sub-phrases, longest first, skipping words that are never
     places and the generic first words of Arabic names."""
@@ -84,19 +88,16 @@ def _subruns(mention: PlaceMention):
         if bare != mention.name:
             yield PlaceMention(bare, mention.end - len(bare), mention.end, region=True)
         return
-    tokens = list(re.finditer(r"\S+", mention.name))
+    tokens = [(t.start(), t.end(), t.group(0).lower().strip(",.;:")) for t in re.finditer(r"\S+", mention.name)]
     n = len(tokens)
-    for size in range(n, 0, -1):
+    for size in range(min(n, MAX_NAME_WORDS), 0, -1):
         for i in range(0, n - size + 1):
-            chunk = tokens[i:i + size]
-            words = [t.group(0).lower().strip(",.;:") for t in chunk]
-            if words[0] in NOT_PLACE_WORDS or words[-1] in NOT_PLACE_WORDS:
+            first, last = tokens[i], tokens[i + size - 1]
+            if first[2] in NOT_PLACE_WORDS or last[2] in NOT_PLACE_WORDS:
                 continue
-            if size == 1 < n and words[0] in _GENERIC_HEADS:
+            if size == 1 < n and first[2] in _GENERIC_HEADS:
                 continue
-            start = chunk[0].start()
-            end = chunk[-1].end()
-            yield PlaceMention(mention.name[start:end], mention.start + start, mention.start + end)
+            yield PlaceMention(mention.name[first[0]:last[1]], mention.start + first[0], mention.start + last[1])
 
 
 class Placer:

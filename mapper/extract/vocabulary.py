@@ -137,7 +137,7 @@ STOCK_RE = re.compile(r"(?:home to|hosts?|hosting|inhabited by|population of|pop
 SUBGROUP_RE = re.compile(r"(?:including|among them|of whom|of them|most of them|mostly|dont|parmi eux|"
                           r"y compris)\s+(?:(?:at least|some|about|around|more than|over|several)\s+)?$",
                           re.IGNORECASE)
-NOT_CIVILIAN_RE = re.compile(r"^\W*(?:[\w-]+\s+){0,2}(?:on both sides|in both camps|from both sides|"
+NOT_CIVILIAN_RE = re.compile(r"\W*(?:[\w-]+\s+){0,2}(?:on both sides|in both camps|from both sides|"
                               r"des deux côtés|dans les deux camps)", re.IGNORECASE)
 SPEECH_RE = re.compile(r"\b(?:said|says|told|reported|announced|stated|added|warned|called|spoke|urged|"
                         r"a déclaré|a indiqué|a annoncé|selon)\b", re.IGNORECASE)
@@ -158,7 +158,8 @@ AGENCIES = [
 ]
 AGENCY_RES = [(name, re.compile(pattern, re.IGNORECASE if name != "UN" else 0)) for name, pattern in AGENCIES]
 PERSON_ROLE_RE = re.compile(
-    r"((?:[A-Z][\w'’-]+\s+)*(?:(?:al|el|Al|El)-)?[A-Z][\w'’-]+),\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+)?"
+    r"(?<![\w'’-])((?:[A-Z][\w'’-]+\s+){0,3}(?:(?:al|el|Al|El)-)?[A-Z][\w'’-]+),\s+(?:the\s+|a\s+|an\s+)?"
+    r"(?:[\w-]+\s+)?"
     r"(?:director|head|chief|spokesperson|spokesman|spokeswoman|official|member|coordinator|manager|president|"
     r"porte-parole|directeur|responsable)\s+(?:of|for|with|at|de|du|des)\s+(?:the\s+|la\s+|l['’])?")
 
