@@ -17,9 +17,12 @@ from .vocabulary import BOILERPLATE_RE
 REPORT_COLUMNS = (
     "report_id", "kind", "figure", "figure_min", "figure_max", "qualifier", "unit", "period_start", "period_end",
     "origin", "destination", "origin_within", "destination_within", "agency", "publisher", "published", "url", "note",
+    "status", "review_note",
 )
 #: Columns ``idpmap extract`` writes: the reports format plus the evidence.
 EXTRACT_COLUMNS = REPORT_COLUMNS + ("quote", "char_start", "char_end", "confidence")
+#: Columns that hold numbers extract formats itself (never text from the article).
+NUMBER_COLUMNS = ("figure", "figure_min", "figure_max", "char_start", "char_end", "confidence")
 
 
 @dataclass
@@ -44,6 +47,8 @@ class ExtractedReport:
     published: str = ""
     url: str = ""
     note: str = ""
+    status: str = ""  # "ok", or "needs_review" when the row cannot be mapped as it is (review_note says why)
+    review_note: str = ""
     quote: str = ""
     char_start: int = 0
     char_end: int = 0
@@ -54,14 +59,40 @@ class ExtractedReport:
     period_relative: bool = field(default=False, repr=False)
     origin_ids: tuple = field(default=(), repr=False)
     destination_ids: tuple = field(default=(), repr=False)
+    unplaced: tuple = field(default=(), repr=False)
 
     def to_row(self) -> dict:
-        """The row as the CSV writer wants it (every value a string)."""
+        """The row as the CSV writer wants it (every value a string; control characters from the article, such as
+        terminal escapes, replaced by U+FFFD so that offsets still hold)."""
         row = {}
         for name in EXTRACT_COLUMNS:
             value = getattr(self, name)
-            row[name] = f"{value:.2f}" if name == "confidence" else str(value)
+            row[name] = f"{value:.2f}" if name == "confidence" else without_controls(str(value))
         return row
+
+    def check(self) -> None:
+        """Set :attr:`status` and :attr:`review_note`: ``needs_review`` when a map could not use the row as it is
+        (no number, no period, no place, a name not placed), with the reasons."""
+        problems = []
+        if not (self.figure or self.figure_min):
+            problems.append(f"vague figure '{self.vague}': no number" if self.vague else "no figure")
+        if not self.period_start:
+            problems.append("no period")
+        if not self.origin:
+            problems.append("no place named" if self.kind == "incident" else "no origin named")
+        if self.unplaced:
+            problems.append("could not place " + ", ".join(repr(n) for n in self.unplaced))
+        self.status = "needs_review" if problems else "ok"
+        self.review_note = "; ".join(problems)
+
+
+_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_controls(text: str) -> str:
+    """``text`` with control characters (terminal escapes, bidirectional overrides) replaced by U+FFFD, one for one;
+    tabs and line breaks are kept."""
+    return _CONTROLS_RE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -142,6 +173,7 @@ def extract_reports(article: Article, *, gazetteer=None, id_prefix: str | None =
     reports = _merge_repeats(reports)
     for number, report in enumerate(reports, start=1):
         report.report_id = f"{prefix}-{number:03d}"
+        report.check()
     return Extraction(article=article, reports=reports, unplaced=list(unplaced.values()))
 
 def _fmt(value: float | None) -> str:
@@ -256,6 +288,7 @@ def _draft(bound: Bound, index: int, sentences, info, article: Article, speakers
     report.origin_within = _within_hint(origins)
     report.destination_within = _within_hint(destinations)
     unplaced = [m.name for m in origins + destinations if m.place is None]
+    report.unplaced = tuple(unplaced)
     if unplaced:
         notes.append("could not place " + ", ".join(repr(n) for n in unplaced))
         confidence -= 0.1
@@ -303,6 +336,8 @@ def _merge_repeats(reports: list[ExtractedReport]) -> list[ExtractedReport]:
                     keep.origin_ids = other.origin_ids
                 if name == "destination":
                     keep.destination_ids = other.destination_ids
+        named = set(keep.origin.split(";")) | set(keep.destination.split(";"))
+        keep.unplaced = tuple(n for n in dict.fromkeys(keep.unplaced + other.unplaced) if n in named)
         keep.note = "; ".join(filter(None, [keep.note, f"also stated at char {other.char_start}"]))
         out[slot] = keep
     return out
