@@ -471,22 +471,24 @@ def extract_command(articles, published, publisher, url, lang, output, review, m
     Review the draft before mapping it:  idpmap extract ARTICLE -o - | idpmap map - -o map.html
     """
     from mapper.atomic import atomic_open
-    from mapper.extract import ArticleError, extract_reports, format_review, read_article
+    from mapper.extract import ArticleError, date_articles, extract_reports, format_review, read_article
     from mapper.extract.review import printable, write_drafts
 
     try:
         read_article("", published=published)
     except ArticleError as err:
         raise click.BadParameter(str(err), param_hint="'--published'") from err
-    extractions = []
+    read = []
     names_seen: dict[str, int] = {}
     for path in _article_paths(articles):
         text, name = _read_article_text(path, encoding)
         names_seen[name] = names_seen.get(name, 0) + 1
         if names_seen[name] > 1:
             name = f"{name}-{names_seen[name]}"
-        article = read_article(text, name=name, published=published, publisher=publisher, url=url, lang=lang,
-                               path=path)
+        read.append(read_article(text, name=name, published=published, publisher=publisher, url=url, lang=lang,
+                                 path=path))
+    extractions = []
+    for article in date_articles(read):
         extraction = extract_reports(article)
         extraction.reports = [r for r in extraction.reports if r.confidence >= min_confidence]
         extractions.append(extraction)

@@ -17,14 +17,14 @@ Periods are spans, not points: "over the past two weeks" in an article of 27 Dec
 beginning of November" runs to the publication date. Date libraries resolve a phrase to one instant, so the spans are
 built here by small, tested rules (:mod:`.periods`); number words go through ``text2num``.
 
-The rooms, in pipeline order: :mod:`.vocabulary` (word lists), :mod:`.article` (text, header, publication date and
-publisher), :mod:`.sentences`, :mod:`.figures`, :mod:`.periods`, :mod:`.agencies`, :mod:`.places`,
-:mod:`.statements` (binding figures to verbs in a sentence), :mod:`.draft` (rows) and :mod:`.review` (the CSV and the
-readable table).
+The rooms, in pipeline order: :mod:`.vocabulary` (word lists), :mod:`.article` (text and header),
+:mod:`.publication` (publication date and publisher from the text), :mod:`.sentences`, :mod:`.figures`,
+:mod:`.periods`, :mod:`.agencies`, :mod:`.places`, :mod:`.statements` (binding figures to verbs in a sentence),
+:mod:`.draft` (rows) and :mod:`.review` (the CSV and the readable table).
 """
 
 from .agencies import find_agencies
-from .article import Article, ArticleError, read_article
+from .article import Article, ArticleError, date_articles, read_article
 from .draft import EXTRACT_COLUMNS, REPORT_COLUMNS, ExtractedReport, Extraction, UnplacedName, extract_reports
 from .figures import FigureMention, find_figures
 from .periods import PeriodMention, find_periods
@@ -43,6 +43,7 @@ __all__ = [
     "UnplacedName",
     "Extraction",
     "read_article",
+    "date_articles",
     "split_sentences",
     "find_figures",
     "find_periods",

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ..errors import InputFileError, MapperError
+from .publication import Publication, find_publication
+from .publication import date_articles as lend_years
 from .vocabulary import MONTH_RE, WEEKDAY_RE, month_number
 
 
@@ -43,6 +45,17 @@ class Article:
     title: str = ""
     lang: str = "en"
     body_start: int = 0
+    publication: Publication = field(default_factory=Publication, repr=False, compare=False)
+
+    @property
+    def published_how(self) -> str:
+        """How the publication date was found: "given" (option or header), "stated", "anchored", "estimated"
+        (read from the text, see :mod:`.publication`), or "" when unknown."""
+        if self.published is None:
+            return ""
+        if self.publication.date == self.published and self.publication.how:
+            return self.publication.how
+        return "given"
 
 _HEADER_RE = re.compile(r"^(title|publisher|source|published|date|url|link|language|lang)\s*:\s*(.*?)\s*$",
                         re.IGNORECASE)
@@ -158,11 +171,12 @@ def read_article(text: str, *, name: str = "article", published=None, publisher:
                 published = parse_date(found[0], what="publication date")
             except ArticleError as err:
                 raise InputFileError(path or name, [(found[1], "Published", str(err))]) from err
-        else:
-            published = _find_dateline(text[body_start:])
+    publication = find_publication(text[body_start:])
+    if published is None and publication.date is not None:
+        published = publication.date
     if publisher is None:
         found = from_header("publisher", "source")
-        publisher = found[0] if found else ""
+        publisher = found[0] if found else publication.publisher
     if url is None:
         found = from_header("url", "link")
         url = found[0] if found else ""
@@ -177,14 +191,13 @@ def read_article(text: str, *, name: str = "article", published=None, publisher:
         if lang not in ("en", "fr"):
             lang = "en"
     return Article(text=text, name=name, published=published, publisher=publisher.strip(), url=url.strip(),
-                   title=title, lang=lang, body_start=body_start)
+                   title=title, lang=lang, body_start=body_start, publication=publication)
 
 
-def _find_dateline(body: str) -> dt.date | None:
-    for line in [ln.strip() for ln in body.splitlines() if ln.strip()][:8]:
-        if len(line) <= 40 and _DATELINE_RE.match(line):
-            try:
-                return parse_date(line)
-            except ArticleError:
-                return None
-    return None
+def date_articles(articles: list[Article]) -> list[Article]:
+    """The articles of a batch, those without a publication date dated with the year of the others where their
+    texts' weekdays agree with it (see :func:`.publication.date_articles`)."""
+    publications = lend_years([a.publication if a.published is None else replace(a.publication, date=a.published)
+                               for a in articles])
+    return [replace(a, published=p.date, publication=p) if a.published is None and p.date else a
+            for a, p in zip(articles, publications)]

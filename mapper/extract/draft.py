@@ -250,6 +250,9 @@ def _draft(bound: Bound, index: int, sentences, info, article: Article, speakers
         report.period_relative = period.rank >= 1
         if period.rule not in ("stated range", "stated day"):
             notes.append(f"period '{period.text.strip().rstrip(',;.')}' read as {period.rule}")
+            if article.published_how in ("anchored", "estimated"):
+                notes.append(f"publication date {article.published.isoformat()} {article.published_how} from the "
+                             f"text ({article.publication.evidence})")
         if source != "sentence":
             notes.append(f"period from the {source}")
             confidence -= 0.05
