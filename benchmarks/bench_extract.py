@@ -12,7 +12,9 @@ grows linearly with the input.
 The articles stay outside the project: pass the folder that holds them. ``extract_key.csv`` lists, per article (by
 file name), every statement of people displaced, killed or wounded that the article makes, as facts: figure (a number
 or the vague phrase), qualifier, unit, period, origin, destination, agency; with the article's publisher and
-publication date, which are given to the extractor as ``--published`` / ``--publisher`` would be.
+publication date. The extractor is given neither: it reads them from the texts, the folder's articles read
+together as ``idpmap extract FOLDER`` reads them; the publication date and publisher it finds are scored per article
+(``--given-dates`` passes the key's dates instead, to score the rest apart from the dates).
 
 Matching: within an article, each key row is paired with at most one extracted row of the same kind and the same
 figure (number, or vague phrase); the pairing prefers the same unit and then the same period. Then, per field:
@@ -38,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gazetteer import Gazetteer, normalize_name  # noqa: E402
-from mapper.extract import extract_reports, read_article  # noqa: E402
+from mapper.extract import date_articles, extract_reports, read_article  # noqa: E402
 
 FIELDS = ("figure", "qualifier", "unit", "period", "origin", "destination", "agency")
 
@@ -188,6 +190,7 @@ def main(argv=None) -> int:
     parser.add_argument("folder", type=Path, nargs="?", help="folder holding the articles named in the key")
     parser.add_argument("--key", type=Path, default=Path(__file__).with_name("extract_key.csv"))
     parser.add_argument("--show", action="store_true", help="list the unpaired rows of both sides")
+    parser.add_argument("--given-dates", action="store_true", help="give the extractor the key's publication dates")
     parser.add_argument("--speed", action="store_true", help="time extraction against input size instead")
     parser.add_argument("--sizes", default="16384,65536,262144,1048576", help="input sizes for --speed (bytes)")
     args = parser.parse_args(argv)
@@ -204,10 +207,17 @@ def main(argv=None) -> int:
     if missing:
         print(f"error: {args.folder}: missing article(s) {', '.join(missing)}", file=sys.stderr)
         return 2
-    for name, key_rows in key.items():
-        text = (args.folder / name).read_text(encoding="utf-8")
-        article = read_article(text, name=Path(name).stem, published=key_rows[0]["published"],
-                               publisher=key_rows[0]["publisher"])
+    articles = [read_article((args.folder / name).read_text(encoding="utf-8"), name=Path(name).stem,
+                             published=rows[0]["published"] if args.given_dates else None)
+                for name, rows in key.items()]
+    dated = [0, 0]
+    for article, rows in zip(date_articles(articles), key.values()):
+        found = article.published.isoformat() if article.published else ""
+        dated[0] += found == rows[0]["published"]
+        dated[1] += article.publisher.lower() == rows[0]["publisher"].lower()
+        print(f"{article.name}: published {found or '?'} ({article.published_how or 'not found'}; key "
+              f"{rows[0]['published']}), publisher {article.publisher or '?'} (key {rows[0]['publisher']})")
+    for article, (name, key_rows) in zip(date_articles(articles), key.items()):
         extraction = extract_reports(article, gazetteer=gazetteer)
         got = [dict(r.to_row(), vague=r.vague) for r in extraction.reports]
         pairs, unpaired = _pair(key_rows, got)
@@ -229,6 +239,7 @@ def main(argv=None) -> int:
         precision = correct / filled if filled else float("nan")
         recall = correct / wanted if wanted else float("nan")
         print(f"{name:<12} {precision:>9.1%} {recall:>7.1%}   ({correct} / {filled} / {wanted})")
+    print(f"{'published':<12} {dated[0]} / {len(key)} articles right;  publisher {dated[1]} / {len(key)}")
     correct, filled, wanted = numeric
     print(f"{'figure (numbers only)':<12} {correct / filled:>9.1%} {correct / wanted:>7.1%}   "
           f"({correct} / {filled} / {wanted})")

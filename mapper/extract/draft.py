@@ -9,7 +9,8 @@ from .agencies import agency_for, find_speakers
 from .article import Article, ArticleError
 from .places import Placer, place_with_context, split_roles
 from .sentences import split_sentences
-from .statements import Bound, read_sentence
+from .statements import Bound, is_title_case, read_sentence
+from .screening import caption_spans, headline_repeats, no_place, outside
 from .vocabulary import BOILERPLATE_RE
 
 
@@ -60,6 +61,7 @@ class ExtractedReport:
     origin_ids: tuple = field(default=(), repr=False)
     destination_ids: tuple = field(default=(), repr=False)
     unplaced: tuple = field(default=(), repr=False)
+    headline: bool = field(default=False, repr=False)
 
     def to_row(self) -> dict:
         """The row as the CSV writer wants it (every value a string; control characters from the article, such as
@@ -150,8 +152,9 @@ def extract_reports(article: Article, *, gazetteer=None, id_prefix: str | None =
     placer = Placer(gazetteer)
     lang = article.lang
     prefix = id_prefix if id_prefix is not None else re.sub(r"[^\w-]+", "-", article.name).strip("-") or "article"
+    captions = caption_spans(article.text, article.body_start)
     sentences = [s for s in split_sentences(article.text, start=article.body_start)
-                 if not BOILERPLATE_RE.match(s.text)]
+                 if not BOILERPLATE_RE.match(s.text) and outside(s, captions)]
     speakers = find_speakers(sentences)
     info = [read_sentence(s, article, placer, lang, speakers) for s in sentences]
     place_with_context(info, placer, gazetteer)
@@ -170,7 +173,7 @@ def extract_reports(article: Article, *, gazetteer=None, id_prefix: str | None =
             report = _draft(bound, index, sentences, info, article, speakers, gazetteer)
             if report is not None:
                 reports.append(report)
-    reports = _merge_repeats(reports)
+    reports = headline_repeats(_merge_repeats(reports))
     for number, report in enumerate(reports, start=1):
         report.report_id = f"{prefix}-{number:03d}"
         report.check()
@@ -284,6 +287,9 @@ def _draft(bound: Bound, index: int, sentences, info, article: Article, speakers
     if kind == "incident":
         origins = places + origins + destinations
         destinations = []
+    if no_place(kind, origins + destinations, data["places"], period is not None):
+        return None
+    report.headline = is_title_case(text) or text.strip() == article.title.strip()
     report.origin = ";".join(m.name for m in origins)
     report.destination = ";".join(m.name for m in destinations)
     report.origin_ids = tuple(m.place.id for m in origins if m.place is not None)

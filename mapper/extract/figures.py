@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import MapperError
+from .screening import THINGS
 from .vocabulary import (
     COMBATANTS, MULTIPLIERS, NUMBER_WORDS, QUALIFIERS, QUALIFIER_EN, TERMS, UNITS, UNIT_FILLERS, VAGUE,
 )
@@ -230,6 +231,8 @@ def _unit_after(sentence: str, pos: int, lang: str) -> tuple[str, int]:
             return "", pos
         if word in COMBATANTS:
             return "combatants", match.end()
+        if word in THINGS:
+            return "things", match.end()
         if word in units:
             # "displaced" is a unit only at the end ("10,000 displaced"), otherwise an adjective.
             nxt = _NEXT_WORD_RE.match(sentence, match.end())

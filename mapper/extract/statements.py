@@ -11,6 +11,7 @@ from .article import Article
 from .figures import FigureMention, find_figures, has_figures, patterns_for
 from .periods import date_spans, find_periods
 from .places import CAP_RUN_RE, CAP_TOKEN, PlaceMention, Placer
+from .screening import ABROAD_RE
 from .sentences import Sentence
 from .vocabulary import (
     COMBATANTS, LIST_JOIN_RE, NEGATIONS, NOT_CIVILIAN_RE, NOT_PLACE_WORDS, PLACE_FILLERS, STOCK_RE, SUBGROUP_RE,
@@ -199,7 +200,7 @@ def read_sentence(sentence: Sentence, article: Article, placer: Placer, lang: st
     live = [b for b in bounds if b.subgroup_of is None and b.kind]
     segments(live, len(text))
     places = placer.places_in(text, agencies)
-    if not _is_title_case(text):
+    if not is_title_case(text):
         places += _cued_names(text, places, agencies, live, speakers)
         places.sort(key=lambda mention: mention.start)
         places += _listed_names(text, places, agencies)
@@ -285,7 +286,7 @@ def _listed_names(text, places, agencies) -> list[PlaceMention]:
     return found
 
 
-def _is_title_case(text: str) -> bool:
+def is_title_case(text: str) -> bool:
     """Headlines capitalise most words; their capitalised words are not place names by that sign alone."""
     words = re.findall(r"[A-Za-z][\w'’-]*", text)
     long_words = [w for w in words if len(w) > 3]
@@ -300,7 +301,8 @@ def _has_term(text: str, lang: str) -> str:
 
 
 def _dropped_figures(text: str, figures: list[FigureMention]) -> list[bool]:
-    """Which figures are no movement or civilian toll: population stocks ("home to some 3 million") and combatants."""
+    """Which figures are no movement or civilian toll: population stocks ("home to some 3 million"), combatants,
+    refugees abroad and counted things."""
     dropped = []
     stock_prev = False
     for f in figures:
@@ -308,7 +310,9 @@ def _dropped_figures(text: str, figures: list[FigureMention]) -> list[bool]:
         stock = bool(STOCK_RE.search(text, window, f.start)) or bool(
             stock_prev and _AND_BEFORE_RE.search(text, window, f.start))
         stock_prev = stock
-        dropped.append(stock or f.unit == "combatants" or bool(NOT_CIVILIAN_RE.match(text, f.num_end)))
+        abroad = bool(ABROAD_RE.match(text, f.num_end))
+        dropped.append(stock or abroad or f.unit in ("combatants", "things")
+                       or bool(NOT_CIVILIAN_RE.match(text, f.num_end)))
     return dropped
 
 

@@ -175,7 +175,7 @@ ORIGIN_CUES = {"from", "fled", "flee", "flees", "fleeing", "left", "leave", "lea
 DEST_CUES = {"to", "towards", "toward", "into", "for", "reached", "reaching", "vers", "à", "au", "aux", "jusqu'à"}
 NEUTRAL_CUES = {"in", "at", "near", "across", "around", "inside", "on", "dans", "en", "près"}
 # For a strike, the verb of the attack introduces its place ("jets strike Idlib again, 19 killed").
-ATTACK_CUES = {"strike", "strikes", "struck", "hit", "hits", "bombed", "bombarded", "shelled", "targeted",
+ATTACK_CUES = {"strike", "strikes", "struck", "hit", "hits", "against", "contre", "bombed", "bombarded", "shelled", "targeted",
                 "pounded", "raided", "frappé", "bombardé", "visé"}
 PLACE_FILLERS = {"the", "city", "cities", "town", "towns", "village", "villages", "rural", "of", "rebel-held",
                   "opposition-held", "province", "region", "area", "areas", "district", "camps", "camp", "nearby",
