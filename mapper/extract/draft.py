@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .agencies import agency_for, find_speakers
 from .article import Article, ArticleError
-from .places import Placer, place_with_context, split_roles
+from .places import Placer, place_with_context, sentence_origins, split_roles
 from .sentences import split_sentences
 from .statements import Bound, is_title_case, read_sentence
 from .screening import caption_spans, headline_repeats, no_place, outside
@@ -158,6 +158,7 @@ def extract_reports(article: Article, *, gazetteer=None, id_prefix: str | None =
     speakers = find_speakers(sentences)
     info = [read_sentence(s, article, placer, lang, speakers) for s in sentences]
     place_with_context(info, placer, gazetteer)
+    reading = _Reading(article, sentences, info, speakers, gazetteer)
 
     reports: list[ExtractedReport] = []
     unplaced: dict[str, UnplacedName] = {}
@@ -170,7 +171,7 @@ def extract_reports(article: Article, *, gazetteer=None, id_prefix: str | None =
                 unplaced.setdefault(mention.name, UnplacedName(mention.name, reason, sentence.start + mention.start,
                                                                article.name))
         for bound in data["live"]:
-            report = _draft(bound, index, sentences, info, article, speakers, gazetteer)
+            report = _draft(bound, index, reading)
             if report is not None:
                 reports.append(report)
     reports = headline_repeats(_merge_repeats(reports))
@@ -185,127 +186,178 @@ def _fmt(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _draft(bound: Bound, index: int, sentences, info, article: Article, speakers, gazetteer):
-    """The row for one bound figure."""
-    sentence = sentences[index]
-    data = info[index]
-    text = sentence.text
-    fig = bound.figure
+@dataclass
+class _Reading:
+    """An article as read sentence by sentence: what the drafting of each row looks at."""
+
+    article: Article
+    sentences: list
+    info: list
+    speakers: dict
+    gazetteer: object
+
+
+@dataclass
+class _Row:
+    """A row being drafted, with its notes and its confidence (lowered for what a reviewer must check)."""
+
+    report: ExtractedReport
+    notes: list = field(default_factory=list)
+    confidence: float = 1.0
+
+    def flag(self, note: str, cost: float = 0.0) -> None:
+        self.notes.append(note)
+        self.confidence -= cost
+
+
+def _draft(bound: Bound, index: int, reading: _Reading):
+    """The row for one bound figure, or None when it is no report a map could draw (see :mod:`.screening`)."""
+    sentence, data, article = reading.sentences[index], reading.info[index], reading.article
     kind = "incident" if bound.kind.startswith("incident") else "displacement"
-    notes: list[str] = []
-    confidence = 1.0
-    report = ExtractedReport(kind=kind, qualifier=fig.qualifier, publisher=article.publisher,
-                             published=article.published.isoformat() if article.published else "", url=article.url,
-                             quote=text, char_start=sentence.start, char_end=sentence.end, is_return=bound.is_return)
-    # Figure and unit.
+    row = _Row(ExtractedReport(kind=kind, qualifier=bound.figure.qualifier, publisher=article.publisher,
+                               published=article.published.isoformat() if article.published else "",
+                               url=article.url, quote=sentence.text, char_start=sentence.start,
+                               char_end=sentence.end, is_return=bound.is_return))
+    _set_figure(row, bound)
+    follow = _continuation(index, reading.sentences, reading.info)
+    seg = (bound.seg_start, bound.seg_end)
+    agency, agency_from = agency_for(index, seg, reading.sentences, reading.info, reading.speakers, follow)
+    period = _set_period(row, bound, index, reading, follow, agency_from)
+    _set_agency(row, agency, agency_from, [index] + follow, reading)
+    origins, destinations = _places(row, bound, index, reading, follow)
+    if no_place(kind, origins + destinations, data["places"], period is not None):
+        return None
+    _set_places(row, origins, destinations)
+    report = row.report
+    report.headline = is_title_case(sentence.text) or sentence.text.strip() == article.title.strip()
+    report.note = "; ".join(row.notes)
+    report.confidence = round(max(0.05, min(1.0, row.confidence)), 2)
+    return report
+
+
+def _set_figure(row: _Row, bound: Bound) -> None:
+    """Figure (a number, a range, or a vague phrase kept as text), unit, subgroups."""
+    report, fig = row.report, bound.figure
     if fig.vague:
         report.vague = re.sub(r"\s+", " ", fig.text.lower())
-        notes.append(f"vague figure '{report.vague}': no number given")
-        confidence = min(confidence, 0.3)
+        row.flag(f"vague figure '{report.vague}': no number given")
+        row.confidence = min(row.confidence, 0.3)
     elif fig.is_range:
         report.figure_min, report.figure_max = _fmt(fig.value_min), _fmt(fig.value_max)
     else:
         report.figure = _fmt(fig.value_min)
-    if kind == "incident":
+    if report.kind == "incident":
         report.unit = "wounded" if bound.kind == "incident-wounded" else "killed"
-    elif fig.unit in ("families", "households"):
-        report.unit = fig.unit
     else:
-        report.unit = "people"
+        report.unit = fig.unit if fig.unit in ("families", "households") else "people"
     if fig.unit in ("children", "women"):
-        notes.append(f"{fig.unit} only: a subgroup, not a total")
-        confidence -= 0.2
+        row.flag(f"{fig.unit} only: a subgroup, not a total", 0.2)
     elif not fig.unit:
-        notes.append("unit not stated, read as people")
-        confidence -= 0.1
+        row.flag("unit not stated, read as people", 0.1)
     for sub in bound.subgroups:
         sf = sub.figure
-        what = sf.text if sf.vague else _fmt(sf.value_min)
-        notes.append(f"including {what} {sf.unit or 'people'}")
+        row.flag(f"including {sf.text if sf.vague else _fmt(sf.value_min)} {sf.unit or 'people'}")
     if bound.is_return:
-        notes.append("return movement")
-    # Period: the figure's stretch, then the sentence, then the sentences that carry on its story.
-    seg = (bound.seg_start, bound.seg_end)
-    periods = [p for p in data["periods"] if seg[0] <= p.start < seg[1]] or data["periods"]
-    period = periods[0] if periods else None
-    source = "sentence"
-    follow = _continuation(index, sentences, info)
+        row.flag("return movement")
+
+
+def _choose_period(bound: Bound, index: int, reading: _Reading, follow, agency_from):
+    """The figure's stretch, then its sentence, then the sentences that carry on its story, then the sentence that
+    names the agency; an incident may take the day of the strikes told just before. Returns (period, where)."""
+    info = reading.info
+    data = info[index]
+    periods = [p for p in data["periods"] if bound.seg_start <= p.start < bound.seg_end] or data["periods"]
+    period, source = (periods[0] if periods else None), "sentence"
     for j in follow:
         explicit = [p for p in info[j]["periods"] if p.rank == 0]
-        if explicit and (period is None or period.rank >= 2):
-            if period is None or (explicit[0].start_date <= period.end_date and explicit[0].end_date >=
-                                  period.start_date):
-                period, source = explicit[0], "next sentence"
-                break
-    agency, agency_from = agency_for(index, seg, sentences, info, speakers, follow)
-    if period is None and agency_from is not None:
-        attributed = info[agency_from]["periods"]
-        if attributed:
-            period, source = attributed[0], "sentence naming the agency"
-    if period is None and index > 0 and kind == "incident":
+        if explicit and (period is None or period.rank >= 2) and (
+                period is None or explicit[0].start_date <= period.end_date and explicit[0].end_date >=
+                period.start_date):
+            return explicit[0], "next sentence"
+    if period is None and agency_from is not None and info[agency_from]["periods"]:
+        return info[agency_from]["periods"][0], "sentence naming the agency"
+    if period is None and index > 0 and bound.kind.startswith("incident"):
         previous = [p for p in info[index - 1]["periods"] if p.rank in (3, 4)] or info[index - 1].get("carried", [])
         if previous:
-            period, source = previous[0], "previous sentence"
-    if kind == "incident" and period is not None and period.rank in (3, 4):
-        data.setdefault("carried", []).append(period)  # the next sentence may go on about the same strikes
-    if period is not None:
-        report.period_start, report.period_end = period.start_date.isoformat(), period.end_date.isoformat()
-        report.period_relative = period.rank >= 1
-        if period.rule not in ("stated range", "stated day"):
-            notes.append(f"period '{period.text.strip().rstrip(',;.')}' read as {period.rule}")
-            if article.published_how in ("anchored", "estimated"):
-                notes.append(f"publication date {article.published.isoformat()} {article.published_how} from the "
-                             f"text ({article.publication.evidence})")
-        if source != "sentence":
-            notes.append(f"period from the {source}")
-            confidence -= 0.05
-    else:
-        notes.append("no period" + ("" if article.published else " (no publication date given)"))
-        confidence -= 0.2
-    if agency_from is not None:
-        notes.append("agency named in a neighbouring sentence")
-        confidence -= 0.05
-    if agency == "UN":
-        for j in [index] + follow:
-            if any(name == "UN OCHA" for name, _, _ in info[j]["agencies"]):
-                agency = "UN OCHA"
-                break
-    report.agency = agency
-    if not agency:
-        confidence -= 0.1
-    # Places.
-    origins, destinations, places = split_roles(bound, kind, data, text, gazetteer)
-    if not origins and not destinations and not places or all(m.place is not None and m.place.kind == "country"
-                                                             for m in origins + destinations + places):
-        for j in follow:
-            f_origins, f_dests, _ = split_roles(None, kind, info[j], sentences[j].text, gazetteer)
-            if f_origins or f_dests:
-                origins, destinations, places = f_origins, f_dests, []
-                notes.append("places from the next sentence")
-                confidence -= 0.05
-                break
-    if kind == "incident":
-        origins = places + origins + destinations
-        destinations = []
-    if no_place(kind, origins + destinations, data["places"], period is not None):
+            return previous[0], "previous sentence"
+    return period, source
+
+
+def _set_period(row: _Row, bound: Bound, index: int, reading: _Reading, follow, agency_from):
+    period, source = _choose_period(bound, index, reading, follow, agency_from)
+    report, article = row.report, reading.article
+    if report.kind == "incident" and period is not None and period.rank in (3, 4):
+        reading.info[index].setdefault("carried", []).append(period)  # the next sentence may go on about it
+    if period is None:
+        row.flag("no period" + ("" if article.published else " (no publication date given)"), 0.2)
         return None
-    report.headline = is_title_case(text) or text.strip() == article.title.strip()
+    report.period_start, report.period_end = period.start_date.isoformat(), period.end_date.isoformat()
+    report.period_relative = period.rank >= 1
+    if period.rule not in ("stated range", "stated day"):
+        row.flag(f"period '{period.text.strip().rstrip(',;.')}' read as {period.rule}")
+        if article.published_how in ("anchored", "estimated"):
+            row.flag(f"publication date {article.published.isoformat()} {article.published_how} from the text "
+                     f"({article.publication.evidence})")
+    if source != "sentence":
+        row.flag(f"period from the {source}", 0.05)
+    return period
+
+
+def _set_agency(row: _Row, agency: str, agency_from, around, reading: _Reading) -> None:
+    if agency_from is not None:
+        row.flag("agency named in a neighbouring sentence", 0.05)
+    if agency == "UN" and any(name == "UN OCHA" for j in around for name, _, _ in reading.info[j]["agencies"]):
+        agency = "UN OCHA"
+    row.report.agency = agency
+    if not agency:
+        row.confidence -= 0.1
+
+
+def _places(row: _Row, bound: Bound, index: int, reading: _Reading, follow):
+    """Origins and destinations: the figure's stretch; the rest of its sentence when the stretch names no origin;
+    the sentences that carry on its story when those name none or only coarse areas (a country, a governorate, a
+    region) and they name finer places ("has left the Maaret al-Numan region almost empty")."""
+    kind, text, data = row.report.kind, reading.sentences[index].text, reading.info[index]
+    origins, destinations, places = split_roles(bound, kind, data, text, reading.gazetteer)
+    if kind == "displacement" and not origins:
+        origins = sentence_origins(bound, data, text, reading.gazetteer)
+        if origins:
+            row.flag("origin named earlier in the sentence", 0.05)
+    if kind == "incident":
+        return places + origins + destinations, []
+    if all(_coarse(m) for m in origins + destinations):
+        for j in follow:
+            f_origins, f_dests, _ = split_roles(None, kind, reading.info[j], reading.sentences[j].text,
+                                                reading.gazetteer)
+            f_origins, f_dests = [m for m in f_origins if not _coarse(m)], [m for m in f_dests if not _coarse(m)]
+            if f_origins or f_dests:
+                row.flag("places from the next sentence" if origins + destinations == [] else
+                         "finer places from the next sentence", 0.05)
+                return f_origins or origins, f_dests or destinations
+    return origins, destinations
+
+
+_COARSE_KINDS = ("country", "governorate", "region", "admin1", "province")
+
+
+def _coarse(mention) -> bool:
+    """A country, a governorate or a region: a place too coarse to draw a movement from when a finer one is named."""
+    return mention.place is not None and (mention.place.kind in _COARSE_KINDS or mention.region)
+
+
+def _set_places(row: _Row, origins, destinations) -> None:
+    report = row.report
     report.origin = ";".join(m.name for m in origins)
     report.destination = ";".join(m.name for m in destinations)
     report.origin_ids = tuple(m.place.id for m in origins if m.place is not None)
     report.destination_ids = tuple(m.place.id for m in destinations if m.place is not None)
     report.origin_within = _within_hint(origins)
     report.destination_within = _within_hint(destinations)
-    unplaced = [m.name for m in origins + destinations if m.place is None]
-    report.unplaced = tuple(unplaced)
-    if unplaced:
-        notes.append("could not place " + ", ".join(repr(n) for n in unplaced))
-        confidence -= 0.1
+    report.unplaced = tuple(m.name for m in origins + destinations if m.place is None)
+    if report.unplaced:
+        row.flag("could not place " + ", ".join(repr(n) for n in report.unplaced), 0.1)
     if not origins and not destinations:
-        confidence -= 0.2
-    report.note = "; ".join(notes)
-    report.confidence = round(max(0.05, min(1.0, confidence)), 2)
-    return report
+        row.confidence -= 0.2
 
 
 def _within_hint(mentions) -> str:

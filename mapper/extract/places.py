@@ -217,7 +217,8 @@ def split_roles(bound, kind, data, text, gazetteer):
 
     A place before the figure counts only with a cue ("In Idlib, 3,000 ..."; "from Saraqeb"), so that the subject
     of a clause ("Damascus launched ...") is not taken for a place of the movement; an incident's place needs a
-    locative cue ("killed in Tal Mannis") or must follow the verb.
+    locative cue ("killed in Tal Mannis") or must follow the verb. "Idlib, where thousands have taken refuge" makes
+    Idlib a destination; "fled fighting elsewhere in Syria" names no origin.
     """
     if bound is not None:
         lo, hi = bound.seg_start, bound.seg_end
@@ -226,16 +227,46 @@ def split_roles(bound, kind, data, text, gazetteer):
         term_end = max(bound.term_end, bound.figure.end)
     else:
         lo, hi, fig_start, term_end = 0, len(text), 0, 0
-        m = re.search(r"fled|flee|arriv|shelter|refuge|moved|headed", text, re.IGNORECASE)
+        m = _MOVE_RE.search(text)
         term = m.group(0) if m else ""
-    mentions = [m for m in data["places"] if lo <= m.start < hi]
+    roles = _assign_roles([m for m in data["places"] if lo <= m.start < hi], text, kind, term, lo, fig_start,
+                          term_end)
+    for group in roles.values():
+        _prune(group, gazetteer)
+    return roles["origin"], roles["destination"], roles["place"]
+
+
+def sentence_origins(bound, data, text, gazetteer) -> list[PlaceMention]:
+    """Origins named in the sentence before a figure's stretch with a cue of place ("an offensive against Idlib,
+    killing ... and displacing 400,000"): for a figure whose own stretch names none."""
+    found = [m for m in data["places"] if m.end <= bound.seg_start and not _elsewhere(text, m)
+             and _cue(text, m.start, 0) in ORIGIN_CUES | NEUTRAL_CUES | ATTACK_CUES]
+    _prune(found, gazetteer)
+    return found
+
+
+_MOVE_RE = re.compile(r"fled|flee|arriv|shelter|refuge|moved|headed", re.IGNORECASE)
+_ELSEWHERE_RE = re.compile(r"\b(?:elsewhere|other parts|other areas|rest)\s+(?:in|of)\s+(?:the\s+)?$", re.IGNORECASE)
+_WHERE_RE = re.compile(r",?\s+where\b", re.IGNORECASE)
+
+
+def _elsewhere(text, mention) -> bool:
+    return bool(_ELSEWHERE_RE.search(text, max(0, mention.start - 30), mention.start))
+
+
+def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
     roles: dict[str, list[PlaceMention]] = {"origin": [], "destination": [], "place": []}
     previous = None
     for mention in mentions:
+        if _elsewhere(text, mention):
+            continue
         if previous is not None and _LOCATOR_RE.match(text[previous[0].end:mention.start]):
             continue  # "the Kah and Atme regions near the border": locates the list, is not another place
         if previous is not None and LIST_JOIN_RE.match(text[previous[0].end:mention.start]):
             role = previous[1]
+        elif kind == "displacement" and mention.end <= fig_start and _WHERE_RE.match(text, mention.end) \
+                and DEST_TERMS.search(text, mention.end):
+            role = "destination"
         else:
             cue = _cue(text, mention.start, lo)
             known_cue = cue in ORIGIN_CUES or cue in DEST_CUES or cue in NEUTRAL_CUES or (
@@ -248,19 +279,21 @@ def split_roles(bound, kind, data, text, gazetteer):
             role = _role(cue, kind, term)
         roles[role].append(mention)
         previous = (mention, role)
-    for role, group in roles.items():
-        # An area named after places it encloses only locates them ("towns in the rebel-held Idlib province").
-        kept = []
-        for mention in group:
-            others = [o for o in group if o is not mention and o.place is not None]
-            if mention.place is not None and others and all(_contains(mention.place, o.place, gazetteer)
-                                                            for o in others):
-                for o in others:
-                    o.within = o.within or mention.place.pcode
-                continue
-            kept.append(mention)
-        # A country next to a more precise place adds nothing ("Syria's Idlib").
-        if any(m.place is not None and m.place.kind != "country" for m in kept):
-            kept = [m for m in kept if m.place is None or m.place.kind != "country"]
-        group[:] = kept
-    return roles["origin"], roles["destination"], roles["place"]
+    return roles
+
+
+def _prune(group: list, gazetteer) -> None:
+    """An area named after places it encloses only locates them ("towns in the rebel-held Idlib province"); a
+    country next to a more precise place adds nothing ("Syria's Idlib")."""
+    kept = []
+    for mention in group:
+        others = [o for o in group if o is not mention and o.place is not None]
+        if mention.place is not None and others and all(_contains(mention.place, o.place, gazetteer)
+                                                        for o in others):
+            for o in others:
+                o.within = o.within or mention.place.pcode
+            continue
+        kept.append(mention)
+    if any(m.place is not None and m.place.kind != "country" for m in kept):
+        kept = [m for m in kept if m.place is None or m.place.kind != "country"]
+    group[:] = kept
