@@ -325,24 +325,44 @@ def _places(row: _Row, bound: Bound, index: int, reading: _Reading, follow):
             row.flag("origin named earlier in the sentence", 0.05)
     if kind == "incident":
         return places + origins + destinations, []
-    if all(_coarse(m) for m in origins + destinations):
-        for j in follow:
-            f_origins, f_dests, _ = split_roles(None, kind, reading.info[j], reading.sentences[j].text,
-                                                reading.gazetteer)
-            f_origins, f_dests = [m for m in f_origins if not _coarse(m)], [m for m in f_dests if not _coarse(m)]
-            if f_origins or f_dests:
-                row.flag("places from the next sentence" if origins + destinations == [] else
-                         "finer places from the next sentence", 0.05)
-                return f_origins or origins, f_dests or destinations
+    finer = _finer_places(follow, reading, origins, destinations)
+    if finer is not None:
+        row.flag("finer places from the next sentence" if origins or destinations else
+                 "places from the next sentence", 0.05)
+        origins, destinations = finer
     return origins, destinations
 
 
-_COARSE_KINDS = ("country", "governorate", "region", "admin1", "province")
+def _finer_places(follow, reading: _Reading, origins, destinations):
+    """(origins, destinations) with those that are missing or coarse taken from the first sentence that carries on
+    the story and names finer ones; None when no such sentence does."""
+    want_origins = all(_coarse(m) for m in origins)
+    want_destinations = all(_coarse(m) for m in destinations)
+    named = {m.place.id for m in origins + destinations if m.place is not None}
+    for j in follow if want_origins or want_destinations else ():
+        f_origins, f_dests, _ = split_roles(None, "displacement", reading.info[j], reading.sentences[j].text,
+                                            reading.gazetteer)
+        f_origins = [m for m in f_origins if not _coarse(m) and _new(m, named)] if want_origins else []
+        f_dests = [m for m in f_dests if not _coarse(m) and _new(m, named)] if want_destinations else []
+        if f_origins or f_dests:
+            return f_origins or origins, f_dests or destinations
+    return None
+
+
+def _new(mention, named) -> bool:
+    return mention.place is None or mention.place.id not in named
+
+
+_COARSE_KINDS = ("country", "governorate", "admin1", "province")
+_COMPASS_RE = re.compile(r"(?:north|south|east|west|central)", re.IGNORECASE)
 
 
 def _coarse(mention) -> bool:
-    """A country, a governorate or a region: a place too coarse to draw a movement from when a finer one is named."""
-    return mention.place is not None and (mention.place.kind in _COARSE_KINDS or mention.region)
+    """A country, a governorate or a part of one named by a compass point ("northwestern Syria", "southern Idlib"):
+    too coarse to draw a movement from when the story names a finer place."""
+    place = mention.place
+    return place is not None and (place.kind in _COARSE_KINDS or place.kind == "region" and
+                                  bool(_COMPASS_RE.match(place.name)))
 
 
 def _set_places(row: _Row, origins, destinations) -> None:

@@ -62,7 +62,7 @@ def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
             clean = re.sub(r"['’]s$", "", part)
             p_end = p_start + len(clean)
             if tail and p_start + len(part) == b:
-                cands.append(PlaceMention(clean + tail.group(0), p_start, b + tail.end()))
+                cands.append(PlaceMention(clean + tail.group(0), p_start, tail.end()))
             cands.append(PlaceMention(clean, p_start, p_end))
     cands = [c for c in cands if not any(c.start < e and c.end > s for _, s, e in agency_spans)]
     cands.sort(key=lambda c: (-(c.end - c.start), c.start))
@@ -246,11 +246,13 @@ def sentence_origins(bound, data, text, gazetteer) -> list[PlaceMention]:
 
 
 _MOVE_RE = re.compile(r"fled|flee|arriv|shelter|refuge|moved|headed", re.IGNORECASE)
-_ELSEWHERE_RE = re.compile(r"\b(?:elsewhere|other parts|other areas|rest)\s+(?:in|of)\s+(?:the\s+)?$", re.IGNORECASE)
+_ELSEWHERE_RE = re.compile(r"\b(?:(?:elsewhere|other parts|other areas|rest)\s+(?:in|of)|(?:north|south|east|west)"
+                           r"(?:[- ]?(?:north|south|east|west))?(?:ern)?\s+of)\s+(?:the\s+)?$", re.IGNORECASE)
 _WHERE_RE = re.compile(r",?\s+where\b", re.IGNORECASE)
 
 
 def _elsewhere(text, mention) -> bool:
+    """"fled fighting elsewhere in Syria", "located east of Idlib city": the name places something else."""
     return bool(_ELSEWHERE_RE.search(text, max(0, mention.start - 30), mention.start))
 
 
