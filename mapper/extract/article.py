@@ -90,6 +90,10 @@ def parse_date(value, *, what: str = "date") -> dt.date | None:
 
 
 def _detect_lang(text: str) -> str:
+    sample = text[:5000]
+    letters = sum(ch.isalpha() for ch in sample)
+    if letters and sum("\u0600" <= ch <= "\u06ff" for ch in sample) > 0.3 * letters:
+        return "ar"
     words = re.findall(r"[a-zéèàùç']+", text[:5000].lower())
     counts = Counter(words)
     fr = sum(counts[w] for w in ("les", "des", "une", "dans", "ont", "est", "sur", "selon", "depuis", "qui", "du"))
@@ -134,8 +138,8 @@ def read_article(text: str, *, name: str = "article", published=None, publisher:
     """
     if not isinstance(text, str):
         raise ArticleError(f"expected the article text as str, got {type(text).__name__}")
-    if lang not in ("auto", "en", "fr"):
-        raise ArticleError(f"expected lang 'auto', 'en' or 'fr', got {lang!r}")
+    if lang not in ("auto", "en", "fr", "ar"):
+        raise ArticleError(f"expected lang 'auto', 'en', 'fr' or 'ar', got {lang!r}")
     published = parse_date(published, what="publication date")
     header: dict[str, tuple[str, int]] = {}
     body_start = 0
@@ -188,7 +192,7 @@ def read_article(text: str, *, name: str = "article", published=None, publisher:
     if lang == "auto":
         found = from_header("language", "lang")
         lang = found[0].strip().lower()[:2] if found else _detect_lang(text[body_start:])
-        if lang not in ("en", "fr"):
+        if lang not in ("en", "fr", "ar"):
             lang = "en"
     return Article(text=text, name=name, published=published, publisher=publisher.strip(), url=url.strip(),
                    title=title, lang=lang, body_start=body_start, publication=publication)

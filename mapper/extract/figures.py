@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..errors import MapperError
 from .screening import THINGS
 from .vocabulary import (
+    ARABIC_MULTIPLIERS, ARABIC_NUMBERS,
     COMBATANTS, MULTIPLIERS, NUMBER_WORDS, QUALIFIERS, QUALIFIER_EN, TERMS, UNITS, UNIT_FILLERS, VAGUE,
 )
 
@@ -47,6 +48,8 @@ def patterns_for(lang: str) -> dict[str, re.Pattern]:
     """Compiled patterns for one language (built once)."""
     if lang in _REGEX_CACHE:
         return _REGEX_CACHE[lang]
+    if lang == "ar":
+        return _arabic_patterns()
     words = _alternation(NUMBER_WORDS[lang])
     if lang == "fr":
         digits = r"(?<![\d,.])\d{1,3}(?:(?:[  \u202f.])\d{3})+(?![\d])|(?<![\d.])\d+(?:,\d+)?(?![\d])"
@@ -71,7 +74,41 @@ def patterns_for(lang: str) -> dict[str, re.Pattern]:
     return compiled
 
 
+def _arabic_patterns() -> dict[str, re.Pattern]:
+    """Arabic: digits (Western or Arabic-Indic, grouped with ``,`` or ``٬``), number words, and a multiplier word
+    after either ("12 ألف", "ثلاثة آلاف")."""
+    words = _alternation(ARABIC_NUMBERS)
+    multiplier = rf"(?:\s*(?:{_alternation(ARABIC_MULTIPLIERS)})(?!\w))?"  # noqa: E501
+    digits = r"(?<![\d,.٬٫])\d{1,3}(?:[,٬]\d{3})+(?![\d,٬]\d)|(?<![\d.,٬٫])\d+(?:[.٫]\d+)?(?!\d)"
+    scales = _alternation(ARABIC_MULTIPLIERS)
+    number = (rf"(?P<digits>{digits}){multiplier}|(?P<words>(?<!\w)(?:(?:{words}){multiplier}|(?:{scales}))(?!\w))"
+              r"(?P<another>(?!))?")
+    compiled = {
+        "number": re.compile(number),
+        "vague": re.compile(rf"(?<!\w)(?:{_alternation(VAGUE['ar'])})(?!\w)"),
+        "qualifier": re.compile(rf"(?<!\w)(?P<q>{_alternation(QUALIFIERS['ar'])})\s+$"),
+        "terms": [(kind, re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])")) for kind, pattern in TERMS["ar"]],
+    }
+    _REGEX_CACHE["ar"] = compiled
+    return compiled
+
+
+def _arabic_value(match: re.Match) -> float | None:
+    text = " ".join(match.group(0).split())
+    scale = next((ARABIC_MULTIPLIERS[w] for w in ARABIC_MULTIPLIERS if text.endswith(w)), 1)
+    head = text[:len(text) - len(next((w for w in ARABIC_MULTIPLIERS if text.endswith(w)), ""))].strip()
+    if match.group("digits"):
+        try:
+            return float(head.replace(",", "").replace("٬", "").replace("٫", ".")) * scale
+        except ValueError:
+            return None
+    value = ARABIC_NUMBERS.get(head, 1 if not head else None)
+    return None if value is None else float(value * scale)
+
+
 def _number_value(match: re.Match, lang: str) -> float | None:
+    if lang == "ar":
+        return _arabic_value(match)
     text = match.group(0)
     if match.group("digits"):
         raw = match.group("digits")
@@ -159,6 +196,10 @@ def _raw_figures(sentence, lang, rx, masked: Spans) -> list[tuple]:
     """(start, end, value, vague, text) of every vague amount and number not masked, in order."""
     found = [(m.start(), m.end(), None, True, m.group(0)) for m in rx["vague"].finditer(sentence)
              if not masked.overlaps(m.start(), m.end())]
+    if lang == "ar":  # "ثلاثة آلاف" is three thousand, not "thousands"
+        scaled = Spans((m.start("words"), m.end("words")) for m in rx["number"].finditer(sentence)
+                       if m.group("words") and " " in m.group("words").strip())
+        found = [f for f in found if not scaled.overlaps(f[0], f[1])]
     vague = Spans((f[0], f[1]) for f in found)
     for match in rx["number"].finditer(sentence):
         a, b = match.start(), match.end()
@@ -225,6 +266,8 @@ def _unit_after(sentence: str, pos: int, lang: str) -> tuple[str, int]:
     units = UNITS[lang]
     for count, match in enumerate(_TOKEN_RE.finditer(sentence, pos, pos + 120)):
         word = match.group().lower().strip("'’")
+        if lang == "ar" and word.startswith("ال") and word[2:] in units:
+            word = word[2:]  # "المدنيين": the civilians
         if count > 4 or not re.match(r"\w", word):
             if word in ('"', "“", "”", "«", "»") and count <= 4:
                 continue

@@ -47,7 +47,10 @@ _NUM_WORD = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "se
              "plusieurs": 7}
 _SPAN_DAYS = {"hour": 1 / 24, "hours": 1 / 24, "day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30,
               "months": 30, "heures": 1 / 24, "heure": 1 / 24, "jours": 1, "jour": 1, "semaines": 7, "semaine": 7,
-              "mois": 30}
+              "mois": 30, "ساعة": 1 / 24, "يوما": 1, "يوماً": 1, "أيام": 1, "يوم": 1, "أسابيع": 7, "أسبوعا": 7,
+              "أسبوع": 7}
+_AR_PART = {"بداية": "beginning", "مطلع": "beginning", "أوائل": "beginning", "منتصف": "middle", "أواخر": "end",
+            "نهاية": "end"}
 _PART_OF_MONTH = {"beginning": 1, "start": 1, "early": 1, "début": 1, "debut": 1, "mid": 15, "middle": 15,
                   "mi": 15, "milieu": 15, "late": 21, "end": -1, "fin": -1}
 
@@ -290,6 +293,17 @@ PERIOD_RULES = [
     _rule("in_month", 6, rf"\b(?:in|during|en|au mois de)\s+(?:early\s+|late\s+|mid-)?{_M}(?:\s+(\d{{4}}))?(?!\s*\d)",
           _read_in_month),
     _rule("in_year", 6, r"\b(?:in|during|en)\s+((?:19|20)\d{2})\b", _read_in_year),
+    # Arabic: "بين 12 و25 كانون الأول", "منذ بداية تشرين الثاني", "منذ 16 كانون الأول", "خلال الـ24 ساعة الماضية"
+    _rule("range_ar", 0, rf"بين\s+(?:ال)?{_D}\s+(?:{_M}\s+)?و\s*(?:ال)?{_D}\s+(?:من\s+)?(?:شهر\s+)?{_M}{_Y}",
+          _read_range),
+    _rule("since_part_ar", 1, rf"منذ\s+(بداية|مطلع|أوائل|منتصف|أواخر|نهاية)\s+(?:شهر\s+)?{_M}{_Y}",
+          lambda g, text, published: _read_since_part((_AR_PART[g[0]],) + g[1:], text, published)),
+    _rule("since_dm_ar", 1, rf"منذ\s+(?:ال)?{_D}\s+(?:من\s+)?(?:شهر\s+)?{_M}{_Y}", _read_since_day),
+    _rule("since_month_ar", 1, rf"منذ\s+(?:شهر\s+)?{_M}{_Y}", _read_since_month),
+    _rule("past_n_ar", 2, r"(?:خلال|في)\s+(?:الـ\s*|ال)?(\d+)\s+(ساعة|يوما|يوماً|أيام|يوم|أسابيع|أسبوعا|أسبوع)\s+"
+                          r"(?:ال)?(?:ماضية|أخيرة|الماضية|الأخيرة|الفائتة)", _read_past_n),
+    _rule("yesterday_ar", 3, r"(?<!\w)(?:أمس|الأمس)(?!\w)", _read_yesterday),
+    _rule("today_ar", 3, r"(?<!\w)اليوم(?!\w)", _read_today),
 ]
 
 

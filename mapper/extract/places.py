@@ -40,6 +40,7 @@ class PlaceMention:
     ambiguous: tuple = ()
     within: str = ""
     region: bool = False
+    arabic: bool = False  # an Arabic word run: looked up by exact name only
 
 
 def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
@@ -64,8 +65,31 @@ def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
             if tail and p_start + len(part) == b:
                 cands.append(PlaceMention(clean + tail.group(0), p_start, tail.end()))
             cands.append(PlaceMention(clean, p_start, p_end))
+    cands += _arabic_candidates(sentence)
     cands = [c for c in cands if not any(c.start < e and c.end > s for _, s, e in agency_spans)]
     cands.sort(key=lambda c: (-(c.end - c.start), c.start))
+    return cands
+
+
+_ARABIC_WORD_RE = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+")
+_ARABIC_PREFIXES = ("و", "ب", "ل", "ف")
+
+
+def _arabic_candidates(sentence: str) -> list[PlaceMention]:
+    """Arabic has no capitals: every run of one to four Arabic words is a candidate (a leading و, ب, ل or ف — and,
+    in, to, so — taken off the first word), looked up by exact name only (``arabic=True``)."""
+    words = list(_ARABIC_WORD_RE.finditer(sentence))
+    cands = []
+    for i, first in enumerate(words):
+        starts = [first.start()]
+        if first.group()[0] in _ARABIC_PREFIXES and len(first.group()) > 3:
+            starts.append(first.start() + 1)
+        for size in range(1, min(4, len(words) - i) + 1):
+            end = words[i + size - 1].end()
+            if sentence[first.start():end].count("\n"):
+                break
+            for start in starts:
+                cands.append(PlaceMention(sentence[start:end], start, end, arabic=True))
     return cands
 
 
@@ -82,6 +106,9 @@ MAX_NAME_WORDS = 6
 def _subruns(mention: PlaceMention):
     """The phrase itself, then for a capitalised run its sub-phrases, longest first, skipping words that are never
     places and the generic first words of Arabic names."""
+    if mention.arabic:
+        yield mention
+        return
     if mention.region:
         yield mention
         bare = re.sub(r"^(?:the|la|le)\s+", "", mention.name, flags=re.IGNORECASE)
@@ -106,8 +133,9 @@ class Placer:
     def __init__(self, gazetteer):
         self.g = gazetteer
         self.cache: dict[tuple[str, str], tuple] = {}
+        self.fuzzy: dict[tuple[str, str], bool] = {}
 
-    def lookup(self, name: str, within: str = ""):
+    def lookup(self, name: str, within: str = "", *, exact: bool = False):
         key = (name, within)
         if key not in self.cache:
             from gazetteer.errors import AmbiguousPlaceError, GazetteerError, PlaceNotFoundError
@@ -115,11 +143,14 @@ class Placer:
             try:
                 match = self.g.resolve(name, within=within or None)
                 good = match.method in ("exact", "variant") or (match.method == "fuzzy" and match.score >= 90)
+                self.fuzzy[key] = match.method == "fuzzy"
                 self.cache[key] = (match.place, ()) if good else (None, ())
             except AmbiguousPlaceError as err:
                 self.cache[key] = (None, tuple(err.candidates))
             except (PlaceNotFoundError, GazetteerError, ValueError):
                 self.cache[key] = (None, ())
+        if exact and self.fuzzy.get(key):
+            return None, ()
         return self.cache[key]
 
     def places_in(self, sentence: str, agency_spans) -> list[PlaceMention]:
@@ -134,7 +165,7 @@ class Placer:
                 words = sub.name.lower().split()
                 if len(words) == 1 and words[0] in NOT_PLACE_WORDS:
                     continue
-                place, candidates = self.lookup(sub.name)
+                place, candidates = self.lookup(sub.name, exact=sub.arabic)
                 if place is not None or candidates:
                     sub.place, sub.ambiguous = place, candidates
                     chosen.append(sub)
@@ -200,9 +231,14 @@ def _cue(sentence: str, start: int, lo: int) -> str:
     return ""
 
 
+_FLEEING_FR_RE = re.compile(r"fui|fuy|quitt", re.IGNORECASE)
+
+
 def _role(cue: str, kind: str, term: str) -> str:
     if kind != "displacement":
         return "place"
+    if cue in ("à", "au", "aux") and _FLEEING_FR_RE.search(term):
+        return "origin"  # "ont fui leurs foyers à Ariha": fled (their homes) in Ariha
     if cue in DEST_CUES:
         return "destination"
     if cue in ORIGIN_CUES:

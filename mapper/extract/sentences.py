@@ -24,7 +24,7 @@ _ABBREVIATIONS = {"dec", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
                   "est", "km", "sgt", "capt", "maj", "prof", "rev", "gov", "sen", "rep", "inc", "co", "corp",
                   "mt", "ft", "m", "mme", "mlle", "av", "déc", "janv", "févr", "avr", "juil"}
 # The look-behind keeps a long run of dots from being tried at each of its positions (quadratic time).
-_BOUNDARY_RE = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9À-Ý])")
+_BOUNDARY_RE = re.compile(r"(?<![.!?…؟])[.!?…؟]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9À-Ý\u0621-\u064a])")
 _LINE_RE = re.compile(r"[^\n\r\u2028\u2029]+")
 _LAST_WORD_RE = re.compile(r"([\w.]+)$")
 _INITIALS_RE = re.compile(r"(?:[a-z]\.)*[a-z]")
