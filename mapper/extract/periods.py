@@ -283,8 +283,8 @@ PERIOD_RULES = [
     _rule("day_md", 3, rf"\b(?:on\s+)?(?:{WEEKDAY_RE},?\s+)?{_M}\s+{_D}(?!\d){_Y}", _read_day, month_first=True),
     _rule("yesterday", 3, r"\b(?:yesterday|hier)\b", _read_yesterday),
     _rule("today", 3, r"\b(?:today|this morning|tonight|aujourd'hui|ce matin)\b", _read_today),
-    _rule("weekday", 4, rf"\b(?:on\s+|last\s+|this\s+|ce\s+)?{WEEKDAY_RE}(?:\s+(?:evening|morning|night|soir|matin))?\b",
-          _read_weekday),
+    _rule("weekday", 4, rf"\b(?:on\s+|last\s+|this\s+|ce\s+)?{WEEKDAY_RE}"
+                        r"(?:\s+(?:evening|morning|night|soir|matin))?\b", _read_weekday),
     # loose spans
     _rule("this_week", 5, r"\b(?:this week|cette semaine)\b", _read_this_week),
     _rule("last_week", 5, r"\b(?:last week|la semaine dernière)\b", _read_last_week),

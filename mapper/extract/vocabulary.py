@@ -216,8 +216,8 @@ DEST_CUES = {"to", "towards", "toward", "into", "for", "reached", "reaching", "v
              "إلى", "الى", "نحو", "باتجاه", "صوب", "ل"}
 NEUTRAL_CUES = {"in", "at", "near", "across", "around", "inside", "on", "dans", "en", "près", "في", "ب", "قرب"}
 # For a strike, the verb of the attack introduces its place ("jets strike Idlib again, 19 killed").
-ATTACK_CUES = {"strike", "strikes", "struck", "hit", "hits", "against", "contre", "bombed", "bombarded", "shelled", "targeted",
-                "pounded", "raided", "frappé", "bombardé", "visé"}
+ATTACK_CUES = {"strike", "strikes", "struck", "hit", "hits", "against", "contre", "bombed", "bombarded", "shelled",
+               "targeted", "pounded", "raided", "frappé", "bombardé", "visé"}
 PLACE_FILLERS = {"the", "city", "cities", "town", "towns", "village", "villages", "rural", "of", "rebel-held",
                   "opposition-held", "province", "region", "area", "areas", "district", "camps", "camp", "nearby",
                   "neighbouring", "neighboring", "la", "le", "les", "ville", "de", "l'", "région", "province", "its",
