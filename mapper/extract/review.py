@@ -12,11 +12,18 @@ from .draft import EXTRACT_COLUMNS, NUMBER_COLUMNS
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+_PLAIN_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
+
+
 def spreadsheet_safe(cell: str) -> str:
     """``cell`` as a spreadsheet shows it but never runs it: a leading ``'`` when it starts with ``=``, ``+``,
-    ``-``, ``@``, a tab or a carriage return (OWASP's rule). A reader takes ``'`` followed by one of those off again.
+    ``-``, ``@``, a tab or a carriage return (OWASP's rule), or with ``'`` before one of those (so that a reader
+    taking one ``'`` off gets the text back exactly). A plain number ("-36.5") is a number, not a formula.
     """
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    rest = cell.lstrip("'")
+    if rest.startswith(_FORMULA_START) and not (rest == cell and _PLAIN_NUMBER_RE.match(cell)):
+        return "'" + cell
+    return cell
 
 
 def write_drafts(fh, rows) -> None:

@@ -136,7 +136,7 @@ TERMS = {
         ("return", r"returned|returning|returnees?|went back|go back|gone back|return(?:s)? home|came back"),
         ("displacement", r"forced to (?:leave|flee|abandon)|forced out|headed (?:for|to|towards?)|heading (?:for|to|"
                          r"towards?)|(?:took|taking|take|taken|sought|seeking|find|found) (?:shelter|refuge)|"
-                         r"fled|flee(?:s|ing)?|displac(?:ed|ing|ement)|abandon(?:ed|ing)?|moved|moving|arrived|"
+                         r"shelter(?:ing|ed)|fled|flee(?:s|ing)?|displac(?:ed|ing|ement)|abandon(?:ed|ing)?|moved|moving|arrived|"
                          r"arriving|evacuated|uprooted|exodus(?: of)?|escaped|driven from|from their homes|"
                          r"left their homes|deserted|left(?=\s+(?:their\s+homes|the\s+(?:city|town|area|region|"
                          r"village|province|camps?)\b|(?-i:[A-Z])))|(?<=to )leave(?=\s+(?:their\s+homes|the\s+|"
