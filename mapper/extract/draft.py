@@ -225,7 +225,7 @@ def _draft(bound: Bound, index: int, reading: _Reading):
     period = _set_period(row, bound, index, reading, follow, agency_from)
     _set_agency(row, agency, agency_from, [index] + follow, reading)
     origins, destinations = _places(row, bound, index, reading, follow)
-    if no_place(kind, origins + destinations, data["places"], period is not None):
+    if no_place(kind, origins + destinations, sentence.text, data["places"], period is not None):
         return None
     _set_places(row, origins, destinations)
     report = row.report

@@ -60,7 +60,8 @@ def patterns_for(lang: str) -> dict[str, re.Pattern]:
     multiplier = r"(?:\s*(?:million|billion|thousand|mille|millions|milliards?)\b)?"
     number = (rf"(?P<digits>{digits}){multiplier}"
               rf"|(?P<words>\b(?:an?\s+(?=(?:hundred|thousand|million)\b))?(?:{words})(?:{joiner}(?:{words}))*\b)"
-              r"|(?P<another>\banother(?=\s+(?:person|civilian|child|man|woman|resident)\b))")
+              r"|(?P<another>\banother(?=\s+(?:person|civilian|child|man|woman|resident)\b))"
+              r"|(?P<half>\bhalf[- ]an?[- ]million\b)")
     vague = _alternation(VAGUE[lang])
     qualifier = _alternation(QUALIFIERS[lang])
     compiled = {
@@ -126,6 +127,8 @@ def _number_value(match: re.Match, lang: str) -> float | None:
         return value * MULTIPLIERS.get(rest, 1)
     if match.group("another"):
         return 1.0
+    if match.group("half"):
+        return 500_000.0
     words = re.sub(r"\s+", " ", match.group("words").strip().lower())
     words = re.sub(r"^an? ", "", words)
     if words in ("one", "un", "une") and lang:

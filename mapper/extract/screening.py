@@ -45,12 +45,17 @@ def outside(sentence: Sentence, spans) -> bool:
     return not any(a <= sentence.start < b for a, b in spans)
 
 
-def no_place(kind: str, places, sentence_places, has_period: bool) -> bool:
-    """A toll with no place (or only a country), or a displacement in a sentence that names only a country and no
-    period (a war-wide total): no report a map can draw."""
+_WAR_WIDE_RE = re.compile(r"\b(?:war|conflict|guerre|conflit|since (?:it|the war) began|since 2011|depuis 2011)\b|"
+                          r"الحرب|النزاع", re.IGNORECASE)
+
+
+def no_place(kind: str, places, sentence, sentence_places, has_period: bool) -> bool:
+    """A toll with no place (or only a country), or a war-wide displacement total (a sentence about the war that
+    names only a country, and no period): no report a map can draw."""
     if kind == "incident":
         return _only_countries(places)
-    return bool(sentence_places) and _only_countries(sentence_places) and not has_period
+    return bool(sentence_places) and _only_countries(sentence_places) and not has_period and \
+        bool(_WAR_WIDE_RE.search(sentence))
 
 
 def _only_countries(places) -> bool:

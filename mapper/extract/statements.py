@@ -97,15 +97,19 @@ def _bind_objects(sentence, bounds, terms, figures: _Figures, used: set) -> None
 def _bind_subject(sentence, b: Bound, lang, term_at: dict, terms, figures: _Figures, used: set) -> None:
     """Figure (and unit), then fillers, then the verb ("civilians have been forced to leave")."""
     in_phrase = False  # "families from southern Idlib took shelter": skip the place phrase
+    in_aside = False  # "730 civilians, including 180 children, were killed": skip the subgroup
     for count, tok in enumerate(_TOKEN_RE.finditer(sentence, b.figure.end)):
-        if count > 12:
+        if count > 16:
             return
+        word = tok.group(0).lower()
+        if in_aside or (word in _ASIDE_WORDS and sentence[b.figure.end:tok.start()].strip() == ","):
+            in_aside = word != ","
+            continue
         hit = term_at.get(tok.start())
         if hit is not None:
             b.kind, b.term_start, b.term_end = terms[hit][:3]
             used.add(hit)
             return
-        word = tok.group(0).lower()
         if word in NEGATIONS:
             return
         if word in ("from", "in", "of", "de", "du", "des") and count <= 3:
@@ -122,6 +126,7 @@ def _bind_subject(sentence, b: Bound, lang, term_at: dict, terms, figures: _Figu
         return
 
 
+_ASIDE_WORDS = {"including", "dont", "among", "of"}
 _SUBJECT_WORDS = {",", "and", "et", '"', "“", "”", "(", ")", "including", "several", "y", "compris"}
 
 

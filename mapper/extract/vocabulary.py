@@ -100,6 +100,7 @@ UNITS = {
         "people": "people", "persons": "people", "person": "people", "civilians": "people", "civilian": "people",
         "residents": "people", "individuals": "people", "syrians": "people", "idps": "people", "others": "people",
         "inhabitants": "people", "refugees": "people", "villagers": "people", "displaced": "people",
+        "migrants": "people", "returnees": "people",
         "families": "families", "family": "families", "households": "households", "household": "households",
         "children": "children", "child": "children", "kids": "children", "minors": "children",
         "women": "women", "woman": "women", "men": "people", "man": "people", "workers": "people",
@@ -136,7 +137,7 @@ TERMS = {
         ("return", r"returned|returning|returnees?|went back|go back|gone back|return(?:s)? home|came back"),
         ("displacement", r"forced to (?:leave|flee|abandon)|forced out|headed (?:for|to|towards?)|heading (?:for|to|"
                          r"towards?)|(?:took|taking|take|taken|sought|seeking|find|found) (?:shelter|refuge)|"
-                         r"shelter(?:ing|ed)|fled|flee(?:s|ing)?|displac(?:ed|ing|ement)|abandon(?:ed|ing)?|moved|moving|arrived|"
+                         r"shelter(?:ing|ed)|(?<=to )move(?=\s+(?:to|towards?|into|further|north|south|east|west))|fled|flee(?:s|ing)?|displac(?:ed|ing|ement)|abandon(?:ed|ing)?|moved|moving|arrived|"
                          r"arriving|evacuated|uprooted|exodus(?: of)?|escaped|driven from|from their homes|"
                          r"left their homes|deserted|left(?=\s+(?:their\s+homes|the\s+(?:city|town|area|region|"
                          r"village|province|camps?)\b|(?-i:[A-Z])))|(?<=to )leave(?=\s+(?:their\s+homes|the\s+|"
@@ -145,11 +146,11 @@ TERMS = {
                      r"li(?:ves|fe) of|deaths? of|wounded|wounding|injured|injuring|hurt"),
     ],
     "fr": [
-        ("return", r"rentr[ée]e?s?|retourn[ée]e?s?|sont revenus|retour de"),
+        ("return", r"rentr[ée]e?s?|rentrer|retourn[ée]e?s?|retourner|sont revenus|retour de"),
         ("displacement", r"(?:ont|a|avaient|avait) fui|fui|fuient|fuyant|fuir|(?:ont|a) quitt[ée]|quittant|"
                          r"d[ée]plac[ée]e?s|d[ée]placement|"
                          r"contraint(?:e|s|es)? (?:de|à) (?:quitter|fuir)|(?:se sont|s'est) r[ée]fugi[ée]e?s?|"
-                         r"arriv[ée]e?s|chass[ée]e?s|exode|jet[ée]s sur les routes"),
+                         r"arriv[ée]e?s|chass[ée]e?s|exode|jet[ée]s sur les routes|(?:prendre|pris) la route"),
         ("incident", r"tu[ée]e?s|morts?|d[ée]c[ée]d[ée]e?s|bless[ée]e?s|tuant|blessant|péri"),
     ],
     "ar": [
@@ -165,7 +166,8 @@ SUBJECT_FILLERS = {
     "have", "has", "had", "been", "were", "was", "are", "is", "be", "being", "also", "reportedly", "now", "already",
     "all", "believed", "believe", "estimated", "said", "reported", "thought", "feared", "to", "who", "that",
     "since", "just", "recently", "newly", "allegedly", "ont", "été", "sont", "avaient", "auraient", "qui", "déjà",
-    "y", "compris", "ce", "would", "will", "may", "might", "later", "then", "more", "others",
+    "y", "compris", "ce", "would", "will", "may", "might", "later", "then", "more", "others", "forcibly",
+    "temporarily", "dû", "du", "pu", "chose", "decided", "had", "forced",
 }
 NEGATIONS = {"not", "unable", "too", "never", "cannot", "can't", "couldn't", "could", "frightened", "afraid",
               "ne", "pas", "jamais", "failed"}

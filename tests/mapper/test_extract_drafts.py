@@ -274,3 +274,17 @@ def test_hostile_text_takes_linear_time(gaz, unit):
         timings.append(time.perf_counter() - started)
     # Eight times the text: quadratic patterns took 60 times as long; linear ones about 8 times.
     assert timings[1] < 20 * timings[0] + 0.5
+
+
+@pytest.mark.parametrize("sentence, figure, kind", [
+    ("More than half a million people have been uprooted from Ariha since January, the UN said.", "500000",
+     "displacement"),
+    ("At least 28,000 civilians were forcibly displaced from Ariha since 1 February.", "28000", "displacement"),
+    ("Plus de 27 000 Syriens ont dû fuir Ariha depuis la mi-janvier.", "27000", "displacement"),
+    ("Plus de 4 500 personnes ont pu rentrer chez elles à Ariha entre le 3 et le 5 février.", "4500", "displacement"),
+    ("More than 70 civilians, including 18 children, were killed in Ariha on Monday.", "70", "incident"),
+    ("About 2,000 migrants are moving towards Atme from Ariha this week.", "2000", "displacement"),
+])
+def test_common_ways_of_writing_a_statement(gaz, sentence, figure, kind):
+    rows = _rows(sentence, gaz, lang="fr" if "Syriens" in sentence or "personnes" in sentence else "auto")
+    assert [(r.figure, r.kind) for r in rows] == [(figure, kind)]
