@@ -141,32 +141,10 @@ def read_article(text: str, *, name: str = "article", published=None, publisher:
     if lang not in ("auto", "en", "fr", "ar"):
         raise ArticleError(f"expected lang 'auto', 'en', 'fr' or 'ar', got {lang!r}")
     published = parse_date(published, what="publication date")
-    header: dict[str, tuple[str, int]] = {}
-    body_start = 0
-    lines = text.splitlines(keepends=True)
-    offset = 0
-    for number, line in enumerate(lines, start=1):
-        match = _HEADER_RE.match(line.strip()) if line.strip() else None
-        if not line.strip():
-            if header:
-                body_start = offset + len(line)
-            break
-        if not match:
-            header = {}
-            break
-        header[match.group(1).lower()] = (match.group(2), number)
-        offset += len(line)
-    else:
-        if header:
-            body_start = offset
-    if header and not body_start:
-        header = {}
+    header, body_start = _read_header(text)
 
     def from_header(*keys):
-        for key in keys:
-            if key in header:
-                return header[key]
-        return None
+        return next((header[key] for key in keys if key in header), None)
 
     if published is None:
         found = from_header("published", "date")
@@ -196,6 +174,22 @@ def read_article(text: str, *, name: str = "article", published=None, publisher:
             lang = "en"
     return Article(text=text, name=name, published=published, publisher=publisher.strip(), url=url.strip(),
                    title=title, lang=lang, body_start=body_start, publication=publication)
+
+
+def _read_header(text: str) -> tuple[dict[str, tuple[str, int]], int]:
+    """The ``Key: value`` lines at the very top, ended by a blank line: {key: (value, line number)}, and where the
+    body starts (0 and no header when the block is not there or not ended by a blank line)."""
+    header: dict[str, tuple[str, int]] = {}
+    offset = 0
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        if not line.strip():
+            return (header, offset + len(line)) if header else ({}, 0)
+        match = _HEADER_RE.match(line.strip())
+        if not match:
+            return {}, 0
+        header[match.group(1).lower()] = (match.group(2), number)
+        offset += len(line)
+    return (header, offset) if header else ({}, 0)
 
 
 def date_articles(articles: list[Article]) -> list[Article]:
