@@ -43,6 +43,12 @@ class PlaceMention:
     arabic: bool = False  # an Arabic word run: looked up by exact name only
 
 
+_WORD_RE = re.compile(r"[\w'’-]+")
+_NON_SPACE_RE = re.compile(r"\S+")
+_POSSESSIVE_SPLIT_RE = re.compile(r"(?<=['’]s)\s+")
+_POSSESSIVE_RE = re.compile(r"['’]s$")
+
+
 def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
     """Place-like phrases of a sentence, longest first where they overlap."""
     cands: list[PlaceMention] = []
@@ -56,11 +62,11 @@ def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
         # Possessives split a run: "Syria's Idlib".
         pieces = []
         offset = 0
-        for part in re.split(r"(?<=['’]s)\s+", text):
+        for part in _POSSESSIVE_SPLIT_RE.split(text):
             pieces.append((a + offset, part))
             offset += len(part) + 1
         for p_start, part in pieces:
-            clean = re.sub(r"['’]s$", "", part)
+            clean = _POSSESSIVE_RE.sub("", part)
             p_end = p_start + len(clean)
             if tail and p_start + len(part) == b:
                 cands.append(PlaceMention(clean + tail.group(0), p_start, tail.end()))
@@ -115,7 +121,7 @@ def _subruns(mention: PlaceMention):
         if bare != mention.name:
             yield PlaceMention(bare, mention.end - len(bare), mention.end, region=True)
         return
-    tokens = [(t.start(), t.end(), t.group(0).lower().strip(",.;:")) for t in re.finditer(r"\S+", mention.name)]
+    tokens = [(t.start(), t.end(), t.group(0).lower().strip(",.;:")) for t in _NON_SPACE_RE.finditer(mention.name)]
     n = len(tokens)
     for size in range(min(n, MAX_NAME_WORDS), 0, -1):
         for i in range(0, n - size + 1):
@@ -223,7 +229,7 @@ _LOCATOR_RE = re.compile(r"^\s*(?:regions?|areas?|camps?|towns?|villages?|cities
 
 def _cue(sentence: str, start: int, lo: int) -> str:
     """The word that introduces a place (skipping "the", "city of", "rebel-held" ...), or ``""``."""
-    for tok in reversed(re.findall(r"[\w'’-]+", sentence[lo:start])[-6:]):
+    for tok in reversed(_WORD_RE.findall(sentence, max(lo, start - 120), start)[-6:]):
         word = tok.lower()
         if word in PLACE_FILLERS:
             continue

@@ -70,6 +70,10 @@ _MASTHEAD_RES = [
 _WIRE_CREDIT_RE = re.compile(r"^[A-Z][A-Z .'-]{1,40}\s*\((AFP|AP|Reuters|dpa|Anadolu|AA|Xinhua|SANA)\)\s*[-–—:]")
 
 
+#: Days and years are looked for in the first this many characters of the body (a long text is read no further).
+_READ_FOR_DATES = 20_000
+
+
 def find_publication(body: str) -> Publication:
     """What the body of an article says of its publication (see the module's notes for the order of evidence)."""
     lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
@@ -77,8 +81,9 @@ def find_publication(body: str) -> Publication:
     stated = _stated_date(lines[:12] + lines[-6:])
     if stated is not None:
         return Publication(stated[0], "stated", stated[1], publisher)
-    years = sorted({int(y) for y in _YEAR_RE.findall(body)})
-    partial = _partial(body, publisher)
+    head = body[:_READ_FOR_DATES]
+    years = sorted({int(y) for y in _YEAR_RE.findall(head)})
+    partial = _partial(head, publisher)
     return resolve_year(partial, years[-1:]) if years else partial
 
 
