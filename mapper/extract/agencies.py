@@ -6,7 +6,7 @@ import functools
 import re
 
 from .sentences import Sentence
-from .vocabulary import AGENCY_RES, PERSON_ROLE_RE
+from .vocabulary import AGENCIES, AGENCY_RES, PERSON_ROLE_RE
 
 
 def find_agencies(sentence: str) -> list[tuple[str, int, int]]:
@@ -19,8 +19,14 @@ def find_agencies(sentence: str) -> list[tuple[str, int, int]]:
     return list(_agencies(sentence))
 
 
+# Any agency's name, in one pass: most sentences name none and need not be searched agency by agency.
+_ANY_AGENCY_RE = re.compile("|".join(f"(?:{pattern})" for _name, pattern in AGENCIES), re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=256)
 def _agencies(sentence: str) -> tuple:
+    if not _ANY_AGENCY_RE.search(sentence):
+        return ()
     found: list[tuple[str, int, int]] = []
     for name, regex in AGENCY_RES:
         for m in regex.finditer(sentence):

@@ -237,6 +237,7 @@ class PeriodRule:
     rank: int
     pattern: re.Pattern
     read: object  # (groups, text, published) -> (start, end, reading) | None
+    needs: re.Pattern | None = None  # a word the pattern cannot match without (a month, a weekday): checked first
 
 
 _D = r"(\d{1,2})(?:st|nd|rd|th|er)?"
@@ -246,9 +247,14 @@ _PART = (r"(beginning|start|end|middle|début|debut|fin|milieu)\s+(?:of\s+|de\s+
          r"(?:the\s+month\s+of\s+)?")
 
 
+_MONTH_WORD_RE = re.compile(MONTH_RE, re.IGNORECASE)
+_WEEKDAY_WORD_RE = re.compile(WEEKDAY_RE, re.IGNORECASE)
+
+
 def _rule(name, rank, pattern, read, **options):
     reader = (lambda g, text, published: read(g, text, published, **options)) if options else read
-    return PeriodRule(name, rank, re.compile(pattern, re.IGNORECASE), reader)
+    needs = _MONTH_WORD_RE if _M in pattern else _WEEKDAY_WORD_RE if name.endswith("weekday") else None
+    return PeriodRule(name, rank, re.compile(pattern, re.IGNORECASE), reader, needs)
 
 
 #: The period rules, most specific first; :func:`find_periods` tries them in this order.
@@ -368,7 +374,9 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
 @functools.lru_cache(maxsize=256)
 def _matches(sentence: str) -> tuple:
     """Every match of every rule in a sentence, rule by rule (kept for the few calls that read one sentence)."""
-    return tuple((rule, m) for rule in PERIOD_RULES for m in rule.pattern.finditer(sentence))
+    present = {regex: bool(regex.search(sentence)) for regex in (_MONTH_WORD_RE, _WEEKDAY_WORD_RE)}
+    return tuple((rule, m) for rule in PERIOD_RULES if rule.needs is None or present[rule.needs]
+                 for m in rule.pattern.finditer(sentence))
 
 
 def date_spans(sentence: str) -> list[tuple[int, int]]:
