@@ -174,7 +174,7 @@ def find_figures(sentence: str, *, lang: str = "en", masked=()) -> list[FigureMe
 
 def has_figures(sentence: str, *, lang: str = "en", masked=()) -> bool:
     """True when :func:`find_figures` would find a figure (cheaper: no qualifier, unit or range is read)."""
-    return bool(_raw_figures(sentence, lang, patterns_for(lang), Spans(masked)))
+    return bool(_raw_figures(sentence, lang, patterns_for(lang), Spans(masked), first=True))
 
 
 class Spans:
@@ -195,10 +195,13 @@ class Spans:
         return i < len(self.starts) and self.starts[i] < b
 
 
-def _raw_figures(sentence, lang, rx, masked: Spans) -> list[tuple]:
-    """(start, end, value, vague, text) of every vague amount and number not masked, in order."""
+def _raw_figures(sentence, lang, rx, masked: Spans, first: bool = False) -> list[tuple]:
+    """(start, end, value, vague, text) of every vague amount and number not masked, in order (``first``: stop at
+    the first one found)."""
     found = [(m.start(), m.end(), None, True, m.group(0)) for m in rx["vague"].finditer(sentence)
              if not masked.overlaps(m.start(), m.end())]
+    if first and found and lang != "ar":
+        return found[:1]
     if lang == "ar":  # "ثلاثة آلاف" is three thousand, not "thousands"
         scaled = Spans((m.start("words"), m.end("words")) for m in rx["number"].finditer(sentence)
                        if m.group("words") and " " in m.group("words").strip())
@@ -214,6 +217,8 @@ def _raw_figures(sentence, lang, rx, masked: Spans) -> list[tuple]:
         if _NOT_A_COUNT_RE.search(sentence, max(0, a - 6), a) or sentence[b:b + 1] in ("%", "-"):
             continue  # "no one", "year-old", "70%"
         found.append((a, b, value, False, match.group(0)))
+        if first:
+            break
     found.sort()
     return found
 
