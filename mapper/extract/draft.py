@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .agencies import agency_for, find_speakers
 from .article import Article, ArticleError
+from .figures import Spans
 from .places import Placer, place_with_context, sentence_origins, split_roles
 from .sentences import split_sentences
 from .statements import Bound, is_title_case, read_sentence
@@ -152,7 +153,7 @@ def extract_reports(article: Article, *, gazetteer=None, id_prefix: str | None =
     placer = Placer(gazetteer)
     lang = article.lang
     prefix = id_prefix if id_prefix is not None else re.sub(r"[^\w-]+", "-", article.name).strip("-") or "article"
-    captions = caption_spans(article.text, article.body_start)
+    captions = Spans(caption_spans(article.text, article.body_start))
     sentences = [s for s in split_sentences(article.text, start=article.body_start)
                  if not BOILERPLATE_RE.match(s.text) and outside(s, captions)]
     speakers = find_speakers(sentences)

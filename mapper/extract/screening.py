@@ -3,6 +3,7 @@ abroad, death tolls with no place, war-wide totals, and counts of things (towns,
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .sentences import Sentence
@@ -41,8 +42,8 @@ def caption_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
 
 
 def outside(sentence: Sentence, spans) -> bool:
-    """True when the sentence lies in none of the spans."""
-    return not any(a <= sentence.start < b for a, b in spans)
+    """True when the sentence starts in none of the spans (a :class:`.figures.Spans`)."""
+    return not spans.overlaps(sentence.start, sentence.start + 1)
 
 
 _WAR_WIDE_RE = re.compile(r"\b(?:war|conflict|guerre|conflit|since (?:it|the war) began|since 2011|depuis 2011)\b|"
@@ -65,10 +66,15 @@ def _only_countries(places) -> bool:
 def headline_repeats(reports) -> list:
     """Rows from a headline that round a body figure of the same kind ("Over 230,000" for 235,000) dropped; the
     body row notes the headline."""
-    body = [r for r in reports if not r.headline]
+    body: dict[tuple, list] = {}
+    for r in reports:
+        if not r.headline and _value(r):
+            body.setdefault((r.kind, r.unit), []).append((_value(r), id(r), r))
+    for group in body.values():
+        group.sort(key=lambda item: item[:2])
     kept = []
     for report in reports:
-        twin = _near_twin(report, body) if report.headline else None
+        twin = _near_twin(report, body.get((report.kind, report.unit), [])) if report.headline else None
         if twin is None:
             kept.append(report)
         else:
@@ -76,11 +82,14 @@ def headline_repeats(reports) -> list:
     return kept
 
 
-def _near_twin(report, body):
-    value = float(report.figure or report.figure_max or 0)
-    for other in body:
-        other_value = float(other.figure or other.figure_max or 0)
-        if (other.kind, other.unit) == (report.kind, report.unit) and value and \
-                abs(other_value - value) <= 0.05 * other_value:
-            return other
-    return None
+def _value(report) -> float:
+    return float(report.figure or report.figure_max or 0)
+
+
+def _near_twin(report, group):
+    """The body row whose figure is within 5% of the headline's (``group`` sorted by figure)."""
+    value = _value(report)
+    if not value:
+        return None
+    i = bisect.bisect_left(group, (value / 1.05, -1))
+    return group[i][2] if i < len(group) and abs(group[i][0] - value) <= 0.05 * group[i][0] else None
