@@ -468,7 +468,10 @@ def extract_command(articles, published, publisher, url, lang, output, review, m
     char_end) and a confidence; the drafts of several articles go into one file. A row a map cannot use as it is
     (a vague figure, no period, no place, a name not placed) has status=needs_review and says why in review_note;
     'map' and 'flows' list such rows as left out. Cells a spreadsheet could run as a formula start with '.
-    Review the draft before mapping it:  idpmap extract ARTICLE -o - | idpmap map - -o map.html
+    Review the draft before mapping it; to map it at once:
+
+    \b
+        idpmap extract ARTICLE... -o - | idpmap map - -o map.html
     """
     from mapper.atomic import atomic_open
     from mapper.extract import ArticleError, date_articles, extract_reports, format_review, read_article
