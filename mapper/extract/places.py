@@ -287,6 +287,7 @@ def sentence_origins(bound, data, text, gazetteer) -> list[PlaceMention]:
     return found
 
 
+_AGENT_CUES = {"by", "par"}
 _MOVE_RE = re.compile(r"fled|flee|arriv|shelter|refuge|moved|headed", re.IGNORECASE)
 _ELSEWHERE_RE = re.compile(r"\b(?:(?:elsewhere|other parts|other areas|rest)\s+(?:in|of)|(?:north|south|east|west)"
                            r"(?:[- ]?(?:north|south|east|west))?(?:ern)?\s+of)\s+(?:the\s+)?$", re.IGNORECASE)
@@ -313,6 +314,8 @@ def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
             role = "destination"
         else:
             cue = _cue(text, mention.start, lo)
+            if cue in _AGENT_CUES:
+                continue  # "areas recaptured by Damascus": the government, not a place of the movement
             known_cue = cue in ORIGIN_CUES or cue in DEST_CUES or cue in NEUTRAL_CUES or (
                 kind != "displacement" and cue in ATTACK_CUES)
             if mention.start < fig_start and not known_cue:

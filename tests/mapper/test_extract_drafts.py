@@ -288,3 +288,8 @@ def test_hostile_text_takes_linear_time(gaz, unit):
 def test_common_ways_of_writing_a_statement(gaz, sentence, figure, kind):
     rows = _rows(sentence, gaz, lang="fr" if "Syriens" in sentence or "personnes" in sentence else "auto")
     assert [(r.figure, r.kind) for r in rows] == [(figure, kind)]
+
+
+def test_a_capital_named_as_the_government_is_no_place_of_the_movement(gaz):
+    row, = _rows("Some 700 people fled Ariha on Monday to areas taken by Idlib forces.", gaz)
+    assert (row.origin, row.destination) == ("Ariha", "")
