@@ -67,7 +67,7 @@ _MASTHEAD_RES = [
                re.IGNORECASE),
     re.compile(r"[.!?]\s+((?:The\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4}),\s+(?:Agencies|with agencies)\.?$"),
 ]
-_WIRE_CREDIT_RE = re.compile(r"^[A-Z][A-Z .'-]{1,40}\s*\((AFP|AP|Reuters|dpa|Anadolu|AA|Xinhua|SANA)\)\s*[-–—:]")
+_WIRE_CREDIT_RE = re.compile(r"^[A-ZÀ-Ý][\w .,'’-]{1,40}?\s*\((AFP|AP|Reuters|dpa|Anadolu|AA|Xinhua|SANA)\)\s*[-–—:]")
 
 
 #: Days and years are looked for in the first this many characters of the body (a long text is read no further).
