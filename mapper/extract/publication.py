@@ -67,6 +67,9 @@ _MASTHEAD_RES = [
                re.IGNORECASE),
     re.compile(r"[.!?]\s+((?:The\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4}),\s+(?:Agencies|with agencies)\.?$"),
 ]
+# "BEIRUT, Dec 27 (Reuters) -": a wire dateline gives the day of the story (the year comes from elsewhere).
+_WIRE_DATELINE_RE = re.compile(rf"^[A-ZÀ-Ý][\w .'’-]{{1,40}},\s+(?:({MONTH_RE})\s+{_DAY}|{_DAY}\s+({MONTH_RE}))\s*"
+                               r"\((?:AFP|AP|Reuters|dpa|Anadolu|AA|Xinhua|SANA)\)", re.IGNORECASE | re.MULTILINE)
 _WIRE_CREDIT_RE = re.compile(r"^[A-ZÀ-Ý][\w .,'’-]{1,40}?\s*\((AFP|AP|Reuters|dpa|Anadolu|AA|Xinhua|SANA)\)\s*[-–—:]")
 
 
@@ -153,6 +156,10 @@ def _partial(body: str, publisher: str) -> Publication:
         weekday = _weekday(m.group(2)) if m.group(2) else None
         if month:
             anchors.append((month, day, offset, weekday, m.group(0)))
+    for m in _WIRE_DATELINE_RE.finditer(body[:2000]):
+        month = month_number(m.group(1) or m.group(4) or "")
+        if month:
+            anchors.append((month, int(m.group(2) or m.group(3)), 0, None, m.group(0)))
     weekday_facts = tuple((mo, d, w) for mo, d, w, _ in facts if w is not None)
     weekday_facts += tuple((mo, d, w) for mo, d, _o, w, _ in anchors if w is not None)
     if anchors:

@@ -76,6 +76,12 @@ def test_the_day_the_text_dates_itself():
     assert (article.published, article.published_how) == (dt.date(2020, 3, 3), "anchored")
 
 
+def test_a_wire_dateline_dates_the_story_and_names_the_agency():
+    article = read_article("BEIRUT, Feb 11 (Reuters) - Some 2,000 people fled Ariha in 2020, aid groups said.\n")
+    assert (article.published, article.published_how, article.publisher) == (dt.date(2020, 2, 11), "anchored",
+                                                                             "Reuters")
+
+
 def test_an_article_without_a_year_borrows_the_batch_year_when_its_weekdays_agree():
     dated = read_article("3 March 2020\n\nSome 2,000 people fled Ariha.\n", name="a")
     undated = read_article("Monday (March 2): strikes hit Binnish. On Tuesday, 500 people fled Ariha.\n", name="b")
