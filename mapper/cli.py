@@ -418,12 +418,15 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
 
 def _read_article_text(path, encoding):
     """The text of one article: a file, or standard input for ``-``."""
-    if path == "-":
-        return sys.stdin.buffer.read().decode(encoding), "stdin"
     from pathlib import Path
 
-    source = Path(path)
-    return source.read_text(encoding=encoding), source.stem
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read().decode(encoding), "stdin"
+        return Path(path).read_text(encoding=encoding), Path(path).stem
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: cannot decode byte {err.start} as {encoding}: {err.reason}; try --encoding") \
+            from err
 
 
 def _article_paths(articles):

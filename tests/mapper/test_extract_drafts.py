@@ -299,3 +299,13 @@ def test_common_ways_of_writing_a_statement(gaz, sentence, figure, kind):
 def test_a_capital_named_as_the_government_is_no_place_of_the_movement(gaz):
     row, = _rows("Some 700 people fled Ariha on Monday to areas taken by Idlib forces.", gaz)
     assert (row.origin, row.destination) == ("Ariha", "")
+
+
+def test_an_article_that_is_not_utf8_is_a_one_line_error_naming_it(tmp_path):
+    path = tmp_path / "latin.txt"
+    path.write_bytes("Plus de 3 000 déplacés ont fui Ariha.".encode("latin-1"))
+    result = CliRunner().invoke(cli, ["extract", str(path)])
+    assert result.exit_code == 2 and "latin.txt" in result.output and "--encoding" in result.output
+    assert "Traceback" not in result.output
+    again = CliRunner().invoke(cli, ["extract", str(path), "--encoding", "latin-1", "--published", "2020-02-12"])
+    assert again.exit_code == 0 and "3000" in again.stdout
