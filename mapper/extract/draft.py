@@ -75,14 +75,15 @@ class ExtractedReport:
 
     def check(self) -> None:
         """Set :attr:`status` and :attr:`review_note`: ``needs_review`` when a map could not use the row as it is
-        (no number, no period, no place, a name not placed), with the reasons."""
+        (no number, no period, no place — an origin or a destination, the place of an incident —, a name not
+        placed), with the reasons."""
         problems = []
         if not (self.figure or self.figure_min):
             problems.append(f"vague figure '{self.vague}': no number" if self.vague else "no figure")
         if not self.period_start:
             problems.append("no period")
-        if not self.origin:
-            problems.append("no place named" if self.kind == "incident" else "no origin named")
+        if not self.origin and (self.kind == "incident" or not self.destination):
+            problems.append("no place named")
         if self.unplaced:
             problems.append("could not place " + ", ".join(repr(n) for n in self.unplaced))
         self.status = "needs_review" if problems else "ok"

@@ -50,7 +50,7 @@ def test_rows_a_map_can_use_are_ok_the_others_say_why(gaz):
     assert (by_figure["4000"].status, by_figure["4000"].review_note) == ("ok", "")
     assert by_figure["thousands"].status == "needs_review"
     assert "vague figure 'thousands': no number" in by_figure["thousands"].review_note
-    assert by_figure["300"].status == "needs_review" and "no origin named" in by_figure["300"].review_note
+    assert by_figure["300"].status == "needs_review" and "no place named" in by_figure["300"].review_note
 
 
 def test_a_name_not_placed_holds_the_row_for_review(gaz):
@@ -312,3 +312,8 @@ def test_an_article_that_is_not_utf8_is_a_one_line_error_naming_it(tmp_path):
     assert "Traceback" not in result.output
     again = CliRunner().invoke(cli, ["extract", str(path), "--encoding", "latin-1", "--published", "2020-02-12"])
     assert again.exit_code == 0 and "3000" in again.stdout
+
+
+def test_arrivals_with_a_destination_only_can_be_mapped(gaz):
+    row, = _rows("Some 2,000 people arrived in Atme on Monday, OCHA said.", gaz)
+    assert (row.origin, row.destination, row.status) == ("", "Atme", "ok")
