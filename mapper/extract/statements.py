@@ -98,12 +98,16 @@ def _bind_subject(sentence, b: Bound, lang, term_at: dict, terms, figures: _Figu
     """Figure (and unit), then fillers, then the verb ("civilians have been forced to leave")."""
     in_phrase = False  # "families from southern Idlib took shelter": skip the place phrase
     in_aside = False  # "730 civilians, including 180 children, were killed": skip the subgroup
+    dash = False
     for count, tok in enumerate(_TOKEN_RE.finditer(sentence, b.figure.end)):
         if count > 16:
             return
         word = tok.group(0).lower()
         if in_aside or (word in _ASIDE_WORDS and sentence[b.figure.end:tok.start()].strip() == ","):
             in_aside = word != ","
+            continue
+        if dash or (word in _DASHES and not sentence[b.figure.end:tok.start()].strip()):
+            dash = not (dash and word in _DASHES)  # "half a million civilians - most of them children - fled"
             continue
         hit = term_at.get(tok.start())
         if hit is not None:
@@ -127,6 +131,7 @@ def _bind_subject(sentence, b: Bound, lang, term_at: dict, terms, figures: _Figu
 
 
 _ASIDE_WORDS = {"including", "dont", "among", "of"}
+_DASHES = {"-", "–", "—"}
 _SUBJECT_WORDS = {",", "and", "et", '"', "“", "”", "(", ")", "including", "several", "y", "compris"}
 
 

@@ -317,3 +317,9 @@ def test_an_article_that_is_not_utf8_is_a_one_line_error_naming_it(tmp_path):
 def test_arrivals_with_a_destination_only_can_be_mapped(gaz):
     row, = _rows("Some 2,000 people arrived in Atme on Monday, OCHA said.", gaz)
     assert (row.origin, row.destination, row.status) == ("", "Atme", "ok")
+
+
+def test_an_aside_between_dashes_does_not_hide_the_verb(gaz):
+    row, = _rows("More than 60,000 civilians - most of them women and children - have fled Ariha since 1 February.",
+                 gaz)
+    assert (row.figure, row.origin, row.period_start) == ("60000", "Ariha", "2020-02-01")
