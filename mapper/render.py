@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+import markupsafe
 import numpy as np
 
 from .atomic import GENERATOR, atomic_open
@@ -359,12 +360,11 @@ def _panel_html(view) -> str:
 def _legend_html(view, basemap) -> str:
     shown = view.source_names[:12]
     more = f"; and {len(view.source_names) - 12} more" if len(view.source_names) > 12 else ""
-    camps_only = view.places and all(p.camp for p in view.places if p.people_out == 0 and p.people_in > 0)
     return _LEGEND.render(
         widths=[(fmt_people(v), width_px(v, view.max_people)) for v in view.legend_people],
         modelled=view.has_modelled,
         groups=[(name, colour, fmt_people(people)) for name, colour, people in view.groups],
-        place_word="town or area of origin" if view.has_camps or camps_only else "place (origin or destination)",
+        place_word="town or area of origin" if view.has_camps else "place (origin or destination)",
         camps=view.has_camps, approximate=view.has_approximate, clusters=bool(view.levels),
         incidents=bool(view.incidents), border=bool(basemap["border"]), protect=view.protect_note,
         notes=view.meta_notes, disagree=any(view.notes[1:]),
@@ -406,7 +406,8 @@ def _build_page(view, data, basemap, *, online_tiles) -> str:
     js, css = _leaflet_assets()
     header = figure.header
     # Input text reaches the page only through the autoescaping templates above and the escaped JSON.
-    raw(_TITLE.render(csp=_csp(online_tiles), generator=GENERATOR, title=view.title), "idpmap_head", header)
+    raw(_TITLE.render(csp=markupsafe.Markup(_csp(online_tiles)), generator=GENERATOR, title=view.title),
+        "idpmap_head", header)
     raw(f"<style>{css}</style>", "leaflet_css", header)
     raw(f"<script>{js}</script>", "leaflet_js", header)
     raw(f"<style>{_asset('map.css')}</style>", "idpmap_css", header)

@@ -308,7 +308,8 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
         origin=o_idx, dest=d_idx, people=people, people_min=np.minimum(p_min, people),
         people_max=np.maximum(p_max, people),
         period=np.array([tables.period(s, e) for s, e in zip(col("period_start"), col("period_end"))], dtype=int),
-        sources=np.array([tables.source_set(s) for s in col("sources")], dtype=int),
+        sources=np.array([tables.source_set(s, f"flow {cell_text(i)[:80]!r}") for s, i in
+                          zip(col("sources"), col("flow_id"))], dtype=int),
         split=np.array([tables.intern_text("splits", s) for s in col("split_rule")], dtype=int),
         note=np.array([tables.intern_text("notes", s) for s in col("note")], dtype=int),
         modelled=np.array([_truthy(v) for v in col("modelled", False)], dtype=bool),
@@ -322,7 +323,7 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
                  _finite(getattr(i, "people", 0))) for i in getattr(flowset, "left_out", None) or []]
     dropped = int((~keep).sum())
     if dropped:
-        left_out.append(("below min-people", f"{dropped:,} flow(s) under {fmt_people(min_people)} people",
+        left_out.append(("below min-people", f"{dropped:,} flow{'s' * (dropped != 1)} under {fmt_people(min_people)} people",
                          int(people_all[~keep].sum())))
     period = _period(meta, tables.periods)
     max_people = int(people.max()) if len(people) else 0
@@ -660,25 +661,26 @@ class _Tables:
         self.days.update(d for d in (start, end) if _ISO_DAY.match(d))
         return self._intern(self.periods, (start, end))
 
-    def source_set(self, raw) -> int:
+    def source_set(self, raw, owner="an incident") -> int:
         """The index of a flow's (or incident's) set of sources, parsed from its ``sources`` JSON text."""
         cache = self._ix.setdefault("raw", {})
         key = raw if isinstance(raw, str) else cell_text(raw)
         if key in cache:
             return cache[key]
-        ids = tuple(self._intern(self.sources, src) for src in self._parse(raw))
+        ids = tuple(self._intern(self.sources, src) for src in self._parse(raw, owner))
         cache[key] = found = self._intern(self.source_sets, ids)
         return found
 
-    def _parse(self, raw):
+    def _parse(self, raw, owner):
         if isinstance(raw, (list, tuple)):
             items = list(raw)
         else:
             text = cell_text(raw, cap=False)
             try:
                 items = json.loads(text) if text else []
-            except ValueError:
-                items = [{"note": text}]
+            except (ValueError, RecursionError) as err:
+                raise ViewError(f"cannot draw {owner}: its sources are not a JSON list "
+                                f"({str(err)[:80]})") from None
         if isinstance(items, dict):
             items = [items]
         if not isinstance(items, list):

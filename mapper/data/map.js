@@ -170,7 +170,7 @@ function idpmapInit(map, D) {
       if (!visible[i]) { continue; }
       var f = flows[i];
       var o = of ? of[f.o] : f.o, d = of ? of[f.d] : f.d;
-      if (of && o === d) { continue; }  // inside one group: counted in its totals, no arrow at this zoom
+      if (o === d) { continue; }  // inside one place or group: counted in its totals, no arrow
       var key = o * nodes.length + d, e = of ? byKey.get(key) : undefined;
       if (e === undefined) {
         e = { o: o, d: d, people: 0, members: [], modelled: true, colour: groupColour(places[f.o].group) };
