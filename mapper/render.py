@@ -31,7 +31,7 @@ import numpy as np
 
 from .atomic import GENERATOR, atomic_open
 from .errors import OutputError
-from .view import CURVATURE, MAX_PX, MIN_PX, PRECISIONS, build_view, cell_text, fmt_people, width_px
+from .view import CURVATURE, MAX_PX, MIN_PX, PRECISIONS, build_view, country_outlines, fmt_people, width_px
 
 #: Coordinates in the page are integers in units of 1 / COORD_SCALE degrees (1e-4 degrees is about 11 m).
 COORD_SCALE = 10_000
@@ -164,28 +164,23 @@ def _round_coords(coords, digits=3):
 
 
 def _basemap_of(lat_min, lon_min, lat_max, lon_max, places) -> dict:
-    """Country outlines and the Syria-Turkey border, clipped to the map's surroundings and simplified."""
+    """Country outlines (and the Syria-Turkey border where the map reaches it), clipped to the map's surroundings
+    and simplified."""
     import shapely
     from shapely.geometry import box, mapping
-    from shapely.ops import nearest_points
 
     from .borders import load_borders
 
     borders = load_borders()
     margin = 3.0
     frame = box(lon_min - margin, lat_min - margin, lon_max + margin, lat_max + margin)
+    countries, attribution = country_outlines(lat_min, lon_min, lat_max, lon_max, borders, places, margin=margin)
     outlines = []
-    countries = borders.countries
-    name_col = next((c for c in ("name", "NAME", "admin", "ADMIN", "name_en") if c in countries.columns), None)
-    iso = countries["iso3"].tolist() if "iso3" in countries.columns else [""] * len(countries)
-    for i, geom in enumerate(countries.geometry):
-        if geom is None or geom.is_empty:
-            continue
-        part = shapely.simplify(shapely.intersection(geom, frame), 0.004, preserve_topology=True)
+    for name, iso3, geom, home in countries:
+        part = shapely.simplify(geom, 0.004, preserve_topology=True)
         if part.is_empty:
             continue
-        name = cell_text(countries[name_col].iloc[i]) if name_col else ""
-        outlines.append({"type": "Feature", "properties": {"name": name, "iso3": cell_text(iso[i])},
+        outlines.append({"type": "Feature", "properties": {"name": name, "iso3": iso3, "home": home},
                          "geometry": {"type": part.geom_type,
                                       "coordinates": _round_coords(mapping(part)["coordinates"])}})
     line = borders.border
@@ -197,11 +192,8 @@ def _basemap_of(lat_min, lon_min, lat_max, lon_max, places) -> dict:
     label = None
     if border is not None:
         label = _border_label_point(line, lat_min, lon_min, lat_max, lon_max, places)
-    attribution = borders.attribution
-    if isinstance(attribution, str):
-        attribution = [attribution]
     return {"outlines": {"type": "FeatureCollection", "features": outlines}, "border": border, "label": label,
-            "attribution": list(attribution or [])}
+            "attribution": attribution}
 
 
 def _border_label_point(line, lat_min, lon_min, lat_max, lon_max, places):

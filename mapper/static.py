@@ -37,7 +37,7 @@ from matplotlib.transforms import Bbox
 from .atomic import GENERATOR, atomic_path, check_target
 from .borders import load_borders
 from .errors import OutputError
-from .view import MAX_PX, build_view, curve_points, nice, width_px
+from .view import MAX_PX, build_view, country_outlines, curve_points, nice, width_px
 
 #: Image formats by file extension.
 IMAGE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -380,7 +380,8 @@ def draw_view(view, *, dpi, borders):
     _text(fig, 0.025, 0.918, subtitle, fontsize=10.5, color="#333333", va="baseline", ha="left")
 
     _draw_legend(panel, view, widths, places, incidents, left)
-    _draw_footer(fig, sources, borders, view.attribution)
+    _draw_footer(fig, sources, "; ".join(country_outlines(lat_min, lon_min, lat_max, lon_max, borders)[1]),
+                 view.attribution)
     return fig
 
 
@@ -534,13 +535,14 @@ def _draw_basemap(ax, borders, curves, places, incidents):
     lat_min, lat_max = ax.get_ylim()
     view = shapely.box(lon_min, lat_min, lon_max, lat_max)
     pad = max(lon_max - lon_min, lat_max - lat_min) * 0.1
-    countries = borders.countries
-    countries = countries[countries.intersects(view.buffer(pad))]
+    outlines, _credit = country_outlines(lat_min, lon_min, lat_max, lon_max, borders,
+                                         [(r["lat"], r["lon"]) for r in places], margin=pad)
+    countries = gpd.GeoDataFrame([{"name": n, "iso3": i, "home": h, "geometry": g} for n, i, g, h in outlines],
+                                 columns=["name", "iso3", "home", "geometry"], geometry="geometry", crs="EPSG:4326")
     if len(countries):
         clipped = countries.clip(view.buffer(pad))
         clipped = clipped.set_geometry(clipped.geometry.apply(_fill_small_holes, min_area=0.002))
-        iso = clipped["iso3"].astype(str) if "iso3" in clipped else gpd.pd.Series([""] * len(clipped))
-        clipped.plot(ax=ax, color=[_SYRIA_FILL if i == "SYR" else _OTHER_LAND for i in iso], edgecolor="#9a9a9a",
+        clipped.plot(ax=ax, color=[_SYRIA_FILL if h else _OTHER_LAND for h in clipped["home"]], edgecolor="#9a9a9a",
                      linewidth=0.6, aspect=None, zorder=1)
     line = _border_line(borders)
     if line is not None and line.intersects(view.buffer(pad)):
@@ -710,9 +712,9 @@ def _draw_legend(panel, view, largest, places, incidents, left):
         notes_block(extra, style="italic")
 
 
-def _draw_footer(fig, sources, borders, attribution):
+def _draw_footer(fig, sources, basemap, attribution):
     """Small print under the map: report sources, map-data attribution, where place coordinates come from."""
-    basemap = _plain(getattr(borders, "attribution", ""))
+    basemap = _plain(basemap)
     places = []
     for item in attribution:
         if _plain(item) and _plain(item) != basemap and _plain(item) not in places:

@@ -812,3 +812,63 @@ def _zoom_for(lat, lon, px=40.0) -> float:
     km = max(float(np.median(dist[:, 1])), 0.05)
     km_per_px_zoom0 = 40075.0 * k / 256.0
     return round(max(0.0, math.log2(px * km_per_px_zoom0 / km)), 2)
+
+
+# --- basemap --------------------------------------------------------------------------------------------------------
+
+
+def country_outlines(lat_min, lon_min, lat_max, lon_max, borders, places=(), *, margin=3.0):
+    """Country outlines around a map: ``([(name, iso3, geometry, home)], attribution)``.
+
+    The regional basemap (``borders``: OpenStreetMap outlines around Syria) where it covers the map; beyond it,
+    Natural Earth's countries (``data/world.geojson``, built by ``data/build_world_basemap.py``), so a map of any
+    region has its outline. ``home`` marks the country holding most of ``places`` ((lat, lon) pairs).
+    """
+    import shapely
+    from shapely.geometry import box
+
+    frame = box(lon_min - margin, lat_min - margin, lon_max + margin, lat_max + margin)
+    core = box(lon_min, lat_min, lon_max, lat_max)
+    outlines, attribution = [], []
+    countries = borders.countries
+    name_col = next((c for c in ("name", "NAME", "admin", "ADMIN", "name_en") if c in countries.columns), None)
+    names = countries[name_col].tolist() if name_col else [""] * len(countries)
+    iso = countries["iso3"].tolist() if "iso3" in countries.columns else [""] * len(countries)
+    for name, code, geom in zip(names, iso, countries.geometry):
+        if geom is not None and not geom.is_empty and geom.intersects(frame):
+            outlines.append([cell_text(name), cell_text(code), shapely.intersection(geom, frame), False])
+    if outlines:
+        attribution += _as_list(getattr(borders, "attribution", None))
+    regional = box(*countries.total_bounds) if len(countries) else None
+    if regional is None or not regional.contains(core):
+        world, credit = _world_countries()
+        have = {o[0] for o in outlines}
+        added = False
+        for name, geom in world:
+            if name not in have and geom.intersects(frame):
+                outlines.append([name, "", shapely.intersection(geom, frame), False])
+                added = True
+        if added:
+            attribution.append(credit)
+    if places and outlines:
+        points = shapely.points([(lon, lat) for lat, lon in places])
+        counts = [int(shapely.contains(o[2], points).sum()) for o in outlines]
+        if max(counts) > 0:
+            outlines[counts.index(max(counts))][3] = True
+    return [tuple(o) for o in outlines if not o[2].is_empty], _unique(cell_text(a) for a in attribution)
+
+
+_WORLD: list = []
+
+
+def _world_countries():
+    """Natural Earth's countries as ``[(name, shapely geometry)]`` and their attribution (loaded once)."""
+    if not _WORLD:
+        from importlib import resources
+
+        from shapely.geometry import shape
+
+        data = json.loads(resources.files("mapper").joinpath("data", "world.geojson").read_text(encoding="utf-8"))
+        _WORLD.append(([(f["properties"]["name"], shape(f["geometry"])) for f in data["features"]],
+                       data["attribution"]))
+    return _WORLD[0]

@@ -96,7 +96,7 @@ function idpmapInit(map, D) {
   var outlines = L.geoJSON(D.outlines, {
     pane: "idpmapBasemap", interactive: false,
     style: function (f) {
-      var home = (f.properties && f.properties.iso3) === "SYR";
+      var home = (f.properties && f.properties.home) === true;
       return { color: "#8a8a8a", weight: 1, fillColor: home ? "#ffffff" : "#ecebe6", fillOpacity: 1,
                className: "idpmap-outline" };
     }
@@ -162,6 +162,10 @@ function idpmapInit(map, D) {
     nodes.slice().sort(function (a, b) { return (b.pin + b.pout) - (a.pin + a.pout) || a.i - b.i; })
       .slice(0, 12).forEach(function (node) { if (node.pin + node.pout > 0) { node.label = 1; } });
   }
+  function setTopNode() {
+    topNode = 0;
+    nodes.forEach(function (x) { topNode = Math.max(topNode, x.pin, x.pout); });
+  }
   function buildEdges() {
     var of = levelIx < 0 ? null : D.levels[levelIx].of;
     var byKey = new Map();
@@ -187,16 +191,24 @@ function idpmapInit(map, D) {
   // --- the canvas of flows ------------------------------------------------------------------------------------
   var grid = null, CELL = 32;
   var FlowCanvas = L.Renderer.extend({
-    options: { padding: 0.3, pane: "idpmapFlows" },
+    // The canvas reaches half a screen beyond the map on every side: a pan within that redraws nothing.
+    options: { padding: 0.5, pane: "idpmapFlows" },
     _initContainer: function () {
       this._container = document.createElement("canvas");
       this._container.className = "idpmap-flows";
       this._ctx = this._container.getContext("2d");
+      this._dirty = true;
     },
     _destroyContainer: function () { L.DomUtil.remove(this._container); delete this._container; },
     _updatePaths: function () {},
     _update: function () {
       if (this._map._animatingZoom && this._bounds) { return; }
+      if (!this._dirty && this._bounds && this._zoom === this._map.getZoom()) {
+        var seen = this._map.getPixelBounds(), origin = this._map.getPixelOrigin();
+        var view = L.bounds(seen.min.subtract(origin), seen.max.subtract(origin));
+        if (this._bounds.contains(view)) { return; }  // still covered by what is drawn
+      }
+      this._dirty = false;
       L.Renderer.prototype._update.call(this);
       var b = this._bounds, c = this._container, s = b.getSize(), m = L.Browser.retina ? 2 : 1;
       L.DomUtil.setPosition(c, b.min);
@@ -215,10 +227,9 @@ function idpmapInit(map, D) {
   function nodePoints() {
     return nodes.map(function (node) { return map.latLngToLayerPoint([node.lat, node.lon]); });
   }
+  var topNode = 0;  // the largest in or out of any node, set with the nodes
   function radiusOf(node) {
-    var top = 0;
-    nodes.forEach(function (x) { top = Math.max(top, x.pin, x.pout); });
-    return 3 + 13 * (top > 0 ? Math.sqrt(Math.max(node.pin, node.pout) / top) : 0);
+    return 3 + 13 * (topNode > 0 ? Math.sqrt(Math.max(node.pin, node.pout) / topNode) : 0);
   }
   // Geometry of one edge in layer pixels: the curve (origin, control, end) trimmed before the destination's
   // marker, and the arrowhead's two wings. Returns null when both ends fall on one pixel.
@@ -299,7 +310,7 @@ function idpmapInit(map, D) {
     while (k < edges.length && (k < 100 || sum < 0.9 * total) && k < D.top) { sum += edges[k].people; k++; }
     return k;
   }
-  function redraw() { if (flowLayer._map) { flowLayer._update(); } }
+  function redraw() { flowLayer._dirty = true; if (flowLayer._map) { flowLayer._update(); } }
 
   // Hit-testing: a grid of CELL-px cells listing the drawn arrows that pass near, built on first use.
   function sample(g, k) {
@@ -522,6 +533,7 @@ function idpmapInit(map, D) {
     highlighted = null;
     map.closePopup();
     buildNodes();
+    setTopNode();
     buildEdges();
     buildMarkers();
     container.setAttribute("data-level", levelIx < 0 ? "place" : D.levels[levelIx].name);

@@ -162,3 +162,17 @@ def example_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("example") / "idlib_dec_2019.html"
     render_map(build_flows(read_reports(EXAMPLE), allow_unresolved=True), path)
     return path
+
+
+def test_layer_list_names_only_what_the_data_has(watched, tmp_path):
+    from mapper.io import read_flows
+    from tests.mapper.test_view import write_swiss_pair
+
+    path = tmp_path / "ch.html"
+    render_map(read_flows(write_swiss_pair(tmp_path / "ch")), path)
+    page = _ready(watched.open(path))
+    layers = page.locator(".leaflet-control-layers").inner_text()
+    assert "Flows" in layers and "Places" in layers
+    for word in ("Syria", "Camps", "Incidents"):
+        assert word not in layers
+    _assert_clean(watched)

@@ -165,3 +165,39 @@ def test_rebuild_is_byte_identical_with_clusters():
     flowset = grid_flowset()
     assert render_map(flowset) == render_map(flowset)
     assert json.dumps(page_data(render_map(flowset))["levels"][0]["names"][:1])
+
+
+def write_swiss_pair(folder):
+    """A small flowmap.blue pair outside Syria (three Swiss cantons' capitals, made-up counts)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "locations.csv").write_text("id,name,lat,lon\nZH,Zürich,47.37,8.54\nBE,Bern,46.95,7.45\n"
+                                          "GE,Genève,46.20,6.15\n", encoding="utf-8")
+    (folder / "flows.csv").write_text("origin,dest,count\nZH,BE,1200\nBE,ZH,900\nGE,ZH,400\nZH,ZH,5000\n",
+                                      encoding="utf-8")
+    return folder / "flows.csv"
+
+
+def test_a_map_outside_syria_has_its_region_outline_and_no_syrian_legend(tmp_path):
+    from mapper.io import read_flows
+
+    page = render_map(read_flows(write_swiss_pair(tmp_path / "ch")))
+    data = page_data(page)
+    home = [f["properties"]["name"] for f in data["outlines"]["features"] if f["properties"]["home"]]
+    assert home == ["Switzerland"]
+    assert any("Natural Earth" in a for a in data["attribution"]) and data["border"] is None
+    legend = page[page.index('id="idpmap-legend"'):]
+    for word in ("Syria", "camp", "incident", "OpenStreetMap"):
+        assert word not in legend, word
+    assert [g[0] for g in data["groups"]] == ["Zürich", "Bern", "Genève"]  # by place name, not id
+
+
+def test_static_image_outside_syria_draws_the_region_outline(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from mapper.io import read_flows
+
+    out = render_image(read_flows(write_swiss_pair(tmp_path / "ch")), tmp_path / "ch.svg", dpi=72)
+    texts = [t.text or "" for t in ET.parse(out).iter() if t.tag.endswith("text")]
+    joined = " ".join(texts)
+    assert "SWITZERLAND" in texts and "Natural Earth" in joined
+    assert "Syria" not in joined and "camp" not in joined
