@@ -118,7 +118,7 @@ def _page_data(view, basemap, online_tiles) -> dict:
     """The view as the JSON the page's script reads (see map.js)."""
     flows = view.flows
     places = [[p.name, p.name_ar, p.kind, _q(p.lat), _q(p.lon), p.people_in, p.people_out, p.group,
-               int(p.label), p.pcode, PRECISIONS.index(p.precision)] for p in view.places]
+               int(p.label), p.pcode, PRECISIONS.index(p.precision), p.sources] for p in view.places]
     columns = {
         "o": flows.origin, "d": flows.dest, "p": flows.people,
         "lo": flows.people - flows.people_min, "hi": flows.people_max - flows.people,

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from .errors import MapperError
 
@@ -48,6 +49,8 @@ CLUSTER_MIN_PLACES = 40
 CAMP_KINDS = frozenset({"camp", "camp_cluster"})
 PRECISIONS = ("point", "admin3", "admin2", "admin1")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SOURCE_KEYS = ("report_id", "agency", "publisher", "published", "url", "figure", "figure_min", "figure_max",
+                "qualifier", "unit", "note", "period_start", "period_end")
 _REQUIRED = ("origin_id", "dest_id", "origin_lat", "origin_lon", "dest_lat", "dest_lon", "people")
 
 
@@ -95,6 +98,7 @@ class Place:
     people_out: int = 0
     group: int = -1  # colour group of its flows out (-1: none)
     label: bool = False
+    sources: int = 0  # index into MapView.source_sets: the reports behind its own arrivals/departures counts
 
     @property
     def camp(self) -> bool:
@@ -293,27 +297,31 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
     people = people[order]
 
     places, index = _collect_places(flowset, shown)
-    o_idx = np.array([index[cell_text(v, cap=False)] for v in shown["origin_id"].tolist()], dtype=np.int64)
-    d_idx = np.array([index[cell_text(v, cap=False)] for v in shown["dest_id"].tolist()], dtype=np.int64)
-    for i, j, p in zip(o_idx.tolist(), d_idx.tolist(), people.tolist()):
-        places[i].people_out += p
-        places[j].people_in += p
+    o_idx = _indices(shown["origin_id"], index)
+    d_idx = _indices(shown["dest_id"], index)
+    outs = np.bincount(o_idx, weights=people, minlength=len(places)) if len(people) else np.zeros(len(places))
+    ins = np.bincount(d_idx, weights=people, minlength=len(places)) if len(people) else np.zeros(len(places))
+    for place, pin, pout in zip(places, ins.tolist(), outs.tolist()):
+        place.people_in += round(pin)
+        place.people_out += round(pout)
     _add_place_counts(flowset, places, index)
 
     tables = _Tables()
+    _add_place_sources(flowset, places, index, tables)
     col = _column_reader(shown)
-    p_min = _bounds_of(col("people_min", None), people)
-    p_max = _bounds_of(col("people_max", None), people)
+    p_min = _bounds_of(shown, "people_min", people)
+    p_max = _bounds_of(shown, "people_max", people)
+    ids = col("flow_id")
     flows = Flows(
         origin=o_idx, dest=d_idx, people=people, people_min=np.minimum(p_min, people),
         people_max=np.maximum(p_max, people),
-        period=np.array([tables.period(s, e) for s, e in zip(col("period_start"), col("period_end"))], dtype=int),
-        sources=np.array([tables.source_set(s, f"flow {cell_text(i)[:80]!r}") for s, i in
-                          zip(col("sources"), col("flow_id"))], dtype=int),
-        split=np.array([tables.intern_text("splits", s) for s in col("split_rule")], dtype=int),
-        note=np.array([tables.intern_text("notes", s) for s in col("note")], dtype=int),
-        modelled=np.array([_truthy(v) for v in col("modelled", False)], dtype=bool),
-        flow_id=[cell_text(v) for v in col("flow_id")],
+        period=_coded(lambda v: tables.period(v[0], v[1]), col("period_start"), col("period_end")),
+        sources=_coded(lambda v: tables.source_set(v[0], f"flow {cell_text(ids[v[1]])[:80]!r}"),
+                       col("sources"), with_row=True),
+        split=_coded(lambda v: tables.intern_text("splits", v[0]), col("split_rule")),
+        note=_coded(lambda v: tables.intern_text("notes", v[0]), col("note")),
+        modelled=_bools(shown["modelled"]) if "modelled" in shown.columns else np.zeros(len(people), dtype=bool),
+        flow_id=ids,
     )
     groups = _colour_groups(places, flows)
     incidents = _incidents(flowset, tables)
@@ -371,8 +379,6 @@ def _check_flows(flowset):
 
 def _people(frame) -> np.ndarray:
     """Whole people per flow; a count that is not a finite number from 0 to MAX_PEOPLE is an error."""
-    import pandas as pd
-
     raw = frame["people"]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(values) | (values < 0) | (values > MAX_PEOPLE)
@@ -385,26 +391,48 @@ def _people(frame) -> np.ndarray:
     return np.rint(values).astype(np.int64)
 
 
-def _bounds_of(values, people) -> np.ndarray:
-    out = np.array([_finite(v, np.nan) for v in values], dtype=float)
+def _coded(fn, *columns, with_row=False) -> np.ndarray:
+    """``fn(values)`` computed once per distinct row of ``columns`` (in order of first appearance) and spread back
+    over the rows; ``values`` is the tuple of the row's cells, plus the row's number with ``with_row``."""
+    n = len(columns[0])
+    if not n:
+        return np.zeros(0, dtype=int)
+    combined = np.zeros(n, dtype=np.int64)
+    for column in columns:
+        try:
+            codes, uniques = pd.factorize(pd.Series(column, dtype=object), use_na_sentinel=False)
+        except TypeError:  # unhashable cells: each row on its own
+            codes, uniques = np.arange(n), range(n)
+        combined = combined * max(len(uniques), 1) + codes
+    codes, _ = pd.factorize(combined)
+    _, firsts = np.unique(codes, return_index=True)
+    values = [fn(tuple(c[r] for c in columns) + ((r,) if with_row else ())) for r in firsts.tolist()]
+    return np.asarray(values, dtype=int)[codes]
+
+
+def _bounds_of(frame, column, people) -> np.ndarray:
+    if column not in frame.columns:
+        return people.copy()
+    out = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     out = np.where(np.isnan(out) | (out > MAX_PEOPLE), people, out)
     return np.rint(out).astype(np.int64)
 
 
 def cell_text(value, *, cap=True) -> str:
     """A cell as text ('' for missing values), capped at MAX_TEXT characters."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if isinstance(value, str):
+        text = value
+    elif value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, (_dt.date, _dt.datetime)):
+    elif isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()[:10]
-    try:
-        import pandas as pd
-
-        if not isinstance(value, (str, list, tuple, dict)) and pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    text = str(value)
+    else:
+        try:
+            if not isinstance(value, (list, tuple, dict)) and pd.isna(value):
+                return ""
+        except (TypeError, ValueError):
+            pass
+        text = str(value)
     if cap and len(text) > MAX_TEXT:
         text = f"{text[:MAX_TEXT]}\u2026 [{len(text) - MAX_TEXT:,} more characters not shown]"
     return text
@@ -416,6 +444,17 @@ def _finite(value, default=0):
     except (TypeError, ValueError):
         return default
     return number if math.isfinite(number) else default
+
+
+def _indices(ids, index) -> np.ndarray:
+    """Place indices of a column of place ids."""
+    return _coded(lambda v: index[cell_text(v[0], cap=False)], ids.tolist()).astype(np.int64)
+
+
+def _bools(column) -> np.ndarray:
+    if column.dtype == bool:
+        return column.to_numpy()
+    return np.array([_truthy(v) for v in column.tolist()], dtype=bool)
 
 
 def _truthy(value) -> bool:
@@ -490,8 +529,9 @@ def _collect_places(flowset, flows):
         col = _column_reader(table)
         for values in zip(*[col("place_id" if f == "id" else f) for f in _PLACE_FIELDS]):
             add(values)
-    col = _column_reader(flows)
     for end in ("origin", "dest"):
+        unique = flows.drop_duplicates(subset=f"{end}_id") if len(flows) else flows
+        col = _column_reader(unique)
         for values in zip(*[col(f"{end}_{f}") for f in _PLACE_FIELDS]):
             add(values)
     return places, index
@@ -515,16 +555,25 @@ def _add_place_counts(flowset, places, index):
     flows_frame = flowset.flows
     drawn_in, drawn_out = {}, {}
     if len(flows_frame):
-        people = _people(flows_frame)
-        for pid, p in zip(flows_frame["origin_id"].tolist(), people.tolist()):
-            drawn_out[cell_text(pid, cap=False)] = drawn_out.get(cell_text(pid, cap=False), 0) + p
-        for pid, p in zip(flows_frame["dest_id"].tolist(), people.tolist()):
-            drawn_in[cell_text(pid, cap=False)] = drawn_in.get(cell_text(pid, cap=False), 0) + p
+        people = pd.Series(_people(flows_frame), index=flows_frame.index)
+        drawn_out = people.groupby(flows_frame["origin_id"].astype(str)).sum().to_dict()
+        drawn_in = people.groupby(flows_frame["dest_id"].astype(str)).sum().to_dict()
     for pid, pin, pout in zip(col("place_id"), col("people_in", 0), col("people_out", 0)):
         pid = cell_text(pid, cap=False)
         place = places[index[pid]]
         place.people_in += max(0, round(_finite(pin)) - drawn_in.get(pid, 0))
         place.people_out += max(0, round(_finite(pout)) - drawn_out.get(pid, 0))
+
+
+def _add_place_sources(flowset, places, index, tables):
+    """The reports behind places' own arrivals/departures counts (the places table's ``sources`` column)."""
+    tables.source_set("")  # set 0: no sources
+    table = getattr(flowset, "places", None)
+    if table is None or not hasattr(table, "columns") or "sources" not in table.columns:
+        return
+    for pid, raw in zip(table["place_id"].tolist(), table["sources"].tolist()):
+        pid = cell_text(pid, cap=False)
+        places[index[pid]].sources = tables.source_set(raw, f"place {pid[:80]!r}")
 
 
 def _label_largest(places):
@@ -646,6 +695,19 @@ class _Tables:
         return found
 
     def intern_text(self, table_name, value) -> int:
+        memo = self._ix.setdefault(("raw", table_name), {})
+        try:
+            return memo[value]
+        except (KeyError, TypeError):
+            pass
+        found = self._intern_text(table_name, value)
+        try:
+            memo[value] = found
+        except TypeError:
+            pass
+        return found
+
+    def _intern_text(self, table_name, value) -> int:
         table = getattr(self, table_name)
         text = cell_text(value)
         if text == "single":  # the builder's name for "not split"
@@ -657,6 +719,19 @@ class _Tables:
         return ix[text]
 
     def period(self, start, end) -> int:
+        memo = self._ix.setdefault("raw periods", {})
+        try:
+            return memo[(start, end)]
+        except (KeyError, TypeError):
+            pass
+        found = self._period(start, end)
+        try:
+            memo[(start, end)] = found
+        except TypeError:
+            pass
+        return found
+
+    def _period(self, start, end) -> int:
         start, end = cell_text(start)[:10], cell_text(end)[:10]
         self.days.update(d for d in (start, end) if _ISO_DAY.match(d))
         return self._intern(self.periods, (start, end))
@@ -688,11 +763,24 @@ class _Tables:
         for src in items:
             if not isinstance(src, dict):
                 src = {"note": cell_text(src)}
+            try:
+                key = tuple(src.get(k) for k in _SOURCE_KEYS)
+                hash(key)
+            except TypeError:
+                key = None
+            memo = self._ix.setdefault("source memo", {})
+            if key is not None and key in memo:
+                yield memo[key]
+                continue
             self.days.update(d for d in (cell_text(src.get("period_start"))[:10], cell_text(src.get("period_end"))[:10])
                              if _ISO_DAY.match(d))
-            yield Source(report_id=cell_text(src.get("report_id")), agency=cell_text(src.get("agency")).strip(),
-                         publisher=cell_text(src.get("publisher")).strip(), published=cell_text(src.get("published"))[:10],
-                         url=cell_text(src.get("url")).strip(), figure=source_figure(src), note=cell_text(src.get("note")))
+            made = Source(report_id=cell_text(src.get("report_id")), agency=cell_text(src.get("agency")).strip(),
+                          publisher=cell_text(src.get("publisher")).strip(),
+                          published=cell_text(src.get("published"))[:10], url=cell_text(src.get("url")).strip(),
+                          figure=source_figure(src), note=cell_text(src.get("note")))
+            if key is not None:
+                memo[key] = made
+            yield made
 
 
 def _incidents(flowset, tables) -> list:

@@ -60,7 +60,7 @@ function idpmapInit(map, D) {
   // --- data ---------------------------------------------------------------------------------------------------
   var places = D.places.map(function (r, i) {
     return { i: i, name: r[0], ar: r[1], kind: r[2], lat: r[3] / q, lon: r[4] / q, pin: r[5], pout: r[6],
-             group: r[7], label: r[8], pcode: r[9], prec: r[10] || 0, flows: [] };
+             group: r[7], label: r[8], pcode: r[9], prec: r[10] || 0, src: r[11] || 0, flows: [] };
   });
   var periods = D.periods.map(function (p) {
     var s = day(p[0]), e = day(p[1]);
@@ -452,6 +452,7 @@ function idpmapInit(map, D) {
     }
     add(box, el("div", "", "In: " + fmt(node.pin) + " people; out: " + fmt(node.pout) + " people; net: " +
       (node.pin - node.pout > 0 ? "+" : "") + fmt(node.pin - node.pout)));
+    if (node.place && node.place.src) { sourceList(box, node.place.src); }
     var list = [];
     node.members.forEach(function (pi) { places[pi].flows.forEach(function (fi) { list.push(fi); }); });
     list = Array.from(new Set(list)).sort(function (a, b) { return flows[b].people - flows[a].people || a - b; });

@@ -92,8 +92,10 @@ def test_new_columns_modelled_note_precision_and_arrival_counts_are_shown():
     flowset.flows["modelled"] = [False, True]
     flowset.flows["note"] = ["sources disagree: 5,000 (OCHA) vs 4,000 (SRCG)", ""]
     flowset.places["precision"] = ["admin3" if pid == "sy-kah" else "point" for pid in flowset.places["place_id"]]
-    # An arrivals-only count at Atme beyond its flows.
+    # An arrivals-only count at Atme beyond its flows, with the report behind it.
     flowset.places.loc[flowset.places["place_id"] == "sy-atme", "people_in"] = 9000
+    flowset.places["sources"] = [json.dumps([make_source("hnap-1", agency="OCHA HNAP", figure=4000)])
+                                 if pid == "sy-atme" else "" for pid in flowset.places["place_id"]]
     view = build_view(flowset)
     assert view.flows.modelled.tolist() == [False, True] and view.has_modelled
     assert view.notes[view.flows.note[0]].startswith("sources disagree")
@@ -105,6 +107,8 @@ def test_new_columns_modelled_note_precision_and_arrival_counts_are_shown():
     data = page_data(page)
     assert data["flows"]["m"] == [0, 1]
     assert [p[10] for p in data["places"] if p[0] == "Kah"] == [1]
+    atme = next(p for p in data["places"] if p[0] == "Atme")
+    assert [data["sources"][i][1] for i in data["srcsets"][atme[11]]] == ["OCHA HNAP"]
 
 
 def test_a_flowset_without_the_new_columns_still_draws():
