@@ -173,16 +173,24 @@ def measure_page(browser, path: Path, timeout_s=120) -> dict:
     page.set_default_timeout(timeout_s * 1000)
     page.goto(path.resolve().as_uri(), wait_until="load", timeout=timeout_s * 1000)
     result = page.evaluate(MEASURE)
-    page.evaluate(FRAMES)
-    page.mouse.move(640, 420)
-    page.mouse.down()
-    for step in range(12):
-        page.mouse.move(640 - 15 * (step + 1), 420 - 8 * (step + 1))
-        page.wait_for_timeout(16)
-    page.mouse.up()
-    page.wait_for_timeout(600)
-    frames = page.evaluate("() => { window.__recording = false; return window.__frames; }")
-    result["pan_frame"] = max(frames[1:]) if len(frames) > 1 else float("nan")
+    longest = []
+    for trial in range(3):  # the machine is shared: the best of three drags, and the worst, are both reported
+        page.evaluate(FRAMES)
+        page.mouse.move(640, 420)
+        page.mouse.down()
+        for step in range(12):
+            sign = 1 if trial % 2 == 0 else -1
+            page.mouse.move(640 - sign * 15 * (step + 1), 420 - sign * 8 * (step + 1))
+            page.wait_for_timeout(16)
+        page.mouse.up()
+        page.wait_for_timeout(600)
+        frames = page.evaluate("() => { window.__recording = false; return window.__frames; }")
+        longest.append(max(frames[1:]) if len(frames) > 1 else float("nan"))
+    result["pan_frame"], result["pan_worst"] = min(longest), max(longest)
+    # The canvas map at its heaviest: every place on its own and every flow drawn (one full redraw).
+    result["redraw_all"] = page.evaluate("""() => { if (!window.idpmap || !window.idpmap.setGrouped) return NaN;
+        const t0 = performance.now(); window.idpmap.setGrouped(false); window.idpmap.setShowAll(true);
+        return performance.now() - t0; }""")
     result["blocked"] = len(blocked)
     context.close()
     return result
@@ -225,7 +233,8 @@ def main(argv=None):
         for n in args.flows:
             flowset = build_flowset(n)
             print(f"\n{n:,} flows between {len(flowset.places):,} gazetteer places")
-            print(f"  {'renderer':<22} {'build s':>8} {'B/flow':>8} {'ready s':>8} {'pan ms':>8} {'heap MB':>8}")
+            print(f"  {'renderer':<22} {'build s':>8} {'B/flow':>8} {'ready s':>8} {'pan ms':>14} {'heap MB':>8} "
+                  f"{'all ms':>8}")
             for name, render in renderers.items():
                 if render is None:
                     base = naive_map(empty_like(flowset))
@@ -237,13 +246,17 @@ def main(argv=None):
                 html.write_text(page, encoding="utf-8")
                 per_flow = (len(page.encode()) - len(base.encode())) / n
                 if render is None and n > args.naive_max:
-                    shown = {"ready": float("nan"), "pan_frame": float("nan"), "heap": float("nan")}
+                    shown = {"ready": float("nan"), "pan_frame": float("nan"), "pan_worst": float("nan"),
+                             "heap": float("nan"), "redraw_all": float("nan")}
                 else:
                     shown = measure_page(browser, html)
-                print(f"  {name:<22} {build:>8.2f} {per_flow:>8.1f} {shown['ready'] / 1000:>8.2f} "
-                      f"{shown['pan_frame']:>8.1f} {shown['heap'] / 1e6:>8.1f}", flush=True)
+                pan = f"{shown['pan_frame']:.0f} ({shown['pan_worst']:.0f})"
+                print(f"  {name:<22} {build:>8.2f} {per_flow:>8.1f} {shown['ready'] / 1000:>8.2f} {pan:>14} "
+                      f"{shown['heap'] / 1e6:>8.1f} {shown['redraw_all']:>8.0f}", flush=True)
             print(f"  idpmap map flows.geojson (read + view + HTML, new process): {cli_build(flowset, folder):.2f} s")
         browser.close()
+    print("pan ms: longest frame of the best drag of three (of the worst); 16.7 ms = no frame dropped at 60 Hz. "
+          "all ms: one redraw with every place on its own and every flow drawn.")
     print(f"targets at 100k: ready <= 1 s, pan frame <= 33 ms, heap <= 100 MB, <= 60 B/flow, idpmap map <= 5 s; "
           f"at 10k: pan frame <= 16 ms. Files in {folder}")
 

@@ -147,6 +147,7 @@ def _page_data(view, basemap, online_tiles) -> dict:
                       for i in view.incidents],
         "levels": [{"name": lv.name, "z": lv.min_zoom, "of": lv.of, "names": lv.names,
                     "lat": [_q(v) for v in lv.lat], "lon": [_q(v) for v in lv.lon]} for lv in view.levels],
+        "areas": _areas_data(view.areas),
         "outlines": basemap["outlines"],
         "border": basemap["border"],
         "borderLabel": basemap["label"],
@@ -155,6 +156,27 @@ def _page_data(view, basemap, online_tiles) -> dict:
                                                  if view.attribution else []),
         "flows": {key: np.asarray(values).tolist() for key, values in columns.items()},
     }
+
+
+#: Classes of the arrivals choropleth (ColorBrewer YlOrBr, 5 classes).
+AREA_CLASSES = ("#ffffd4", "#fed98e", "#fe9929", "#d95f0e", "#993404")
+
+
+def _areas_data(areas):
+    """The choropleth for the page: polygons rounded to ~100 m, each with its class by people arriving."""
+    if not areas:
+        return None
+    values = sorted(f["properties"]["people_in"] for f in areas["features"])
+    breaks = sorted({values[min(len(values) - 1, int(len(values) * k / 5))] for k in range(1, 5)} - {0, 1})
+    features = []
+    for f in areas["features"]:
+        props = dict(f["properties"])
+        props["cls"] = sum(props["people_in"] >= b for b in breaks) if props["people_in"] > 0 else -1
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": {"type": f["geometry"]["type"],
+                                      "coordinates": _round_coords(f["geometry"]["coordinates"])}})
+    return {"name": areas["name"], "colours": list(AREA_CLASSES[5 - len(breaks) - 1:]), "breaks": breaks,
+            "features": {"type": "FeatureCollection", "features": features}}
 
 
 def _round_coords(coords, digits=3):
@@ -318,6 +340,11 @@ stroke="#555" stroke-width="3" stroke-dasharray="7 4"/></svg><span>modelled spli
 {% if camps %}<div class="idpmap-row"><span class="idpmap-sym-camp"></span><span>camp or camp cluster</span></div>{% endif %}
 {% if approximate %}<div class="idpmap-row"><span class="idpmap-sym-approx"></span>\
 <span>location approximate: subdistrict (or wider area)</span></div>{% endif %}
+{% if areas %}
+<div class="idpmap-h">People arriving, by {{ areas.name }} (shaded)</div>
+{% for colour, label in areas.rows %}<div class="idpmap-row"><span class="idpmap-swatch" style="background:{{ colour }}">\
+</span><span>{{ label }}</span></div>{% endfor %}
+{% endif %}
 {% if clusters %}<div class="idpmap-row"><span class="idpmap-sym-cluster"></span>\
 <span>group of places (zoom in to split)</span></div>{% endif %}
 {% if incidents %}<div class="idpmap-row"><span class="idpmap-sym-incident"></span><span>incident (strike)</span></div>{% endif %}
@@ -359,10 +386,24 @@ def _legend_html(view, basemap) -> str:
         place_word="town or area of origin" if view.has_camps else "place (origin or destination)",
         camps=view.has_camps, approximate=view.has_approximate, clusters=bool(view.levels),
         incidents=bool(view.incidents), border=bool(basemap["border"]), protect=view.protect_note,
+        areas=_area_legend(view.areas),
         notes=view.meta_notes, disagree=any(view.notes[1:]),
         left_out=[(w, d, fmt_people(p) if p else "") for w, d, p in view.left_out],
         left_total=fmt_people(sum(p for _w, _d, p in view.left_out)),
         sources="; ".join(shown) + more, attribution="; ".join(_unique(view.attribution + basemap["attribution"])))
+
+
+def _area_legend(areas):
+    data = _areas_data(areas)
+    if not data:
+        return None
+    edges = [1] + data["breaks"]
+    rows = []
+    for k, colour in enumerate(data["colours"]):
+        low = edges[k] if k < len(edges) else edges[-1]
+        high = edges[k + 1] - 1 if k + 1 < len(edges) else None
+        rows.append((colour, f"{fmt_people(low)}\u2013{fmt_people(high)}" if high else f"{fmt_people(low)} or more"))
+    return {"name": data["name"], "rows": rows}
 
 
 def _unique(items):

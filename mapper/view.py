@@ -177,6 +177,8 @@ class MapView:
     days: tuple  # (first, last) ISO day behind the map, or ()
     bounds: tuple  # ((lat_min, lon_min), (lat_max, lon_max))
     levels: list = field(default_factory=list)
+    #: Choropleth of people arriving and leaving by admin area (``gazetteer.areas`` polygons), or None.
+    areas: dict = None
 
     @property
     def total_people(self) -> int:
@@ -347,6 +349,7 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
         days=(min(tables.days), max(tables.days)) if tables.days else (),
         bounds=_bounds(places, incidents),
     )
+    view.areas = admin_choropleth(places)
     if cluster is None:
         cluster = len(places) > CLUSTER_MIN_PLACES
     if cluster:
@@ -900,6 +903,46 @@ def _zoom_for(lat, lon, px=40.0) -> float:
     km = max(float(np.median(dist[:, 1])), 0.05)
     km_per_px_zoom0 = 40075.0 * k / 256.0
     return round(max(0.0, math.log2(px * km_per_px_zoom0 / km)), 2)
+
+
+# --- choropleth -----------------------------------------------------------------------------------------------------
+
+_LEVEL_NAMES = {1: "governorate", 2: "district", 3: "subdistrict"}
+
+
+def admin_choropleth(places):
+    """People arriving in and leaving each admin area, on the gazetteer's COD-AB polygons (``gazetteer.areas``).
+
+    The level is the finest (3, 2, 1) that at least 80% of the places with people carry; only areas with people
+    are kept. None when the gazetteer has no admin areas or the places no admin P-codes.
+    """
+    try:
+        from gazetteer.areas import admin_areas
+    except ImportError:
+        return None
+    busy = [p for p in places if p.people_in + p.people_out > 0]
+    level = next((n for n in (3, 2, 1) if busy and sum(bool(getattr(p, f"admin{n}")) for p in busy)
+                  >= 0.8 * len(busy)), None)
+    if level is None:
+        return None
+    totals: dict = {}
+    for p in busy:
+        code = getattr(p, f"admin{level}")
+        if code:
+            pin, pout = totals.get(code, (0, 0))
+            totals[code] = (pin + p.people_in, pout + p.people_out)
+    features = []
+    for feature in admin_areas(level).get("features", []):
+        props = feature.get("properties") or {}
+        code = str(props.get("pcode", ""))
+        if code in totals:
+            features.append({"type": "Feature", "geometry": feature["geometry"], "properties": {
+                "pcode": code, "name": cell_text(props.get("name")), "name_ar": cell_text(props.get("name_ar")),
+                "people_in": totals[code][0], "people_out": totals[code][1]}})
+    if not features:
+        return None
+    features.sort(key=lambda f: f["properties"]["pcode"])
+    return {"level": level, "name": _LEVEL_NAMES[level], "features": features}
 
 
 # --- basemap --------------------------------------------------------------------------------------------------------

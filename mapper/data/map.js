@@ -101,6 +101,30 @@ function idpmapInit(map, D) {
                className: "idpmap-outline" };
     }
   }).addTo(map);
+  // Choropleth: people arriving by admin area (gazetteer COD-AB polygons), under the flows.
+  var areas = null;
+  if (D.areas) {
+    map.createPane("idpmapAreas").style.zIndex = 260;
+    areas = L.geoJSON(D.areas.features, {
+      pane: "idpmapAreas",
+      style: function (f) {
+        var c = f.properties.cls;
+        return { color: "#8c6d31", weight: 0.8, fillColor: c >= 0 ? D.areas.colours[c] : "#ffffff",
+                 fillOpacity: c >= 0 ? 0.45 : 0, className: "idpmap-area" };
+      },
+      onEachFeature: function (f, layer) {
+        layer.bindPopup(function () {
+          var box = el("div", "idpmap-pop idpmap-area-pop");
+          var h = add(box, el("div", "idpmap-pop-title", f.properties.name || f.properties.pcode));
+          arabic(h, f.properties.name_ar);
+          add(box, el("div", "idpmap-kind", D.areas.name + ", " + f.properties.pcode));
+          add(box, el("div", "", "In: " + fmt(f.properties.people_in) + " people; out: " +
+            fmt(f.properties.people_out) + " people"));
+          return box;
+        }, { maxWidth: 300, className: "idpmap-popup" });
+      }
+    }).addTo(map);
+  }
   var border = null;
   if (D.border) {
     border = L.layerGroup();
@@ -595,6 +619,7 @@ function idpmapInit(map, D) {
   overlays[hasCamps ? "Towns and origins" : "Places"] = towns;
   if (hasCamps) { overlays["Camps"] = camps; }
   if (D.incidents.length) { overlays["Incidents (context)"] = incidents; }
+  if (areas) { overlays["People arriving, by " + D.areas.name] = areas; }
   if (border) { overlays["Syria\u2013Turkey border"] = border; }
   var bases = { "Country outlines (offline)": outlines };
   if (D.tiles) {

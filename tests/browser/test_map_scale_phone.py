@@ -176,3 +176,26 @@ def test_layer_list_names_only_what_the_data_has(watched, tmp_path):
     for word in ("Syria", "Camps", "Incidents"):
         assert word not in layers
     _assert_clean(watched)
+
+
+def test_choropleth_layer_draws_and_opens(watched, tmp_path, monkeypatch):
+    import sys
+    import types
+
+    def admin_areas(level):
+        ring = [[36.5, 36.1], [36.8, 36.1], [36.8, 36.3], [36.5, 36.3], [36.5, 36.1]]
+        return {"type": "FeatureCollection", "features": [] if level != 2 else [
+            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+             "properties": {"pcode": "SY0706", "name": "Harim", "name_ar": "حارم", "level": 2,
+                            "parent_pcode": "SY07"}}]}
+
+    monkeypatch.setitem(sys.modules, "gazetteer.areas", types.SimpleNamespace(admin_areas=admin_areas))
+    path = tmp_path / "areas.html"
+    render_map(make_flowset(), path)
+    page = _ready(watched.open(path))
+    assert page.locator("path.idpmap-area").count() == 1
+    assert "People arriving, by district" in page.locator(".leaflet-control-layers").inner_text()
+    page.evaluate("() => window.idpmap.map.eachLayer(l => { if (l.feature && l.feature.properties.pcode) "
+                  "{ l.openPopup(); } })")
+    assert "In: 155,000 people" in page.locator(".idpmap-area-pop").inner_text()
+    _assert_clean(watched)

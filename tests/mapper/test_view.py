@@ -205,3 +205,33 @@ def test_static_image_outside_syria_draws_the_region_outline(tmp_path):
     joined = " ".join(texts)
     assert "SWITZERLAND" in texts and "Natural Earth" in joined
     assert "Syria" not in joined and "camp" not in joined
+
+
+def test_choropleth_by_admin_area_from_the_gazetteer_areas(monkeypatch):
+    import sys
+    import types
+
+    def square(lat, lon):
+        return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + 0.2, lat], [lon + 0.2, lat + 0.2],
+                                                    [lon, lat + 0.2], [lon, lat]]]}
+
+    def admin_areas(level):  # the contract of gazetteer.areas (gazdata), with two districts
+        features = [{"type": "Feature", "geometry": square(36.1, 36.5),
+                     "properties": {"pcode": "SY0706", "name": "Harim", "name_ar": "حارم", "level": 2,
+                                    "parent_pcode": "SY07"}},
+                    {"type": "Feature", "geometry": square(35.5, 36.6),
+                     "properties": {"pcode": "SY0703", "name": "Maarrat An Nu'man", "name_ar": "", "level": 2,
+                                    "parent_pcode": "SY07"}}]
+        return {"type": "FeatureCollection", "features": features if level == 2 else []}
+
+    monkeypatch.setitem(sys.modules, "gazetteer.areas", types.SimpleNamespace(admin_areas=admin_areas))
+    view = build_view(make_flowset())
+    assert view.areas["name"] == "district"
+    by_code = {f["properties"]["pcode"]: f["properties"] for f in view.areas["features"]}
+    assert by_code["SY0706"]["people_in"] == 120000 + 25000 + 10000  # Atme, Kah and Dana lie in Harim
+    assert by_code["SY0703"]["people_out"] == 200000
+    page = render_map(make_flowset())
+    assert "People arriving, by district (shaded)" in page
+    assert page_data(page)["areas"]["features"]["features"][0]["properties"]["name"] in ("Harim", "Maarrat An Nu'man")
+    # Colour groups take the areas' names.
+    assert "Maarrat An Nu&#39;man" in page or "Maarrat An Nu'man" in page
