@@ -302,7 +302,8 @@ _PANEL = _JINJA.from_string("""\
 <button type="button" id="idpmap-play" title="play through the period">&#9654;</button>
 </div>
 <div class="idpmap-show" id="idpmap-show" role="group" aria-label="flows drawn">
-<button type="button" id="idpmap-top" aria-pressed="true" title="the largest flows, carrying 90% of the people (at most {{ top }})">largest</button>
+<button type="button" id="idpmap-top" aria-pressed="true" \
+title="the largest flows, carrying 90% of the people (at most {{ top }})">largest</button>
 <button type="button" id="idpmap-all" aria-pressed="false">all</button>
 <span class="idpmap-drawn" id="idpmap-drawn"></span>
 </div>
@@ -326,7 +327,8 @@ stroke="#555" stroke-width="{{ '%.1f' % w }}" stroke-linecap="butt"/></svg><span
 {% endif %}
 {% if modelled %}
 <div class="idpmap-row"><svg width="46" height="12" aria-hidden="true"><line x1="2" y1="6" x2="44" y2="6" \
-stroke="#555" stroke-width="3" stroke-dasharray="7 4"/></svg><span>modelled split (not stated by a source)</span></div>
+stroke="#555" stroke-width="3" stroke-dasharray="7 4"/></svg>\
+<span>modelled split (not stated by a source)</span></div>
 {% endif %}
 {% if groups %}
 <div class="idpmap-h">Colour: area of origin</div>
@@ -337,21 +339,25 @@ stroke="#555" stroke-width="3" stroke-dasharray="7 4"/></svg><span>modelled spli
 {% endif %}
 <div class="idpmap-h">Places (size: people in or out)</div>
 <div class="idpmap-row"><span class="idpmap-sym-town"></span><span>{{ place_word }}</span></div>
-{% if camps %}<div class="idpmap-row"><span class="idpmap-sym-camp"></span><span>camp or camp cluster</span></div>{% endif %}
+{% if camps %}<div class="idpmap-row"><span class="idpmap-sym-camp"></span>\
+<span>camp or camp cluster</span></div>{% endif %}
 {% if approximate %}<div class="idpmap-row"><span class="idpmap-sym-approx"></span>\
 <span>location approximate: subdistrict (or wider area)</span></div>{% endif %}
 {% if areas %}
 <div class="idpmap-h">People arriving, by {{ areas.name }} (shaded)</div>
-{% for colour, label in areas.rows %}<div class="idpmap-row"><span class="idpmap-swatch" style="background:{{ colour }}">\
-</span><span>{{ label }}</span></div>{% endfor %}
+{% for colour, label in areas.rows %}<div class="idpmap-row">\
+<span class="idpmap-swatch" style="background:{{ colour }}"></span><span>{{ label }}</span></div>{% endfor %}
 {% endif %}
 {% if clusters %}<div class="idpmap-row"><span class="idpmap-sym-cluster"></span>\
 <span>group of places (zoom in to split)</span></div>{% endif %}
-{% if incidents %}<div class="idpmap-row"><span class="idpmap-sym-incident"></span><span>incident (strike)</span></div>{% endif %}
-{% if border %}<div class="idpmap-row"><span class="idpmap-sym-border"></span><span>Syria&ndash;Turkey border</span></div>{% endif %}
+{% if incidents %}<div class="idpmap-row"><span class="idpmap-sym-incident"></span>\
+<span>incident (strike)</span></div>{% endif %}
+{% if border %}<div class="idpmap-row"><span class="idpmap-sym-border"></span>\
+<span>Syria&ndash;Turkey border</span></div>{% endif %}
 {% if protect %}<div class="idpmap-note">{{ protect }}</div>{% endif %}
 {% for note in notes %}<div class="idpmap-note idpmap-disagree">{{ note }}</div>{% endfor %}
-{% if disagree %}<div class="idpmap-note">Flows marked &#9888; rest on sources that disagree (see their popups).</div>{% endif %}
+{% if disagree %}<div class="idpmap-note">\
+Flows marked &#9888; rest on sources that disagree (see their popups).</div>{% endif %}
 {% if left_out %}
 <div class="idpmap-h">Left out: {{ left_out|length }} item(s), {{ left_total }} people</div>
 <ul class="idpmap-left">

@@ -290,33 +290,54 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
     min_people = _check_min_people(min_people)
     frame = _check_flows(flowset)
     meta = getattr(flowset, "meta", None) or {}
-    people_all = _people(frame)
-    keep = people_all >= min_people
-    shown = frame[keep] if not keep.all() else frame
-    people = people_all[keep]
-    order = np.lexsort((np.arange(len(people)), -people))  # largest first, stable
-    shown = shown.iloc[order]
-    people = people[order]
-
+    shown, people, dropped = select_flows(frame, min_people)
     places, index = _collect_places(flowset, shown)
-    o_idx = _indices(shown["origin_id"], index)
-    d_idx = _indices(shown["dest_id"], index)
-    outs = np.bincount(o_idx, weights=people, minlength=len(places)) if len(people) else np.zeros(len(places))
-    ins = np.bincount(d_idx, weights=people, minlength=len(places)) if len(people) else np.zeros(len(places))
-    for place, pin, pout in zip(places, ins.tolist(), outs.tolist()):
-        place.people_in += round(pin)
-        place.people_out += round(pout)
-    _add_place_counts(flowset, places, index)
-
     tables = _Tables()
     _add_place_sources(flowset, places, index, tables)
+    flows = _flow_arrays(shown, people, index, tables)
+    _add_place_totals(flowset, places, index, flows)
+    incidents = _incidents(flowset, tables)
+    groups = _colour_groups(places, flows)
+    _label_largest(places)
+    period = _period(meta, tables.periods)
+    max_people = int(people.max()) if len(people) else 0
+    view = MapView(
+        title=cell_text(title) or cell_text(_meta(meta, "title")) or (
+            f"Displacement flows, {period[0]} to {period[1]}" if period[0] else "Displacement flows"),
+        period=period, places=places, flows=flows, incidents=incidents, periods=tables.periods,
+        sources=tables.sources, source_sets=tables.source_sets, splits=tables.splits, notes=tables.notes,
+        groups=groups, max_people=max_people, legend_people=_legend_people(max_people),
+        left_out=_left_out(flowset, dropped, min_people), source_names=_unique(s.label for s in tables.sources),
+        attribution=_unique(cell_text(a) for a in _as_list(_meta(meta, "attribution"))),
+        protect_note=_protect_note(meta),
+        meta_notes=[cell_text(n) for n in _as_list(_meta(meta, "notes")) if cell_text(n)],
+        days=(min(tables.days), max(tables.days)) if tables.days else (), bounds=_bounds(places, incidents),
+        areas=admin_choropleth(places))
+    if cluster if cluster is not None else len(places) > CLUSTER_MIN_PLACES:
+        view.levels = cluster_levels(places)
+    return view
+
+
+def select_flows(frame, min_people):
+    """The flows carrying at least ``min_people`` (the only place this filter is applied), largest first.
+
+    Returns ``(shown, people, dropped)``: the rows, their whole people, and ``(count, people)`` of those left out.
+    """
+    people_all = _people(frame)
+    keep = people_all >= min_people
+    shown, people = (frame[keep], people_all[keep]) if not keep.all() else (frame, people_all)
+    order = np.lexsort((np.arange(len(people)), -people))  # largest first, stable
+    return shown.iloc[order], people[order], (int((~keep).sum()), int(people_all[~keep].sum()))
+
+
+def _flow_arrays(shown, people, index, tables) -> Flows:
+    """The shown flows as arrays of place indices, people and indices into the shared tables."""
     col = _column_reader(shown)
-    p_min = _bounds_of(shown, "people_min", people)
-    p_max = _bounds_of(shown, "people_max", people)
     ids = col("flow_id")
-    flows = Flows(
-        origin=o_idx, dest=d_idx, people=people, people_min=np.minimum(p_min, people),
-        people_max=np.maximum(p_max, people),
+    return Flows(
+        origin=_indices(shown["origin_id"], index), dest=_indices(shown["dest_id"], index), people=people,
+        people_min=np.minimum(_bounds_of(shown, "people_min", people), people),
+        people_max=np.maximum(_bounds_of(shown, "people_max", people), people),
         period=_coded(lambda v: tables.period(v[0], v[1]), col("period_start"), col("period_end")),
         sources=_coded(lambda v: tables.source_set(v[0], f"flow {cell_text(ids[v[1]])[:80]!r}"),
                        col("sources"), with_row=True),
@@ -325,36 +346,27 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
         modelled=_bools(shown["modelled"]) if "modelled" in shown.columns else np.zeros(len(people), dtype=bool),
         flow_id=ids,
     )
-    groups = _colour_groups(places, flows)
-    incidents = _incidents(flowset, tables)
-    _label_largest(places)
 
+
+def _add_place_totals(flowset, places, index, flows):
+    """People in and out of each place along the flows shown, plus its own arrivals/departures counts."""
+    n = len(places)
+    outs = np.bincount(flows.origin, weights=flows.people, minlength=n) if len(flows) else np.zeros(n)
+    ins = np.bincount(flows.dest, weights=flows.people, minlength=n) if len(flows) else np.zeros(n)
+    for place, pin, pout in zip(places, ins.tolist(), outs.tolist()):
+        place.people_in += round(pin)
+        place.people_out += round(pout)
+    _add_place_counts(flowset, places, index)
+
+
+def _left_out(flowset, dropped, min_people) -> list:
     left_out = [(cell_text(getattr(i, "what", "")), cell_text(getattr(i, "detail", "")),
                  _finite(getattr(i, "people", 0))) for i in getattr(flowset, "left_out", None) or []]
-    dropped = int((~keep).sum())
-    if dropped:
-        left_out.append(("below min-people", f"{dropped:,} flow{'s' * (dropped != 1)} under {fmt_people(min_people)} people",
-                         int(people_all[~keep].sum())))
-    period = _period(meta, tables.periods)
-    max_people = int(people.max()) if len(people) else 0
-    view = MapView(
-        title=cell_text(title) or cell_text(_meta(meta, "title")) or (
-            f"Displacement flows, {period[0]} to {period[1]}" if period[0] else "Displacement flows"),
-        period=period, places=places, flows=flows, incidents=incidents, periods=tables.periods,
-        sources=tables.sources, source_sets=tables.source_sets, splits=tables.splits, notes=tables.notes,
-        groups=groups, max_people=max_people, legend_people=_legend_people(max_people), left_out=left_out,
-        source_names=_unique(s.label for s in tables.sources),
-        attribution=_unique(cell_text(a) for a in _as_list(_meta(meta, "attribution"))),
-        protect_note=_protect_note(meta), meta_notes=[cell_text(n) for n in _as_list(_meta(meta, "notes")) if cell_text(n)],
-        days=(min(tables.days), max(tables.days)) if tables.days else (),
-        bounds=_bounds(places, incidents),
-    )
-    view.areas = admin_choropleth(places)
-    if cluster is None:
-        cluster = len(places) > CLUSTER_MIN_PLACES
-    if cluster:
-        view.levels = cluster_levels(places)
-    return view
+    count, people = dropped
+    if count:
+        left_out.append(("below min-people", f"{count:,} flow{'s' * (count != 1)} under {fmt_people(min_people)} "
+                         "people", people))
+    return left_out
 
 
 # --- checks and cells -----------------------------------------------------------------------------------------------
@@ -523,9 +535,10 @@ def _collect_places(flowset, flows):
         precision = cell_text(rec["precision"]) or "point"
         index[pid] = len(places)
         places.append(Place(
-            id=pid, name=cell_text(rec["name"]) or pid, name_ar=cell_text(rec["name_ar"]), kind=cell_text(rec["kind"]),
-            lat=lat, lon=lon, pcode=cell_text(rec["pcode"]), admin1=cell_text(rec["admin1"]), admin2=cell_text(rec["admin2"]),
-            admin3=cell_text(rec["admin3"]), precision=precision if precision in PRECISIONS else "point"))
+            id=pid, name=cell_text(rec["name"]) or pid, name_ar=cell_text(rec["name_ar"]),
+            kind=cell_text(rec["kind"]), lat=lat, lon=lon, pcode=cell_text(rec["pcode"]),
+            admin1=cell_text(rec["admin1"]), admin2=cell_text(rec["admin2"]), admin3=cell_text(rec["admin3"]),
+            precision=precision if precision in PRECISIONS else "point"))
 
     table = getattr(flowset, "places", None)
     if table is not None and hasattr(table, "columns") and "place_id" in table.columns and len(table):
@@ -775,8 +788,8 @@ class _Tables:
             if key is not None and key in memo:
                 yield memo[key]
                 continue
-            self.days.update(d for d in (cell_text(src.get("period_start"))[:10], cell_text(src.get("period_end"))[:10])
-                             if _ISO_DAY.match(d))
+            days = (cell_text(src.get("period_start"))[:10], cell_text(src.get("period_end"))[:10])
+            self.days.update(d for d in days if _ISO_DAY.match(d))
             made = Source(report_id=cell_text(src.get("report_id")), agency=cell_text(src.get("agency")).strip(),
                           publisher=cell_text(src.get("publisher")).strip(),
                           published=cell_text(src.get("published"))[:10], url=cell_text(src.get("url")).strip(),

@@ -174,7 +174,10 @@ function idpmapInit(map, D) {
       node.members.push(p.i);
       node.pin += p.pin;
       node.pout += p.pout;
-      if (p.pout > 0 && (node.best < 0 || p.pout > places[node.best].pout)) { node.best = p.i; node.group = p.group; }
+      if (p.pout > 0 && (node.best < 0 || p.pout > places[node.best].pout)) {
+        node.best = p.i;
+        node.group = p.group;
+      }
     });
     nodes.forEach(function (node) {
       if (node.members.length === 1) {
@@ -263,7 +266,8 @@ function idpmapInit(map, D) {
     var cx = (po.x + pd.x) / 2 - vy * CURV, cy = (po.y + pd.y) / 2 + vx * CURV;  // bent to the right
     var t = Math.max(0.5, 1 - Math.min(rd + 2, 0.3 * len) / (1.1 * len));
     var p1x = po.x + t * (cx - po.x), p1y = po.y + t * (cy - po.y);
-    var u = 1 - t, ex = u * u * po.x + 2 * u * t * cx + t * t * pd.x, ey = u * u * po.y + 2 * u * t * cy + t * t * pd.y;
+    var u = 1 - t;
+    var ex = u * u * po.x + 2 * u * t * cx + t * t * pd.x, ey = u * u * po.y + 2 * u * t * cy + t * t * pd.y;
     var tx = ex - p1x, ty = ey - p1y, tn = Math.sqrt(tx * tx + ty * ty) || 1;
     tx /= tn; ty /= tn;
     var head = Math.min(4 + 1.6 * w, 0.35 * len), c25 = 0.906, s25 = 0.423;
@@ -289,7 +293,10 @@ function idpmapInit(map, D) {
       var alpha = dim ? 0.12 : Math.round(10 * (0.3 + 0.55 * Math.sqrt(Math.min(1, e.people / topPeople)))) / 10;
       var key = alpha + (e.modelled ? "m" : "s") + e.colour + "|" + wq;
       var batch = batches.get(key);
-      if (!batch) { batch = { w: wq, alpha: alpha, dash: e.modelled, colour: e.colour, geo: [] }; batches.set(key, batch); }
+      if (!batch) {
+        batch = { w: wq, alpha: alpha, dash: e.modelled, colour: e.colour, geo: [] };
+        batches.set(key, batch);
+      }
       batch.geo.push(g);
       drawn.push({ edge: e, g: g, w: w });
     }
@@ -347,8 +354,10 @@ function idpmapInit(map, D) {
       var prev = sample(item.g, 0), pad = item.w / 2 + 12;
       for (var k = 1; k <= 8; k++) {
         var pt = sample(item.g, k);
-        var x0 = Math.floor((Math.min(prev[0], pt[0]) - pad) / CELL), x1 = Math.floor((Math.max(prev[0], pt[0]) + pad) / CELL);
-        var y0 = Math.floor((Math.min(prev[1], pt[1]) - pad) / CELL), y1 = Math.floor((Math.max(prev[1], pt[1]) + pad) / CELL);
+        var x0 = Math.floor((Math.min(prev[0], pt[0]) - pad) / CELL);
+        var x1 = Math.floor((Math.max(prev[0], pt[0]) + pad) / CELL);
+        var y0 = Math.floor((Math.min(prev[1], pt[1]) - pad) / CELL);
+        var y1 = Math.floor((Math.max(prev[1], pt[1]) + pad) / CELL);
         for (var x = x0; x <= x1; x++) {
           for (var y = y0; y <= y1; y++) {
             var key = x + "," + y, list = grid.get(key);
@@ -437,7 +446,9 @@ function idpmapInit(map, D) {
     if (D.splits[f.split]) { add(box, el("div", "idpmap-split", "Split: " + D.splits[f.split])); }
     if (D.notes[f.note]) { add(box, el("div", "idpmap-note idpmap-disagree", "\u26a0 " + D.notes[f.note])); }
     [f.o, f.d].forEach(function (pi) {
-      if (places[pi].prec > 0) { add(box, el("div", "idpmap-approx", places[pi].name + ": " + approxText(places[pi].prec))); }
+      if (places[pi].prec > 0) {
+        add(box, el("div", "idpmap-approx", places[pi].name + ": " + approxText(places[pi].prec)));
+      }
     });
     sourceList(box, f.src);
     return box;
@@ -517,17 +528,18 @@ function idpmapInit(map, D) {
       if (camp) {
         var s = Math.round(2 * r);
         marker = L.marker([node.lat, node.lon], { pane: "idpmapPlaces", keyboard: true, title: node.name,
-          icon: L.divIcon({ className: "idpmap-place idpmap-camp" + (node.prec > 0 ? " idpmap-approx-camp" : ""),
-                            iconSize: [s, s] }) });
+          icon: L.divIcon({ iconSize: [s, s],
+            className: "idpmap-place idpmap-camp" + (node.prec > 0 ? " idpmap-approx-camp" : "") }) });
       } else {
-        var cls = node.place ? (node.prec > 0 ? "idpmap-place idpmap-town idpmap-approx" : "idpmap-place idpmap-town")
-          : "idpmap-place idpmap-cluster";
+        var cls = !node.place ? "idpmap-place idpmap-cluster"
+          : "idpmap-place idpmap-town" + (node.prec > 0 ? " idpmap-approx" : "");
         marker = L.circleMarker([node.lat, node.lon], { pane: "idpmapPlaces", radius: r, color: "#222",
           weight: node.place ? 1.5 : 3, dashArray: node.prec > 0 ? "3 3" : null, bubblingMouseEvents: false,
           fillColor: node.pout > 0 ? groupColour(node.group) : "#ffffff", fillOpacity: 0.8, className: cls });
       }
       marker.bindTooltip(labelOf(node), node.label ? { permanent: true, direction: "right", offset: [r + 2, 0],
-        className: "idpmap-label", interactive: false, opacity: 1 } : { direction: "top", className: "idpmap-label" });
+        className: "idpmap-label", interactive: false, opacity: 1 }
+        : { direction: "top", className: "idpmap-label" });
       marker.bindPopup(function () { return nodePopup(node); }, { maxWidth: 340, maxHeight: 320,
         className: "idpmap-popup" });
       marker.on("popupopen", function () { highlight(node.i); });
@@ -644,7 +656,9 @@ function idpmapInit(map, D) {
       node.classList.toggle("idpmap-collapsed", !open);
       if (button) { button.setAttribute("aria-expanded", open ? "true" : "false"); }
     }
-    if (button) { button.addEventListener("click", function () { setOpen(node.classList.contains("idpmap-collapsed")); }); }
+    if (button) {
+      button.addEventListener("click", function () { setOpen(node.classList.contains("idpmap-collapsed")); });
+    }
     setOpen(!phone);  // on a phone, panels start as buttons and open on demand
     return node;
   }
@@ -756,7 +770,8 @@ function idpmapInit(map, D) {
       return map.layerPointToContainerPoint(L.point(pt[0], pt[1]));
     },
     flowAt: function (containerPoint, tolerance) {
-      var hit = flowAt(map.containerPointToLayerPoint(L.point(containerPoint)), tolerance === undefined ? 5 : tolerance);
+      var at = map.containerPointToLayerPoint(L.point(containerPoint));
+      var hit = flowAt(at, tolerance === undefined ? 5 : tolerance);
       return hit ? hit.edge : null;
     },
     openEdge: function (e) {
