@@ -321,8 +321,8 @@ _LEGEND = _JINJA.from_string("""\
 {% if widths %}
 <div class="idpmap-h">People moved (line width, square-root scale)</div>
 {% for value, w in widths %}
-<div class="idpmap-row"><svg width="46" height="20" aria-hidden="true"><line x1="2" y1="10" x2="44" y2="10" \
-stroke="#555" stroke-width="{{ '%.1f' % w }}" stroke-linecap="butt"/></svg><span>{{ value }}</span></div>
+<div class="idpmap-row idpmap-wrow"><svg width="46" height="20" aria-hidden="true"><line x1="2" y1="10" x2="44" \
+y2="10" stroke="#555" stroke-width="{{ '%.1f' % w }}" stroke-linecap="butt"/></svg><span>{{ value }}</span></div>
 {% endfor %}
 {% endif %}
 {% if modelled %}

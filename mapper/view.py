@@ -860,10 +860,15 @@ def cluster_levels(places) -> list:
     if not partitions and len(places) >= 8:
         partitions = _distance_partitions(lat, lon)
     levels = []
+    admin = _admin_area_names()
     for name, keys in partitions:
         labels = {k: i for i, k in enumerate(dict.fromkeys(keys))}
         of = [labels[k] for k in keys]
-        levels.append(_level(name, of, places, lat, lon, weight))
+        level = _level(name, of, places, lat, lon, weight)
+        for key, c in labels.items():
+            if isinstance(key, str) and key in admin:  # an admin area the gazetteer names
+                level.names[c] = f"{admin[key]} ({name})"
+        levels.append(level)
     levels.append(_level("place", list(range(len(places))), places, lat, lon, weight))
     zoom = -1.0
     for level in levels:  # each level at least as fine as the one before it

@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from mapper.view import cell_text
 from tests.hostile import HOSTILE_STRINGS, HOSTILE_URLS
 
 N = len(HOSTILE_STRINGS)
@@ -314,7 +315,7 @@ def test_svg_carries_each_title_as_escaped_text(built, tmp_path):
         render_image(flowset, path, title=s)
         texts, tags = _svg_texts(path)
         assert tags <= _SVG_TAGS, (i, tags - _SVG_TAGS)
-        assert as_drawn(s) in "\n".join(texts), (i, s[:60])  # one <text> per line
+        assert as_drawn(cell_text(s)) in "\n".join(texts), (i, s[:60])  # one <text> per line; cut past MAX_TEXT
         raw = path.read_text(encoding="utf-8")
         assert "<script" not in raw and "<iframe" not in raw and "<foreignObject" not in raw
 
@@ -412,7 +413,8 @@ def test_title_from_the_command_line_is_text(flows_file, tmp_path):
     for i, (s, path) in enumerate(zip(HOSTILE_STRINGS, write_titled_maps(flows_file, tmp_path))):
         page = path.read_text(encoding="utf-8")
         parsed = _parse(page)
-        expected = s.replace("\r\n", "\n").replace("\r", "\n")  # HTML's input stream rule; NUL is kept here
+        shown = cell_text(s)  # fields beyond MAX_TEXT characters are cut, with a count (issue 15 section 5)
+        expected = shown.replace("\r\n", "\n").replace("\r", "\n")  # HTML's input stream rule; NUL is kept here
         assert parsed.title == expected and parsed.h1 == expected, (i, s[:60])
         assert not parsed.on_attrs, (i, parsed.on_attrs)
         assert parsed.tags == plain.tags, (i, set(parsed.tags) ^ set(plain.tags))

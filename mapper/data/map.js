@@ -51,9 +51,25 @@ function idpmapInit(map, D) {
     url = String(url || "").trim();
     return /^https?:\/\/[^\s\u0000-\u001f\u007f"'<>`]+$/i.test(url) ? url : null;
   }
+  // Line width: mapper/view.py width_px, over the largest arrow at the current level (groups carry more).
+  var scaleTop = maxPeople;
   function widthOf(people) {
-    if (!(maxPeople > 0)) { return minPx; }
-    return minPx + (maxPx - minPx) * Math.sqrt(Math.max(0, Math.min(people, maxPeople)) / maxPeople);
+    if (!(scaleTop > 0)) { return minPx; }
+    return minPx + (maxPx - minPx) * Math.sqrt(Math.max(0, Math.min(people, scaleTop)) / scaleTop);
+  }
+  function nice(v) {  // mapper/view.py nice(): the largest 1, 2 or 5 x 10^k not above v
+    if (!(v > 0)) { return 0; }
+    var exp = Math.pow(10, Math.floor(Math.log10(v)));
+    return [5, 2, 1].map(function (k) { return k * exp; }).find(function (x) { return x <= v; }) || exp;
+  }
+  function setScale(top) {
+    scaleTop = top > 0 ? top : maxPeople;
+    var values = [scaleTop, nice(scaleTop / 4), nice(scaleTop / 16)];
+    document.querySelectorAll(".idpmap-wrow").forEach(function (row, k) {
+      if (values[k] === undefined) { return; }
+      row.querySelector("span").textContent = fmt(values[k]);
+      row.querySelector("line").setAttribute("stroke-width", widthOf(values[k]).toFixed(1));
+    });
   }
   function groupColour(g) { return (g >= 0 && D.groups[g]) ? D.groups[g][1] : "#7f7f7f"; }
 
@@ -204,7 +220,8 @@ function idpmapInit(map, D) {
       if (o === d) { continue; }  // inside one place or group: counted in its totals, no arrow
       var key = o * nodes.length + d, e = of ? byKey.get(key) : undefined;
       if (e === undefined) {
-        e = { o: o, d: d, people: 0, members: [], modelled: true, colour: groupColour(places[f.o].group) };
+        e = { o: o, d: d, people: 0, members: [], modelled: true,
+              colour: groupColour(of ? nodes[o].group : places[f.o].group) };
         if (of) { byKey.set(key, e); }
         edges.push(e);
       }
@@ -213,6 +230,8 @@ function idpmapInit(map, D) {
       e.modelled = e.modelled && f.modelled;
     }
     edges.sort(function (a, b) { return b.people - a.people || a.members[0] - b.members[0]; });
+    // Groups carry more than any one flow: at a group level the widths follow its largest arrow.
+    setScale(of && edges.length ? edges[0].people : maxPeople);
   }
 
   // --- the canvas of flows ------------------------------------------------------------------------------------
