@@ -357,7 +357,7 @@ stroke="#555" stroke-width="3" stroke-dasharray="7 4"/></svg>\
 {% if protect %}<div class="idpmap-note">{{ protect }}</div>{% endif %}
 {% for note in notes %}<div class="idpmap-note idpmap-disagree">{{ note }}</div>{% endfor %}
 {% if disagree %}<div class="idpmap-note">\
-Flows marked &#9888; rest on sources that disagree (see their popups).</div>{% endif %}
+Some flows rest on sources that disagree: their popups (&#9888;) say how.</div>{% endif %}
 {% if left_out %}
 <div class="idpmap-h">Left out: {{ left_out|length }} item(s), {{ left_total }} people</div>
 <ul class="idpmap-left">

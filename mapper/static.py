@@ -470,15 +470,18 @@ def _draw_places(ax, places, incidents, curves, taken=()):
     """Markers for places and incidents, and labels for the main places that avoid the boxes ``taken``."""
 
     for camp, marker in ((False, "o"), (True, "^")):
-        rows = [r for r in places if r["camp"] is camp]
-        if not rows:
-            continue
-        # Triangles look smaller than circles of the same nominal size; scale their area up to match.
-        scale = 1.3 if camp else 1.0
-        ax.scatter([r["lon"] for r in rows], [r["lat"] for r in rows],
-                   s=[(2 * r["radius"]) ** 2 * scale for r in rows], marker=marker,
-                   c=[_ORIGIN_FILL if r["origin"] else _DEST_FILL for r in rows],
-                   edgecolors="#111111", linewidths=1.1, zorder=6)
+        for approximate in (False, True):
+            rows = [r for r in places if r["camp"] is camp and r["approximate"] is approximate]
+            if not rows:
+                continue
+            # Triangles look smaller than circles of the same nominal size; scale their area up to match.
+            scale = 1.3 if camp else 1.0
+            # A place known only by its admin area (no point of its own) has a dashed outline.
+            ax.scatter([r["lon"] for r in rows], [r["lat"] for r in rows],
+                       s=[(2 * r["radius"]) ** 2 * scale for r in rows], marker=marker,
+                       c=[_ORIGIN_FILL if r["origin"] else _DEST_FILL for r in rows], edgecolors="#111111",
+                       linewidths=1.1, linestyles=(0, (2, 2)) if approximate else "solid", zorder=6,
+                       gid="approximate-places" if approximate else None)
     if incidents:
         ax.scatter([p[1] for p in incidents], [p[0] for p in incidents], marker="x", s=30, c="#111111",
                    linewidths=1.4, zorder=5)
@@ -706,7 +709,11 @@ def _draw_legend(panel, view, largest, places, incidents, left):
         notes.append(f"{count} × {what}" + (f" ({_fmt_people(people)} people)" if people else ""))
     heading("Left out of the map")
     notes_block(notes or ["nothing"])
-    extra = view.meta_notes + ([view.protect_note] if view.protect_note else [])
+    disagree = [n for n in view.notes[1:] if n]
+    extra = view.meta_notes + [f"Sources disagree: {n}" for n in disagree[:3]]
+    if len(disagree) > 3:
+        extra.append(f"and {len(disagree) - 3} more flows whose sources disagree")
+    extra += [view.protect_note] if view.protect_note else []
     if extra:
         y -= 0.015
         notes_block(extra, style="italic")

@@ -317,7 +317,7 @@ function idpmapInit(map, D) {
         batches.set(key, batch);
       }
       batch.geo.push(g);
-      drawn.push({ edge: e, g: g, w: w });
+      drawn.push({ edge: e, g: g, w: w, dim: dim });
     }
     var order = Array.from(batches.values()).sort(function (a, b) {
       return (a.alpha - b.alpha) || (b.w - a.w) || (a.colour < b.colour ? -1 : a.colour > b.colour ? 1 : 0);

@@ -103,12 +103,31 @@ def test_new_columns_modelled_note_precision_and_arrival_counts_are_shown():
     assert {p.id: p.people_in for p in view.places}["sy-atme"] == 9000
     page = render_map(flowset)
     assert "modelled split" in page and "location approximate: subdistrict" in page
-    assert "Flows marked" in page
+    assert "Some flows rest on sources that disagree" in page
     data = page_data(page)
     assert data["flows"]["m"] == [0, 1]
     assert [p[10] for p in data["places"] if p[0] == "Kah"] == [1]
     atme = next(p for p in data["places"] if p[0] == "Atme")
     assert [data["sources"][i][1] for i in data["srcsets"][atme[11]]] == ["OCHA HNAP"]
+
+
+def test_static_image_shows_modelled_approximate_and_disagreeing(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    flowset = make_flowset([
+        {"origin": "sy-maarat-al-numan", "dest": "sy-atme", "people": 5000},
+        {"origin": "sy-maarat-al-numan", "dest": "sy-kah", "people": 3000},
+    ])
+    flowset.flows["modelled"] = [False, True]
+    flowset.flows["note"] = ["5,000 (OCHA) vs 4,000 (SRCG)", ""]
+    flowset.places["precision"] = ["admin3" if pid == "sy-kah" else "point" for pid in flowset.places["place_id"]]
+    out = render_image(flowset, tmp_path / "map.svg", dpi=72)
+    root = ET.parse(out).getroot()
+    texts = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
+    assert "modelled split" in texts and "location approximate: subdistrict" in texts
+    assert "Sources disagree: 5,000 (OCHA) vs 4,000 (SRCG)" in texts
+    gids = {e.get("id") for e in root.iter()}
+    assert {"modelled-flows", "approximate-places"} <= gids
 
 
 def test_a_flowset_without_the_new_columns_still_draws():
