@@ -667,6 +667,9 @@ function idpmapInit(map, D) {
     var Ctl = L.Control.extend({ onAdd: function () {
       L.DomEvent.disableClickPropagation(node);
       L.DomEvent.disableScrollPropagation(node);
+      // Leaflet counts clicks reaching the map as taps of a double tap: two quick taps on the panel's buttons
+      // would zoom the map.
+      L.DomEvent.on(node, "click", L.DomEvent.stopPropagation);
       return node;
     } });
     new Ctl({ position: position }).addTo(map);

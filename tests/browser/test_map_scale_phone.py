@@ -199,3 +199,13 @@ def test_choropleth_layer_draws_and_opens(watched, tmp_path, monkeypatch):
                   "{ l.openPopup(); } })")
     assert "In: 155,000 people" in page.locator(".idpmap-area-pop").inner_text()
     _assert_clean(watched)
+
+
+def test_quick_taps_on_the_panels_do_not_zoom_the_map(phone, example_path):
+    page = _ready(phone.open(example_path))
+    before = page.evaluate("() => [window.idpmap.map.getZoom(), window.idpmap.map.getCenter()]")
+    for selector in ("#idpmap-legend .idpmap-toggle", "#idpmap-legend .idpmap-toggle", "#idpmap-panel .idpmap-toggle"):
+        page.locator(selector).tap()
+    page.wait_for_timeout(600)  # a zoom animation would be over
+    assert page.evaluate("() => [window.idpmap.map.getZoom(), window.idpmap.map.getCenter()]") == before
+    _assert_clean(phone)
