@@ -376,7 +376,7 @@ def draw_view(view, *, dpi, borders):
     period = _format_period(*view.period)
     count = len(view.flows)
     subtitle = "  ·  ".join(s for s in (period, f"{_fmt_people(view.total_people)} people in "
-                                                 f"{count} flow{'s' * (count != 1)} shown") if s)
+                                                 f"{count:,} flow{'s' * (count != 1)} shown") if s)
     _text(fig, 0.025, 0.918, subtitle, fontsize=10.5, color="#333333", va="baseline", ha="left")
 
     _draw_legend(panel, view, widths, places, incidents, left)
