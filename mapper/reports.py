@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputFileError
+from .inputs import MAX_CELL, check_cell_lengths, check_line_lengths, read_input
 
 #: People per family or household when a report counts families: OCHA and CCCM cluster planning figure for NW Syria.
 PEOPLE_PER_FAMILY = 5.0
@@ -255,6 +256,8 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
     caller understands (others are kept under their own names); ``hxl_tags`` maps tags to names.
     """
     path, data = _load(path_or_buffer)
+    if isinstance(data, bytes):
+        check_line_lengths(data if b"\n" in data else data.replace(b"\r", b"\n"), path)
     text, utf8 = _decode(data, path, encoding)
     if not text.strip():
         raise InputFileError(path, [(None, None, "the file is empty; expected a header row and data rows")])
@@ -299,6 +302,9 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
     data_lines = lines[body]
     ncols = len(header)
     matrix = _to_columns(cells, ncols)
+    if len(text) > MAX_CELL.value():  # else no cell can be that long
+        check_cell_lengths([np.array(header, dtype=object)], [1] * len(header), ["header"], path)
+        check_cell_lengths(matrix, data_lines, header, path)
     # Blank rows (every cell empty) are skipped, as spreadsheets leave them at the end.
     if len(data_lines):
         nonblank = np.zeros(len(data_lines), dtype=bool)
@@ -312,14 +318,13 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
 
 
 def _load(path_or_buffer):
-    if isinstance(path_or_buffer, (str, os.PathLike)):
-        path = Path(path_or_buffer)
-        return str(path), path.read_bytes()
-    name = getattr(path_or_buffer, "name", None)
-    return (str(name) if isinstance(name, (str, os.PathLike)) else "<input>"), path_or_buffer.read()
+    """The input's name and bytes (text for a text stream): bounded, devices and FIFOs refused (mapper.inputs)."""
+    return read_input(path_or_buffer)
 
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# UTF-32's marks first: the UTF-32-LE mark begins with the UTF-16-LE one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def _decode(data, path, encoding):
