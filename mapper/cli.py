@@ -59,10 +59,24 @@ def _handle_errors(func):
                 where = f"{err.filename}: " if getattr(err, "filename", None) else ""
                 raise InputError(f"{where}{err.strerror or err}") from err
             if isinstance(err, LookupError):  # unresolved or ambiguous place names
-                raise NotFoundError(str(err)) from err
-            raise InputError(str(err)) from err
+                raise NotFoundError(_short_lines(str(err))) from err
+            raise InputError(_short_lines(str(err))) from err
 
     return wrapper
+
+
+#: An error line longer than this is cut (a value echoed from a hostile input must not flood the terminal).
+MAX_ERROR_LINE = 300
+
+
+def _short_lines(message):
+    """Each line of ``message`` cut to :data:`MAX_ERROR_LINE` characters, saying how much was cut."""
+    lines = []
+    for line in message.splitlines() or [""]:
+        if len(line) > MAX_ERROR_LINE:
+            line = f"{line[:MAX_ERROR_LINE - 40]}... ({len(line) - MAX_ERROR_LINE + 40:,} more characters)"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -376,10 +390,15 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
     """
     from pathlib import Path
 
+    from mapper.atomic import check_target
+    from mapper.inputs import check_input_file
+
+    check_input_file(input_path)  # a FIFO or a device would hang or fill the memory
     output = Path(output) if output else _default_map_output(input_path)
     kind = _MAP_FORMATS.get(output.suffix.lower())
     if kind is None:
         raise InputError(f"{output}: unknown map format {output.suffix!r}; use .html, .png, .svg or .pdf")
+    check_target(output, force=force)  # before the build, not after it
     given_kinds = protect_kinds
     protect_kinds = _protect_options(protect_sites, protect_kinds)
     if _is_reports_csv(input_path, encoding):
@@ -418,12 +437,15 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
 
 def _read_article_text(path, encoding):
     """The text of one article: a file, or standard input for ``-``."""
-    if path == "-":
-        return sys.stdin.buffer.read().decode(encoding), "stdin"
     from pathlib import Path
 
+    from mapper.inputs import read_input
+
+    if path == "-":
+        return read_input(sys.stdin.buffer, "stdin")[1].decode(encoding), "stdin"
     source = Path(path)
-    return source.read_text(encoding=encoding), source.stem
+    text = read_input(source)[1].decode(encoding)
+    return text.replace("\r\n", "\n").replace("\r", "\n"), source.stem  # as read_text's universal newlines
 
 
 @cli.command("extract")
