@@ -438,7 +438,7 @@ def _numbers(table, column, problems, *, what, low=None, high=None):
     cells = pd.Series(raw, dtype=object)
     plain = cells.str.fullmatch(_PLAIN_NUMBER).fillna(False).to_numpy(dtype=bool)
     values = np.array(pd.to_numeric(cells.where(plain), errors="coerce"), dtype=float)
-    for i in np.flatnonzero(~plain & (raw != "")):
+    for i in np.flatnonzero((~plain | ~np.isfinite(values)) & (raw != "")):  # 5,000 digits: inf or NaN
         try:
             value = parse_figure(raw[i], allow_range=False)[0]
         except ValueError:
@@ -695,6 +695,9 @@ def _geojson_flowset(path, text):
         hint = " (the file looks truncated)" if err.pos >= len(text.rstrip()) - 1 else ""
         raise InputFileError(path, [(err.lineno, None, f"not valid JSON: {err.msg} at column {err.colno}{hint}; "
                                                        "write the file again")]) from err
+    except ValueError as err:  # a whole number of more than 4,300 digits
+        raise InputFileError(path, [(None, None, "a number in the file has thousands of digits; no count or "
+                                                 "coordinate is that long")]) from err
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or \
             not isinstance(doc.get("features"), list):
         raise InputFileError(path, [(None, None, "not a GeoJSON FeatureCollection")])

@@ -92,16 +92,19 @@ from mapper.atomic import check_target, remove_stale_parts
 
 @pytest.mark.parametrize("force", [False, True])
 def test_devices_fifos_and_links_are_never_replaced_whatever_force_says(tmp_path, force):
+    from tests.test_malformed import special_file
+
+    device = special_file(tmp_path, "device", "null.html")  # a private copy of /dev/null when root
     fifo = tmp_path / "pipe.html"
     os.mkfifo(fifo)
     link = tmp_path / "stdout.html"
     link.symlink_to("/dev/stdout")
-    for target in ("/dev/null", fifo, link):
+    for target in (device, fifo, link):
         with pytest.raises(OutputError, match="not a regular file") as err:
             with atomic_open(target, force=force) as fh:
                 fh.write("x")
         assert "--force" not in str(err.value)
-    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+    assert os.path.exists(device) and not os.path.isfile(device)
     assert fifo.is_fifo() and link.is_symlink()
 
 
