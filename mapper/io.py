@@ -31,6 +31,10 @@ the folder or either file). A flowmap.blue flow carries no period, sources or P-
 (``period_start``/``period_end`` ``""``, ``sources`` ``"[]"``, ``split_rule`` ``"flowmap.blue"``), and
 ``people``, ``people_min`` and ``people_max`` all take the count. CSV cells are read with the spaces at their
 edges trimmed, like every CSV file idpmap reads.
+
+Every CSV cell idpmap writes is spreadsheet-safe (:mod:`mapper.spreadsheet`): text beginning with ``=``, ``+``,
+``-``, ``@``, a tab or CR gets a leading ``'`` so that no spreadsheet runs it as a formula; the readers remove it
+again.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from .errors import InputFileError, OutputError
 from .model import FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS, FlowSet, LeftOut
 from .inputs import check_input_file, json_nesting_error, read_input, shown
 from .reports import MAX_PEOPLE, MAX_PROBLEMS, parse_figure, read_table
+from .spreadsheet import spreadsheet_safe
 
 FORMATS = ("geojson", "gpkg", "csv", "flowmap", "hxl")
 _EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv"}
@@ -190,14 +195,21 @@ def _csv_cell(value):
     return str(value)
 
 
+def _csv_writer(fh, *columns):
+    """A CSV writer for ``fh``; every cell quoted when a text holds a carriage return, which the csv module does
+    not quote by itself with ``\n`` line ends (a reader would end the row there)."""
+    cr = any(pd.Series(c, dtype=object).map(lambda v: isinstance(v, str) and "\r" in v).any() for c in columns)
+    return csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL if cr else csv.QUOTE_MINIMAL)
+
+
 def _write_csv(flowset, fh, *, hxl=False):
-    writer = csv.writer(fh, lineterminator="\n")
+    table = _table(flowset.flows, FLOW_COLUMNS)
+    writer = _csv_writer(fh, *(table[c] for c in table.columns if table[c].dtype == object))
     writer.writerow(FLOW_COLUMNS)
     if hxl:
         writer.writerow([HXL_FLOW_TAGS[c] for c in FLOW_COLUMNS])
-    table = _table(flowset.flows, FLOW_COLUMNS)
     for row in table.itertuples(index=False, name=None):
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([spreadsheet_safe(_csv_cell(v)) for v in row])
 
 
 def _write_hxl(flowset, fh):
@@ -351,14 +363,15 @@ def _write_flowmap(flowset, folder, *, force):
         # Both files are complete before either is renamed into place.
         with atomic_open(folder / "locations.csv", "w", force=force, newline="") as loc_fh, \
                 atomic_open(folder / "flows.csv", "w", force=force, newline="") as flow_fh:
-            writer = csv.writer(loc_fh, lineterminator="\n")
+            writer = _csv_writer(loc_fh, list(locations), [name for name, _, _ in locations.values()])
             writer.writerow(["id", "name", "lat", "lon"])
             for pid, (name, lat, lon) in locations.items():
-                writer.writerow([pid, name, _csv_cell(float(lat)), _csv_cell(float(lon))])
-            writer = csv.writer(flow_fh, lineterminator="\n")
+                writer.writerow([spreadsheet_safe(pid), spreadsheet_safe(name), _csv_cell(float(lat)),
+                                 _csv_cell(float(lon))])
+            writer = _csv_writer(flow_fh, list(locations))
             writer.writerow(["origin", "dest", "count"])
             for origin, dest, people in zip(flows["origin_id"], flows["dest_id"], flows["people"]):
-                writer.writerow([origin, dest, int(round(float(people)))])
+                writer.writerow([spreadsheet_safe(str(origin)), spreadsheet_safe(str(dest)), int(round(float(people)))])
     except BaseException:
         if created:
             with contextlib.suppress(OSError):

@@ -69,6 +69,7 @@ import pandas as pd
 
 from .errors import InputFileError
 from .inputs import MAX_CELL, check_cell_lengths, check_line_lengths, read_input
+from .spreadsheet import ESCAPED_CELL, spreadsheet_text
 
 #: People per family or household when a report counts families: OCHA and CCCM cluster planning figure for NW Syria.
 PEOPLE_PER_FAMILY = 5.0
@@ -302,6 +303,8 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
     data_lines = lines[body]
     ncols = len(header)
     matrix = _to_columns(cells, ncols)
+    if ESCAPED_CELL.search(text):  # cells a spreadsheet-safe writer quoted: give back their text
+        matrix = [_unquoted(col) for col in matrix]
     if len(text) > MAX_CELL.value():  # else no cell can be that long
         check_cell_lengths([np.array(header, dtype=object)], [1] * len(header), ["header"], path)
         check_cell_lengths(matrix, data_lines, header, path)
@@ -364,8 +367,13 @@ def _decode(data, path, encoding):
     return text.lstrip("\ufeff"), (utf8 if chosen == "utf-8-sig" else None)
 
 
+_LONE_CR = re.compile("\r(?!\n)")
+
+
 def _parse(text, path, utf8=None):
     """Split ``text`` into rows of cells and the physical line each row starts on."""
+    if "\r" in text and _LONE_CR.search(text):
+        return _parse_slow(text, path)  # pandas ends a row at a CR even inside quotes
     try:
         source = io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8"))
         frame = pd.read_csv(source, encoding="utf-8", header=None, dtype=object, keep_default_na=False, na_filter=False,
@@ -419,6 +427,14 @@ def _parse_slow(text, path):
     if not rows:
         raise InputFileError(path, [(None, None, "the file is empty; expected a header row and data rows")])
     return rows, np.asarray(lines)
+
+
+def _unquoted(column):
+    starts = np.fromiter((v[:1] == "'" for v in column), dtype=bool, count=len(column))
+    if starts.any():
+        column = column.copy()
+        column[starts] = [spreadsheet_text(v) for v in column[starts]]
+    return column
 
 
 def _to_columns(cells, ncols):
