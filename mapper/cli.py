@@ -234,6 +234,13 @@ def _read_reports_file(path, encoding, people_per_family):
     return read_reports(source, encoding=encoding, people_per_family=people_per_family)
 
 
+def _store_option(func):
+    """``--store``: the local gazetteer store `idpmap gazetteer import` fills, used beside the bundled places."""
+    return click.option("--store", type=click.Path(dir_okay=False), envvar="IDPMAP_STORE",
+                        help="Local gazetteer store to use beside the bundled places (default: the one `idpmap "
+                             "gazetteer import` fills, if any; env IDPMAP_STORE).")(func)
+
+
 #: ``--protect-kinds`` when not given: the place kinds where displaced people shelter.
 PROTECT_KINDS_DEFAULT = "camp,camp_cluster"
 _PROTECT_KINDS_HELP = ("Place kinds --protect-sites generalises, comma-separated (any gazetteer kind, e.g. "
@@ -282,9 +289,10 @@ def _priority_list(text):
               help=_PROTECT_KINDS_HELP + f"  [default: {PROTECT_KINDS_DEFAULT}]")
 @click.option("--encoding", metavar="ENC", help="Encoding of REPORTS when not UTF-8, e.g. cp1256.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output that idpmap did not write.")
+@_store_option
 @_handle_errors
 def flows_command(reports, output, fmt, start, end, level, min_people, priority, people_per_family,
-                  allow_unresolved, protect_sites, protect_kinds, encoding, force):
+                  allow_unresolved, protect_sites, protect_kinds, encoding, force, store):
     """Build triangulated origin -> destination flows from REPORTS (a CSV file, or - for standard input).
 
     \b
@@ -304,9 +312,9 @@ def flows_command(reports, output, fmt, start, end, level, min_people, priority,
     # Refuse a clobbering output before the (possibly long) build, not after it.
     check_flows_output(output, format=fmt, force=force)
     frame = _read_reports_file(reports, encoding, people_per_family)
-    flowset = build_flows(frame, start=start, end=end, level=level, min_people=min_people, priority=agencies,
-                          allow_unresolved=allow_unresolved, protect_sites_km=protect_sites,
-                          protect_kinds=protect_kinds)
+    flowset = build_flows(frame, gazetteer=_open_gazetteer(store, False, None), start=start, end=end, level=level,
+                          min_people=min_people, priority=agencies, allow_unresolved=allow_unresolved,
+                          protect_sites_km=protect_sites, protect_kinds=protect_kinds)
     written = write_flows(flowset, output, format=fmt, force=force)
     people = float(flowset.flows["people"].sum()) if len(flowset.flows) else 0.0
     where = ", ".join(str(p) for p in written) or "standard output"
@@ -378,9 +386,10 @@ def _is_reports_csv(path, encoding):
               help="Leave out reports naming unknown places (listed in the legend) instead of stopping.")
 @click.option("--encoding", help="Encoding of INPUT (default: UTF-8 with or without BOM, or UTF-16 with BOM).")
 @click.option("--force", is_flag=True, help="Overwrite an output file that idpmap did not write.")
+@_store_option
 @_handle_errors
 def map_command(input_path, output, title, min_people, start, end, level, protect_sites, protect_kinds,
-                online_tiles, allow_unresolved, encoding, force):
+                online_tiles, allow_unresolved, encoding, force, store):
     """Draw INPUT (a reports CSV, or a flows file from `idpmap flows`) as one offline map.
 
     \b
@@ -406,7 +415,8 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
         from mapper.reports import read_reports
 
         reports = read_reports(input_path, encoding=encoding)
-        flowset = build_flows(reports, start=start, end=end, level=level, min_people=min_people,
+        flowset = build_flows(reports, gazetteer=_open_gazetteer(store, False, None), start=start, end=end,
+                              level=level, min_people=min_people,
                               allow_unresolved=allow_unresolved, protect_sites_km=protect_sites,
                               protect_kinds=protect_kinds)
     else:
