@@ -326,9 +326,15 @@ def _layers(flowset):
 _TEXT_WRITERS = {"geojson": _write_geojson, "csv": _write_csv, "hxl": _write_hxl}
 
 
+#: The date GDAL writes into a GeoPackage (gpkg_contents.last_change): fixed, so that rebuilds are byte-identical.
+GPKG_DATE = "2000-01-01T00:00:00.000Z"
+
+
 def _write_gpkg(flowset, path):
     import geopandas as gpd
     import pyogrio
+
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
 
     metadata = {"generator": GENERATOR, "idpmap_meta": json.dumps(_meta_json(flowset), ensure_ascii=False)}
     for layer, frame, columns in _layers(flowset):
