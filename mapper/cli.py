@@ -210,7 +210,9 @@ def gazetteer_import(file, store, fmt):
     import os
 
     from gazetteer.store import import_file
+    from mapper.inputs import check_input_file
 
+    check_input_file(file, size=False)  # a FIFO or a device would hang the import; dumps are read in a stream
     with click.progressbar(length=os.path.getsize(file), label=f"importing {os.path.basename(file)}",
                            file=sys.stderr) as bar:
 

@@ -92,8 +92,9 @@ def _kind(mode: int) -> str | None:
     return "not a regular file"
 
 
-def check_input_file(path) -> int:
-    """Refuse a device, FIFO, socket or too big a file as input; return its size. Never opens the file."""
+def check_input_file(path, *, size: bool = True) -> int:
+    """Refuse a device, FIFO, socket or (unless not ``size``) too big a file as input; return its size. Never opens
+    the file, so a FIFO cannot make it wait."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -102,7 +103,7 @@ def check_input_file(path) -> int:
     if kind is not None:
         raise InputFileError(path, [(None, None, f"is {kind}, not a regular file; idpmap reads files (or - for "
                                                  "standard input)")])
-    if st.st_size > MAX_INPUT.value():
+    if size and st.st_size > MAX_INPUT.value():
         raise InputFileError(path, [(None, None, MAX_INPUT.exceeded("the file", f"{st.st_size / (1 << 20):,.0f} MB"))])
     return st.st_size
 

@@ -234,7 +234,7 @@ def test_a_device_as_input_is_refused_at_once(tmp_path, command):
     _clean_error(CliRunner().invoke(cli, args), "/dev/zero", "device")
 
 
-@pytest.mark.parametrize("command", ["map", "flows"])
+@pytest.mark.parametrize("command", ["map", "flows", "import"])
 def test_a_fifo_as_input_is_refused_without_waiting_for_a_writer(tmp_path, command):
     fifo = tmp_path / "reports.csv"
     os.mkfifo(fifo)
@@ -242,6 +242,9 @@ def test_a_fifo_as_input_is_refused_without_waiting_for_a_writer(tmp_path, comma
             f"cli([{command!r}, {str(fifo)!r}, '-o', {str(tmp_path / 'out.geojson')!r}])")
     if command == "map":
         code = code.replace("out.geojson", "out.html")
+    if command == "import":
+        code = (f"from mapper.cli import cli\ncli(['gazetteer', 'import', {str(fifo)!r}, '--store', "
+                f"{str(tmp_path / 's.sqlite')!r}])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "FIFO" in done.stderr and "Traceback" not in done.stderr, done.stderr
 
