@@ -841,12 +841,17 @@ def _checked_records(path, records, what):
 
 def _plain_numbers(series):
     """Numbers of a column as floats (NaN where a cell is not a plain number: text such as ``3_6.1``, booleans)."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype=float)
     values = series.to_numpy(dtype=object)
     kinds = pd.Series(values, dtype=object).map(type)
     numeric = kinds.isin((int, float, np.int64, np.float64, np.int32, np.float32)).to_numpy()
     out = np.full(len(values), np.nan)
     if numeric.any():
-        out[numeric] = values[numeric].astype(float)
+        try:
+            out[numeric] = values[numeric].astype(float)
+        except OverflowError:  # a whole number of thousands of digits
+            out[numeric] = [float(v) if abs(v) < 1e300 else np.inf for v in values[numeric]]
     text = kinds.eq(str).to_numpy()
     if text.any():
         cells = pd.Series(values[text], dtype=object)
@@ -885,8 +890,7 @@ def _read_gpkg(path):
         return frame
 
     flows = layer("flows")
-    records = pd.DataFrame(flows.drop(columns="geometry")).to_dict("records")
-    frame = _checked_records(path, records, "flow")
+    frame = _checked_records(path, pd.DataFrame(flows.drop(columns="geometry")), "flow")
     metadata = info.get("layer_metadata") or {}
     try:
         meta = json.loads(metadata.get("idpmap_meta", "{}"))

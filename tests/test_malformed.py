@@ -126,6 +126,7 @@ HARDENING = [
     ("flows-geojson-people-infinity", "map", {"f.geojson": _geojson("Infinity")}, ["f.geojson", "people"]),
     ("flows-geojson-people-nan", "map", {"f.geojson": _geojson("NaN")}, ["f.geojson", "people"]),
     ("flows-geojson-people-5000-digits", "map", {"f.geojson": _geojson(DIGITS)}, ["f.geojson", "digits"]),
+    ("flows-geojson-people-4000-digits", "map", {"f.geojson": _geojson("9" * 4000)}, ["f.geojson", "people"]),
     ("flows-geojson-people-text", "map", {"f.geojson": _geojson('"3_6"')}, ["f.geojson", "people"]),
     ("flows-geojson-people-true", "map", {"f.geojson": _geojson("true")}, ["f.geojson", "people"]),
     ("flows-geojson-nested-5000", "map",
