@@ -265,7 +265,10 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
     if "\n" not in text and "\r" in text:
         text, utf8 = text.replace("\r", "\n"), None  # old Mac line ends
     first = text.split("\n", 1)[0]
-    header_cells = next(csv.reader([first]), [])
+    try:
+        header_cells = next(csv.reader([first]), [])
+    except csv.Error:  # a lone CR in the header: the full parse below says where
+        header_cells = first.split(",")
     if len(header_cells) <= 1:
         for delim, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|' characters")):
             if delim in first:

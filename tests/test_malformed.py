@@ -150,6 +150,7 @@ HARDENING = [
      ["r.csv:2", "figure"]),
     ("reports-utf32-be-bom", "flows", {"r.csv": b"\x00\x00\xfe\xff" + (HEADER + _row(unit="goats")).encode("utf-32-be")},
      ["r.csv:2", "unit"]),
+    ("reports-lone-cr-in-header", "flows", {"r.csv": HEADER.replace("unit,", "un\rit,") + GOOD}, ["r.csv"]),
     ("reports-figure-5000-digits", "flows", {"r.csv": HEADER + _row(figure=DIGITS)}, ["r.csv:2", "figure"]),
     ("reports-9mb-line", "flows", {"r.csv": HEADER + _row(origin="x" * (9 << 20))}, ["r.csv:2", "IDPMAP_MAX_LINE_KB"]),
     ("geonames-lat-underscore", "import", {"SY.txt": GEONAMES_OK.replace("\t36.1\t", "\t3_6.1\t")},
