@@ -22,7 +22,7 @@ import re
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
 #: Finds, in a whole CSV text, any cell that :func:`spreadsheet_text` would change (a fast pre-check).
-ESCAPED_CELL = re.compile(r"(?:^|[,\n\"])\s*'+[=+\-@\t\r]")
+ESCAPED_CELL = re.compile(r"'[=+\-@\t\r]")
 
 
 def _needs_quote(text: str) -> bool:
