@@ -59,7 +59,7 @@ class Limit:
 
     def exceeded(self, what: str, found: str) -> str:
         """The message for an input beyond the limit: what, how big, the limit and how to raise it."""
-        return (f"{what} is {found}, over the limit of {self.value() // self.scale:,} {self.unit} "
+        return (f"{what} is {found}, over the limit of {self.value() / self.scale:,.4g} {self.unit} "
                 f"({self.name}); if the file is right, raise it with the environment variable {self.env}")
 
 
@@ -104,7 +104,7 @@ def check_input_file(path, *, size: bool = True) -> int:
         raise InputFileError(path, [(None, None, f"is {kind}, not a regular file; idpmap reads files (or - for "
                                                  "standard input)")])
     if size and st.st_size > MAX_INPUT.value():
-        raise InputFileError(path, [(None, None, MAX_INPUT.exceeded("the file", f"{st.st_size / (1 << 20):,.0f} MB"))])
+        raise InputFileError(path, [(None, None, MAX_INPUT.exceeded("the file", f"{st.st_size / (1 << 20):,.4g} MB"))])
     return st.st_size
 
 
@@ -126,7 +126,7 @@ def read_input(source, name: str | None = None) -> tuple[str, bytes]:
             name = str(raw) if isinstance(raw, (str, os.PathLike)) else "<input>"
         data = source.read(limit + 1)
     if len(data) > limit:  # the file grew, or a stream
-        raise InputFileError(name, [(None, None, MAX_INPUT.exceeded("the input", f"over {limit / (1 << 20):,.0f} MB"))])
+        raise InputFileError(name, [(None, None, MAX_INPUT.exceeded("the input", f"over {limit / (1 << 20):,.4g} MB"))])
     return name, data
 
 
