@@ -59,10 +59,8 @@ import csv
 import datetime as _dt
 import difflib
 import io
-import os
 import re
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -433,6 +431,7 @@ def _parse_slow(text, path):
 
 
 def _unquoted(column):
+    """A column with the ``'`` that a spreadsheet-safe writer put before formula characters taken off."""
     starts = np.fromiter((v[:1] == "'" for v in column), dtype=bool, count=len(column))
     if starts.any():
         column = column.copy()
