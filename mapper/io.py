@@ -870,13 +870,26 @@ def _count_problem(field, raw, value):
 
 
 def _read_gpkg(path):
+    import warnings
+
+    import pyogrio.errors
+
+    errors = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FeatureError,
+              pyogrio.errors.FieldError, pyogrio.errors.GeometryError, pyogrio.errors.CRSError, UnicodeDecodeError)
+    try:
+        with warnings.catch_warnings():  # GDAL's warnings about a damaged file: the error says it
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return _gpkg_flowset(path)
+    except errors as err:  # a damaged file: "database disk image is malformed", unknown field types ...
+        raise InputFileError(path, [(None, None, f"not a readable GeoPackage ({shown(str(err), 200, quoted=False)})"
+                                     )]) from err
+
+
+def _gpkg_flowset(path):
     import pyogrio
 
-    try:
-        layers = {name for name, _ in pyogrio.list_layers(path)}
-        info = pyogrio.read_info(path, layer="flows") if "flows" in layers else None
-    except Exception as err:  # pyogrio raises its own DataSourceError family for unreadable files
-        raise InputFileError(path, [(None, None, f"not a readable GeoPackage ({err})")]) from err
+    layers = {name for name, _ in pyogrio.list_layers(path)}
+    info = pyogrio.read_info(path, layer="flows") if "flows" in layers else None
     if info is None:
         raise InputFileError(path, [(None, None, "no 'flows' layer; not an idpmap GeoPackage")])
 

@@ -330,3 +330,15 @@ def test_utf32_reports_are_read_as_utf32():
 
     frame = read_reports(io.BytesIO((HEADER + GOOD).encode("utf-32")))
     assert list(frame["origin"]) == ["Maarat al-Numan"]
+
+
+def test_a_geopackage_with_broken_text_gives_one_line(tmp_path):
+    from mapper.io import read_flows, write_flows
+
+    _write(tmp_path, {"locations.csv": LOC2.replace(",A,", ",Qzqzqz,"), "flows.csv": "origin,dest,count\na,b,10\n"})
+    write_flows(read_flows(tmp_path), tmp_path / "f.gpkg")
+    data = (tmp_path / "f.gpkg").read_bytes()
+    assert b"Qzqzqz" in data
+    (tmp_path / "f.gpkg").write_bytes(data.replace(b"Qzqzqz", b"\xff\xfe\xfdzqz"))  # not UTF-8 any more
+    _clean_error(CliRunner().invoke(cli, ["map", str(tmp_path / "f.gpkg"), "-o", str(tmp_path / "o.html")]),
+                 "f.gpkg", "GeoPackage")
