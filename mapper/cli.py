@@ -59,14 +59,14 @@ def _handle_errors(func):
                 where = f"{err.filename}: " if getattr(err, "filename", None) else ""
                 raise InputError(f"{where}{err.strerror or err}") from err
             if isinstance(err, LookupError):  # unresolved or ambiguous place names
-                raise NotFoundError(_short_lines(str(err))) from err
+                raise NotFoundError(str(err)) from err  # one line, capped by the error itself
             raise InputError(_short_lines(str(err))) from err
 
     return wrapper
 
 
 #: An error line longer than this is cut (a value echoed from a hostile input must not flood the terminal).
-MAX_ERROR_LINE = 300
+MAX_ERROR_LINE = 500
 
 
 def _short_lines(message):

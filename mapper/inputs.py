@@ -28,11 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputFileError
-
-#: Longest piece of an input value echoed in an error message (the rest is cut, with its length said).
-MAX_ECHO = 60
-
+from .errors import MAX_ECHO, InputFileError, shown
 
 @dataclass(frozen=True)
 class Limit:
@@ -66,15 +62,6 @@ class Limit:
 MAX_INPUT = Limit("input size", "IDPMAP_MAX_INPUT_MB", 1024, "MB", 1 << 20)
 MAX_LINE = Limit("line length", "IDPMAP_MAX_LINE_KB", 8192, "KB", 1 << 10)
 MAX_CELL = Limit("cell length", "IDPMAP_MAX_CELL_KB", 4096, "K characters", 1 << 10)
-
-
-def shown(value, limit: int = MAX_ECHO, *, quoted: bool = True) -> str:
-    """``repr(value)`` (``str`` when not ``quoted``) for an error message, cut to about ``limit`` characters: a
-    5,000-digit figure or a 1 MB cell does not make a 5,000-character error line."""
-    text = repr(value) if quoted else str(value)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(str(value)):,} characters)"
 
 
 def _kind(mode: int) -> str | None:

@@ -53,9 +53,9 @@ import numpy as np
 import pandas as pd
 
 from .atomic import GENERATOR, atomic_open, atomic_path, check_target
-from .errors import InputFileError, OutputError
+from .errors import InputFileError, OutputError, shown
 from .model import FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS, FlowSet, LeftOut
-from .inputs import check_input_file, json_nesting_error, read_input, shown
+from .inputs import check_input_file, json_nesting_error, read_input
 from .reports import MAX_PEOPLE, MAX_PROBLEMS, parse_figure, read_table
 from .spreadsheet import spreadsheet_safe
 

@@ -342,3 +342,11 @@ def test_a_geopackage_with_broken_text_gives_one_line(tmp_path):
     (tmp_path / "f.gpkg").write_bytes(data.replace(b"Qzqzqz", b"\xff\xfe\xfdzqz"))  # not UTF-8 any more
     _clean_error(CliRunner().invoke(cli, ["map", str(tmp_path / "f.gpkg"), "-o", str(tmp_path / "o.html")]),
                  "f.gpkg", "GeoPackage")
+
+
+def test_a_5000_character_unknown_name_is_cut_in_the_message(tmp_path):
+    (tmp_path / "r.csv").write_text(HEADER + _row(origin="Qz" * 2500), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["flows", str(tmp_path / "r.csv"), "-o", str(tmp_path / "o.geojson")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "5,000 characters" in result.output
+    assert all(len(line) < 400 for line in result.output.splitlines()), result.output[:600]
