@@ -222,7 +222,7 @@ def _check_coordinates(lat, lon):
             value = float(arr.ravel()[i])
             where = "" if scalar else f" at position {i}"
             hint = ""
-            if label == "lat" and abs(float(lon_arr.ravel()[i])) <= 90.0 < abs(value):
+            if label == "lat" and abs(float(lon_arr.ravel()[i])) <= 90.0 < abs(value) <= 180.0:  # not for inf
                 hint = " (are lat and lon swapped?)"
             raise CoordinateError(f"expected {label} within -{limit:g}..{limit:g}, got {value!r}{where}{hint}")
     return lat_arr, lon_arr, scalar

@@ -275,3 +275,16 @@ def test_a_damaged_cache_is_ignored_and_replaced(tmp_path, monkeypatch):
     assert round(borders.border_distance_km(36.31111, 36.68639), 1) == 1.5
     borders._border_index.cache_clear()
     assert path.stat().st_size > 10_000  # rebuilt and saved again
+
+
+def test_an_infinite_latitude_gets_no_swap_hint():
+    import pytest
+
+    from mapper.borders import border_distance_km
+    from mapper.errors import CoordinateError
+
+    with pytest.raises(CoordinateError) as err:
+        border_distance_km(float("inf"), 36.7)
+    assert "swapped" not in str(err.value)
+    with pytest.raises(CoordinateError, match="swapped"):
+        border_distance_km(136.7, 36.2)
