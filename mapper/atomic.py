@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import socket
 import stat
 import tempfile
@@ -143,7 +144,9 @@ def _record(path: Path) -> None:
     with contextlib.suppress(OSError), _ledger_lock(path.parent):
         ledger = _read_ledger(path.parent)
         ledger[path.name] = digest
-        fd, tmp = tempfile.mkstemp(prefix=f".{LEDGER_NAME}.{_part_tag()}", suffix=".part", dir=path.parent)
+        # not mkstemp: the ledger keeps the permissions the umask gives (mkstemp's are 0600)
+        tmp = path.parent / f".{LEDGER_NAME}.{_part_tag()}{secrets.token_hex(4)}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(json.dumps(ledger, indent=1, sort_keys=True))

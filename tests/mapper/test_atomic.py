@@ -172,3 +172,14 @@ def test_an_interrupted_build_leaves_a_part_file_that_the_next_one_removes(tmp_p
     with atomic_open(tmp_path / "map.html") as fh:
         fh.write("done")
     assert _leftovers(tmp_path) == ["map.html"]
+
+
+def test_the_ledger_keeps_the_permissions_the_umask_gives(tmp_path):
+    old = os.umask(0o022)
+    try:
+        with atomic_open(tmp_path / "map.html") as fh:
+            fh.write("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / LEDGER_NAME).stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "map.html").stat().st_mode & 0o777 == 0o644
