@@ -350,3 +350,11 @@ def test_a_5000_character_unknown_name_is_cut_in_the_message(tmp_path):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "5,000 characters" in result.output
     assert all(len(line) < 400 for line in result.output.splitlines()), result.output[:600]
+
+
+def test_extract_refuses_a_device_and_reads_standard_input_bounded(tmp_path, monkeypatch):
+    _clean_error(CliRunner().invoke(cli, ["extract", "/dev/zero", "-o", str(tmp_path / "d.csv")]), "/dev/zero",
+                 "device")
+    monkeypatch.setenv("IDPMAP_MAX_INPUT_MB", "0.001")
+    result = CliRunner().invoke(cli, ["extract", "-", "-o", str(tmp_path / "d.csv")], input="Idlib. " * 1000)
+    _clean_error(result, "stdin", "IDPMAP_MAX_INPUT_MB")
