@@ -448,16 +448,19 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
 
 
 def _read_article_text(path, encoding):
-    """The text of one article: a file, or standard input for ``-``."""
+    """The text of one article: a file, or standard input for ``-`` (bounded, devices and FIFOs refused)."""
     from pathlib import Path
 
     from mapper.inputs import read_input
 
-    if path == "-":
-        return read_input(sys.stdin.buffer, "stdin")[1].decode(encoding), "stdin"
-    source = Path(path)
-    text = read_input(source)[1].decode(encoding)
-    return text.replace("\r\n", "\n").replace("\r", "\n"), source.stem  # as read_text's universal newlines
+    try:
+        if path == "-":
+            return read_input(sys.stdin.buffer, "stdin")[1].decode(encoding), "stdin"
+        text = read_input(path)[1].decode(encoding)
+        return text.replace("\r\n", "\n").replace("\r", "\n"), Path(path).stem  # as read_text's newlines
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: cannot decode byte {err.start} as {encoding}: {err.reason}; try --encoding") \
+            from err
 
 
 @cli.command("extract")
