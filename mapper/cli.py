@@ -404,7 +404,8 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
     from mapper.atomic import check_target
     from mapper.inputs import check_input_file
 
-    check_input_file(input_path)  # a FIFO or a device would hang or fill the memory
+    if input_path != "-":
+        check_input_file(input_path)  # a FIFO or a device would hang or fill the memory
     output = Path(output) if output else _default_map_output(input_path)
     kind = _MAP_FORMATS.get(output.suffix.lower())
     if kind is None:
