@@ -693,7 +693,7 @@ def _places_from_flows(frame):
     table["net"] = table["people_in"] - table["people_out"]
     table["lat"] = table["lat"].astype(float)
     table["lon"] = table["lon"].astype(float)
-    return table.reset_index(drop=True)[PLACE_COLUMNS]
+    return table.reset_index(drop=True).reindex(columns=PLACE_COLUMNS)  # columns not known here: empty (NaN)
 
 
 def _read_geojson(path):
