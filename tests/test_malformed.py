@@ -321,7 +321,8 @@ def test_a_flowmap_pair_with_both_files_missing_names_both(tmp_path):
     (tmp_path / "pair").mkdir()
     with pytest.raises(InputFileError) as err:
         read_flows(tmp_path / "pair")
-    assert "locations.csv" in str(err.value) and "flows.csv" in str(err.value)
+    for name in ("locations.csv", "flows.csv"):  # each missing file named by its path, not only the first
+        assert str(tmp_path / "pair" / name) in str(err.value), err.value
 
 
 def test_utf32_reports_are_read_as_utf32():
