@@ -6,31 +6,17 @@ import csv
 import re
 import textwrap
 
+from ..spreadsheet import spreadsheet_safe
 from .draft import EXTRACT_COLUMNS, NUMBER_COLUMNS
-
-# OWASP's CSV-injection rule: a cell starting with one of these may be run as a formula by a spreadsheet.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-_PLAIN_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """``cell`` as a spreadsheet shows it but never runs it: a leading ``'`` when it starts with ``=``, ``+``,
-    ``-``, ``@``, a tab or a carriage return (OWASP's rule), or with ``'`` before one of those (so that a reader
-    taking one ``'`` off gets the text back exactly). A plain number ("-36.5") is a number, not a formula.
-    """
-    rest = cell.lstrip("'")
-    if rest.startswith(_FORMULA_START) and not (rest == cell and _PLAIN_NUMBER_RE.match(cell)):
-        return "'" + cell
-    return cell
 
 
 def write_drafts(fh, rows) -> None:
     """Write draft rows (dicts of :data:`EXTRACT_COLUMNS`) as CSV to the open text file ``fh``.
 
-    Text cells get :func:`spreadsheet_safe`; the number columns (figures, offsets, confidence) are written by extract
-    itself, never start with a formula character, and are left as they are.
+    Text cells get :func:`mapper.spreadsheet.spreadsheet_safe` (OWASP's rule: a leading ``'`` before ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return; the reports reader takes it off again); the number columns (figures,
+    offsets, confidence) are written by extract itself, never start with a formula character, and are left as they
+    are.
     """
     writer = csv.DictWriter(fh, fieldnames=list(EXTRACT_COLUMNS), lineterminator="\n")
     writer.writeheader()

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from gazetteer import Gazetteer
 from mapper.cli import cli
 from mapper.extract import date_articles, extract_reports, format_review, read_article
-from mapper.extract.review import spreadsheet_safe
+from mapper.spreadsheet import spreadsheet_safe
 
 from .test_extract import PLACES, _place
 
