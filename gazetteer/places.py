@@ -103,13 +103,14 @@ class Match:
     place : Place or None
         The best place; ``None`` when nothing matched (only in batch results).
     method : str
-        ``"exact"``, ``"variant"`` (after normalisation), ``"fuzzy"``, ``"online"`` or ``"none"``.
+        ``"pcode"``, ``"exact"``, ``"variant"`` (after normalisation), ``"fuzzy"``, ``"online"`` or ``"none"``.
     score : float
-        0-100; 100 for exact and variant matches.
+        0-100: 100 for a P-code, the name as written, or the same name in other typography; below 100 for a
+        spelling that differs (a transliteration variant, a typo).
     ambiguous : bool
         True when other places matched as well and no context decided (batch results only).
     alternatives : tuple of Place
-        The other candidates, best first.
+        The other candidates, best first; for a name not found (batch results), the namesakes outside the context.
     """
 
     query: str
@@ -118,6 +119,11 @@ class Match:
     score: float
     ambiguous: bool = False
     alternatives: tuple[Place, ...] = field(default=())
+
+    @property
+    def candidates(self) -> tuple[Place, ...]:
+        """The chosen place and the alternatives, best first (only the alternatives when nothing was chosen)."""
+        return self.alternatives if self.place is None else (self.place, *self.alternatives)
 
     def to_dict(self) -> dict:
         """The JSON object of ``idpmap resolve --json``."""
@@ -129,24 +135,3 @@ class Match:
             "ambiguous": self.ambiguous,
             "alternatives": [p.to_dict() for p in self.alternatives],
         }
-
-
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _plain_match(query: str, place: Place, method: str, score: float) -> Match:
-    """``Match(query, place, method, score)``, about a quarter quicker than the frozen dataclass's ``__init__``.
-
-    The gazetteer makes one for every name it sees for the first time, and must answer 100,000 names a second.
-    Attributes are set one by one, as ``__init__`` sets them: assigning a whole ``__dict__`` would be quicker but
-    gives every answer a second object for Python's cycle collector to walk, and costs more than it saves.
-    """
-    match = _new(Match)
-    _set(match, "query", query)
-    _set(match, "place", place)
-    _set(match, "method", method)
-    _set(match, "score", score)
-    _set(match, "ambiguous", False)
-    _set(match, "alternatives", ())
-    return match

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from gazetteer import AmbiguousPlaceError, DataFileError, Gazetteer, Match, Place, PlaceNotFoundError
 from gazetteer.core import DEFAULT_FUZZY_CUTOFF
+from gazetteer.normalize import normalize_name
 
 from .conftest import CSV_COLUMNS, make_places, write_places_csv
 
@@ -41,10 +42,16 @@ def test_tiers(gaz, query, place_id, method):
     match = gaz.resolve(query)
     assert (match.place.id, match.method) == (place_id, method)
     assert match.query == query
-    if method in ("exact", "variant"):
+    if method == "exact" or (method == "variant" and normalize_name(query) in map(normalize_name, names_of(match))):
         assert match.score == 100
+    elif method == "variant":
+        assert 75 <= match.score < 100  # a different spelling is never a confident 100
     else:
         assert DEFAULT_FUZZY_CUTOFF <= match.score < 100
+
+
+def names_of(match):
+    return (match.place.name, match.place.name_ar, *match.place.alt_names)
 
 
 def test_kind_word_selects_the_area(gaz):
@@ -163,8 +170,29 @@ def test_within_prefers_a_variant_inside_over_an_exact_outside(places):
     assert gaz.resolve("Bidama", within="SY0704").place.id == "adm-sy070402"
 
 
-def test_within_that_contains_nothing_falls_back(gaz):
-    assert gaz.resolve("Saraqib", within="SY0703").place.id == "sy-saraqib"
+def test_within_restricts_and_names_the_namesake_outside(gaz):
+    # Saraqib lies in SY0700, not in Harim district: inside SY0703 the name is not found, and the message says
+    # where the place of that name is
+    with pytest.raises(PlaceNotFoundError) as info:
+        gaz.resolve("Saraqib", within="SY0703")
+    assert [p.id for p in info.value.outside] == ["sy-saraqib"]
+    assert "Saraqib (city" in info.value.suggestions[0] and "outside" in str(info.value)
+    assert gaz.get("Saraqib", within="SY0703") is None
+    missed = gaz.resolve_many(["Saraqib"], within="SY0703")[0]
+    assert missed.place is None and [p.id for p in missed.alternatives] == ["sy-saraqib"]
+    assert not gaz.is_within(gaz.by_id("sy-saraqib"), "SY0703")
+
+
+def test_within_restricts_every_tier(gaz):
+    # a fuzzy spelling outside the context does not slip through either
+    with pytest.raises(PlaceNotFoundError):
+        gaz.resolve("Khan Shaykoun", within="SY0703")
+    assert gaz.resolve("Khan Shaykoun", within="SY0706").place.id == "sy-khan-shaykhun"
+
+
+def test_regions_are_exempt_from_within(gaz):
+    # a loose area has no admin codes: no context rules it out
+    assert gaz.resolve("camps along the Turkish border", within="SY0706").place.id == "region-border-camps"
 
 
 @pytest.mark.parametrize(
@@ -363,12 +391,14 @@ def test_bundled_variant_collisions_are_rare():
     for place in gaz.places:
         for name in (place.name, *place.alt_names):
             norm, skel = variant_keys(name)
-            by_skeleton[skel].setdefault(place.id, norm)
+            by_skeleton[skel].setdefault(place.id, name)
     collisions = []
     for skel, owners in by_skeleton.items():
-        if len(owners) > 1 and len(set(owners.values())) > 1:
-            places = [gaz.by_id(pid) for pid in owners]
-            if gaz._choose(places)[2]:  # ambiguous: not one parent chain, not the same spot
+        if len(owners) > 1 and len({variant_keys(n)[0] for n in owners.values()}) > 1:
+            # a spelling of one of them that none lists: ambiguous unless one parent chain or the same spot
+            query = next(iter(owners.values())) + "h"
+            match = gaz.resolve_many([query])[0]
+            if match.ambiguous and match.method == "variant":
                 collisions.append((skel, owners))
     assert len(collisions) <= max(3, len(by_skeleton) // 100), collisions
 
@@ -399,23 +429,6 @@ def test_within_the_country_pcode():
     assert g.is_within(g.resolve("Atme").place, "SY")
 
 
-def test_first_sight_answer_is_the_same_match_as_the_general_path(gaz):
-    # resolve() builds first-sight answers with a fast constructor: it must give the Match the dataclass gives,
-    # with every field set (a field added to Match must be added there too).
-    import dataclasses
-
-    from gazetteer.places import _plain_match
-
-    place = gaz.places[0]
-    fast = _plain_match("query", place, "variant", 100.0)
-    assert fast == Match("query", place, "variant", 100.0)
-    assert [f.name for f in dataclasses.fields(Match)] == list(vars(fast))
-    assert repr(fast) == repr(Match("query", place, "variant", 100.0)) and hash(fast) == hash(
-        Match("query", place, "variant", 100.0))
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        fast.score = 1.0
-
-
 @given(st.text(alphabet="abdhklmnrst ", max_size=14), st.text(alphabet="abdhklmnrst ", max_size=14))
 @example("abcd", "abce")  # exactly 75
 @example("kafr al noubl", "kafr nabl")  # 72.7
@@ -440,21 +453,15 @@ def test_letter_count_filter_keeps_every_choice_that_can_reach_the_cutoff(choice
     # every choice finds, in the same order.
     from rapidfuzz import fuzz, process
 
-    from gazetteer import core
+    from gazetteer.index import LetterFilter
 
-    rows = core._LETTER_ROWS
-    try:
-        for core._LETTER_ROWS in (rows, 2):  # 2: most characters share the count of the rare ones
-            kept = core._LetterCounts(choices).reachable(query, cutoff)
-            assert kept == [c for c in choices if c in set(kept)]  # the choices' order
-            assert {c for c in choices if fuzz.ratio(query, c) >= cutoff} <= set(kept)
-            for limit in (1, 3, 12):
-                assert (process.extract(query, kept, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff,
-                                        limit=limit)
-                        == [(c, s, kept.index(c)) for c, s, _ in process.extract(
-                            query, choices, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=limit)])
-    finally:
-        core._LETTER_ROWS = rows
+    kept = LetterFilter(choices).reachable(query, cutoff)
+    assert kept == [c for c in choices if c in set(kept)]  # the choices' order
+    assert {c for c in choices if fuzz.ratio(query, c) >= cutoff} <= set(kept)
+    for limit in (1, 3, 12):
+        assert (process.extract(query, kept, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=limit)
+                == [(c, s, kept.index(c)) for c, s, _ in process.extract(
+                    query, choices, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=limit)])
 
 
 def test_fuzzy_answers_over_a_large_store_are_those_of_a_full_scan(tmp_path, monkeypatch):
@@ -462,7 +469,7 @@ def test_fuzzy_answers_over_a_large_store_are_those_of_a_full_scan(tmp_path, mon
     # the same.
     import random
 
-    from gazetteer import core
+    from gazetteer import index
     from gazetteer.store import import_file
 
     rng = random.Random(5)
@@ -486,11 +493,14 @@ def test_fuzzy_answers_over_a_large_store_are_those_of_a_full_scan(tmp_path, mon
             out.append(m and (m.place.id, m.method, m.score, m.ambiguous))
         return out, gaz
 
-    monkeypatch.setattr(core, "_LETTER_FILTER_MIN", 100)  # the bundled data and the store are both filtered
+    calls = []
+    reachable = index.LetterFilter.reachable
+    monkeypatch.setattr(index, "LETTER_FILTER_MIN", 100)  # the bundled data and the store are both filtered
+    monkeypatch.setattr(index.LetterFilter, "reachable", lambda *a: calls.append(1) or reachable(*a))
     filtered, gaz = answers()
-    assert all(index.key_letters is not None for index in gaz._indexes)  # the filter did run
-    # off: every scan sees every name (the weak-skeleton check asks for the filter on any list)
-    monkeypatch.setattr(core._LetterCounts, "reachable", lambda self, query, cutoff: self.choices)
+    assert calls  # the filter did run
+    # off: every scan sees every name
+    monkeypatch.setattr(index.LetterFilter, "reachable", lambda self, query, cutoff: self.choices)
     unfiltered, gaz = answers()
     assert unfiltered == filtered
     assert any(f for f in filtered[1::2])  # the queries do find places
@@ -544,62 +554,20 @@ def test_names_spelt_as_listed_keep_their_place(query, place_id):
     assert Gazetteer.default().resolve(query).place.id == place_id
 
 
-def test_closer_spelling_filter_drops_only_names_that_cannot_win():
-    # _closer_spelling skips neighbours whose best possible score cannot reach the cutoff or beat the query's own
-    # skeleton names; scoring every neighbour must give the same answer.
-    import random
-
-    from rapidfuzz.fuzz import ratio
-
-    from gazetteer import core
-    from gazetteer.normalize import has_ayn, ayn_spelling, variant_keys
-
-    gaz = Gazetteer.default()
-    index = gaz._index
-    table = index.neighbour_table()
-    rng = random.Random(11)
-    names = sorted({n for p in gaz.places for n in (p.name, *p.alt_names) if n.isascii() and len(n) > 3})
-    queries = [n[:k] + rng.choice("abdehiklmnoqrstuyz") + n[k + 1:] for n in names for k in [rng.randrange(1, len(n))]]
-    checked = 0
-    for query in queries:
-        norm, skel = variant_keys(query)
-        if skel not in table or not gaz._first_skeleton.get(skel, (0, 0, False))[2]:
-            continue
-        checked += 1
-        cutoff = gaz.fuzzy_cutoff
-        ayn = ayn_spelling(query) if len(norm) < core._SHORT_NAME and has_ayn(query) else None
-        fkey = core._query_fuzzy_key(norm)
-        spellings = gaz._first_skeleton[skel][1]
-        if max(ratio(norm, s) for s in spellings) >= 90:
-            assert gaz._closer_spelling(query, norm, skel, cutoff) == []
-            continue
-        own = max([core._fuzzy_value(index, i, fkey, norm, ayn, ratio) for i in index.skeleton_entries[skel]]
-                  + [ratio(norm, s) for s in spellings])
-        hits = {p.id for p in index.skeleton[skel]}
-        best = {}
-        for i in table[skel]:
-            value = core._fuzzy_value(index, i, fkey, norm, ayn, ratio)
-            place = index.fuzzy_places[i]
-            if (value >= cutoff and core._few_typos(index, i, fkey, norm, cutoff) and value > own
-                    and place.id not in hits and value > best.get(place.id, (None, -1))[1]):
-                best[place.id] = (place, float(value))
-        expected = sorted(best.values(), key=lambda ps: (-ps[1], ps[0].id))
-        assert gaz._closer_spelling(query, norm, skel, cutoff) == expected, query
-    assert checked > 100
-
-
 def test_neighbour_table_holds_exactly_the_skeletons_one_edit_apart():
     import numpy as np
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
-    index = Gazetteer.default()._index
+    from gazetteer.index import NameIndex
+
+    index = NameIndex(Gazetteer.default().places)
     skeletons = list(index.skeleton_entries)
     distances = process.cdist(skeletons, skeletons, scorer=Levenshtein.distance, dtype=np.int32)
     expected = {}
     for i, j in zip(*np.nonzero(distances == 1)):
         expected.setdefault(skeletons[i], set()).update(index.skeleton_entries[skeletons[j]])
-    table = index.neighbour_table()
+    table = {skel: index.neighbours_of(skel) for skel in skeletons if index.neighbours_of(skel)}
     assert {k: set(v) for k, v in table.items()} == expected
     assert all(len(v) == len(set(v)) for v in table.values())
 
@@ -631,14 +599,14 @@ def test_a_fuzzy_tie_between_names_written_alike_stays_ambiguous():
 
 
 def test_closest_written_ranks_shared_marks_before_the_written_ratio():
-    from gazetteer.core import _closest_written
+    from rapidfuzz.fuzz import ratio
 
-    from gazetteer.core import _fuzz_ratio
+    from gazetteer.tiers import closest_written
 
     plain = Place("p-plain", "Halb", "town", 36.0, 37.0)
     marked = Place("p-marked", "Ḥlaab", "town", 36.1, 37.1)
     # the unmarked name is written closer to the query, but only the other writes its ḥ
-    assert _fuzz_ratio()("ḥalb", "halb") > _fuzz_ratio()("ḥalb", "ḥlaab")
+    assert ratio("ḥalb", "halb") > ratio("ḥalb", "ḥlaab")
     both = [(plain, 85.0), (marked, 85.0)]
-    assert [p.id for p, _ in _closest_written("Ḥalb", both)] == ["p-marked"]
-    assert [p.id for p, _ in _closest_written("Ḥalb", both[:1])] == ["p-plain"]
+    assert [p.id for p, _ in closest_written("Ḥalb", both)] == ["p-marked"]
+    assert [p.id for p, _ in closest_written("Ḥalb", both[:1])] == ["p-plain"]

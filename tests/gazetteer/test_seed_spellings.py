@@ -134,11 +134,12 @@ def test_camp_names_reach_the_camp_clusters(gazetteer):
 
 def test_context_as_a_fact_rules_out_a_namesake_in_another_district(gazetteer):
     # The seed's Bidama is a village of the Maarat al-Numan district (SY0702); the only Bidama/Badama with a
-    # coordinate lies in the Jisr al-Shughur district. resolve() takes within as a preference and still answers
-    # with it; is_within() tells a caller for whom the context is a fact that it is the wrong place.
-    match = gazetteer.resolve("Bidama", within="SY0702")
-    assert not gazetteer.is_within(match.place, "SY0702")
-    assert gazetteer.is_within(match.place, "SY0704")
+    # coordinate lies in the Jisr al-Shughur district. within restricts: not found, and the namesake is named.
+    with pytest.raises(PlaceNotFoundError) as info:
+        gazetteer.resolve("Bidama", within="SY0702")
+    namesake = info.value.outside[0]
+    assert not gazetteer.is_within(namesake, "SY0702")
+    assert gazetteer.is_within(namesake, "SY0704")
     atme = gazetteer.resolve("Atme").place
     assert gazetteer.is_within(atme, "SY070301") and gazetteer.is_within(atme, "Harim District")
     assert gazetteer.is_within(atme, (36.0, 36.5, 36.5, 37.0))
