@@ -54,9 +54,10 @@ def is_pcode(text: str) -> bool:
     return _PCODE.match(text.strip()) is not None
 
 
-def distance_km(a: Place, b: Place) -> float:
-    """Great-circle distance between two places (haversine, mean Earth radius): enough for a km threshold."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km (haversine, mean Earth radius): the gazetteer's one distance formula, within
+    0.5 % of the geodesic, enough for its thresholds and nearest-place ranking."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (lat1, lon1, lat2, lon2))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
@@ -127,7 +128,7 @@ class Hierarchy:
             return True
         if a.pcode and b.pcode and a.pcode[:1].upper() == b.pcode[:1].upper():
             return False
-        return _point(a) and _point(b) and distance_km(a, b) <= SAME_PLACE_KM
+        return _point(a) and _point(b) and distance_km(a.lat, a.lon, b.lat, b.lon) <= SAME_PLACE_KM
 
     def choose(self, places: list[Place]) -> tuple[Place, tuple[Place, ...], bool]:
         """``(preferred place, the others, ambiguous?)`` for candidates of one tier."""
