@@ -53,7 +53,7 @@ from pathlib import Path
 
 from .errors import AmbiguousPlaceError, DataFileError, PlaceNotFoundError
 from .normalize import _exact_key, _variant_keys, ayn_spelling, fuzzy_key, has_ayn
-from .places import AREA_KINDS, KINDS, Match, Place, _plain_match
+from .places import AREA_KINDS, KINDS, PRECISIONS, Match, Place, _plain_match
 
 __all__ = ["Gazetteer", "DEFAULT_FUZZY_CUTOFF", "KIND_PREFERENCE", "SAME_PLACE_KM", "read_places_csv"]
 
@@ -70,7 +70,8 @@ KIND_PREFERENCE = tuple(k for k in KINDS if k not in AREA_KINDS) + (
 SAME_PLACE_KM = 5.0
 #: Columns of the bundled CSV that must be present.
 REQUIRED_COLUMNS = ("id", "name", "kind", "lat", "lon")
-OPTIONAL_COLUMNS = ("name_ar", "pcode", "admin1", "admin2", "admin3", "parent", "population", "alt_names", "source")
+OPTIONAL_COLUMNS = ("name_ar", "pcode", "admin1", "admin2", "admin3", "parent", "population", "alt_names", "source",
+                    "precision")
 
 _KIND_RANK = {kind: i for i, kind in enumerate(KIND_PREFERENCE)}
 # Trailing words that name a kind: "Maarat al-Numan district", "Idlib province", "Atmeh camps".
@@ -1165,10 +1166,14 @@ def _parse_row(row: dict, path, line: int) -> Place:
         if population < 0:
             fail("population", f"expected a number >= 0, got {raw!r}")
     alt_names = tuple(dict.fromkeys(a.strip() for a in text("alt_names").split("|") if a.strip()))
+    precision = text("precision") or "point"
+    if precision not in PRECISIONS:
+        fail("precision", f"expected one of {', '.join(PRECISIONS)} or nothing, got {precision!r}")
     return Place(
         id=pid, name=name, kind=kind, lat=coords["lat"], lon=coords["lon"], name_ar=text("name_ar"),
         pcode=text("pcode"), admin1=text("admin1"), admin2=text("admin2"), admin3=text("admin3"),
         parent=text("parent"), population=population, alt_names=alt_names, source=text("source"),
+        precision=precision,
     )
 
 
