@@ -327,12 +327,14 @@ def merge_curated(rows_by_id, communities, points, curated, admin3_names):
             found = sorted({p for n in [cur["name"]] + alts for p in by_key.get((cur["admin3"], name_key(n)), ())})
             if len(found) == 1 and not communities[found[0]].get("_curated"):
                 pcode = found[0]
-        if target is None and pcode in communities and cur["kind"] in ("city", "town", "village"):
+        if target is None and pcode in communities and cur["kind"] in ("city", "town", "village", "border_crossing"):
             target = communities.pop(pcode)
             points[cur["id"]] = points.pop(pcode, [])
             target["alt_names"] = [target["name"]] + target["alt_names"]
             target["pcode"] = pcode
             target["_curated"] = True
+            if cur["kind"] == "border_crossing":  # the community's residents are not the crossing's
+                target["population"] = target["population_source"] = ""
         if target is None:
             target = new_row()
             points[cur["id"]] = []
@@ -341,7 +343,9 @@ def merge_curated(rows_by_id, communities, points, curated, admin3_names):
                 target[col] = cur[col]
         target["alt_names"] = alts + target["alt_names"]
         if cur["lat"] and cur["lon"]:
-            rank = 4 if cur["source"].startswith("wikipedia") or cur["source"].startswith("wikimapia") else 0
+            # A crossing's own point beats its community's (a settlement beside it); else CC BY-SA comes last.
+            share_alike = cur["source"].startswith(("wikipedia", "wikimapia"))
+            rank = 4 if share_alike and cur["kind"] != "border_crossing" else 0
             points[cur["id"]].append((rank, float(cur["lat"]), float(cur["lon"]), cur["source"]))
         elif cur["source"]:
             target["source"] = cur["source"]
