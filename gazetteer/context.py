@@ -23,8 +23,10 @@ Several candidates at the best tier: one place or ambiguous
     order of :data:`KIND_PREFERENCE`: settlements before camps before areas. This is **the governorate rule**, the
     same for every governorate: a bare *Homs*, *Idleb*, *Aleppo* or *Al-Hasakeh* means the city; ask for
     ``kind="governorate"`` (CLI ``--kind governorate``) or write ``"Idlib governorate"`` for the area. A name that
-    only an area carries (*Rural Damascus*) is that area. Candidates that are different places (two villages
-    called Hamam) make the name ambiguous unless the context decides.
+    carried by areas only (*Rural Damascus*: the governorate and a district) means the largest. Candidates that
+    are different places (three villages called Hamam) make the name ambiguous unless the context decides; a
+    community named with the town it belongs to (*Bnumra - Dreikish*) steps aside for the place that carries the
+    name whole (*Dreikish*, the town).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import re
 from collections.abc import Iterable
 
 from .errors import PlaceNotFoundError
+from .normalize import variant_keys
 from .places import AREA_KINDS, KINDS, Place
 
 __all__ = ["Hierarchy", "KIND_PREFERENCE", "SAME_PLACE_KM", "is_pcode", "kind_test", "distance_km"]
@@ -45,6 +48,8 @@ KIND_PREFERENCE = tuple(k for k in KINDS if k not in AREA_KINDS) + (
 #: Same-name candidates closer than this (km) are one place for a report (a town and its camp cluster).
 SAME_PLACE_KM = 5.0
 _KIND_RANK = {kind: i for i, kind in enumerate(KIND_PREFERENCE)}
+# "Bnumra - Dreikish", "Shamiyeh / Lattakia": a community named with the town or area it belongs to.
+_COMPOUND = re.compile(r"\s+[-/]\s+")
 _PCODE = re.compile(r"^(SY(?:\d{2}){0,4}|C\d{3,6})$", re.IGNORECASE)
 _EARTH_RADIUS_KM = 6371.0088
 
@@ -67,6 +72,31 @@ def preference(place: Place) -> tuple:
     return (_KIND_RANK.get(place.kind, len(_KIND_RANK)), -(place.population or 0), place.id)
 
 
+def whole_names_first(query: str, places: list[Place]) -> tuple[list[Place], list[Place]]:
+    """``(places that carry the name whole, places whose compound name only contains it)``.
+
+    IOM names some communities with the town or area they belong to (*Bnumra - Dreikish*); *Dreikish* alone means
+    the town, not every village named after it. When some candidates carry the name whole, the others step aside.
+    """
+    skel = variant_keys(query)[1]
+
+    def part_only(place: Place) -> bool:
+        parts = _COMPOUND.split(place.name)
+        return (len(parts) > 1 and variant_keys(place.name)[1] != skel
+                and any(variant_keys(part)[1] == skel for part in parts))
+
+    parts = [p for p in places if part_only(p)]
+    if not parts or len(parts) == len(places):
+        return places, []
+    return [p for p in places if p not in parts], parts
+
+
+def area_size(place: Place) -> int:
+    """Sort key of areas, the largest first (country, governorate, region, district, subdistrict)."""
+    return ("country", "governorate", "region", "district", "subdistrict").index(place.kind) \
+        if place.kind in AREA_KINDS else len(AREA_KINDS)
+
+
 def kind_test(kind):
     """A predicate ``place -> bool`` for ``kind`` (one kind or several), or None for any kind."""
     if kind is None:
@@ -79,7 +109,7 @@ def kind_test(kind):
 
 
 def _point(place: Place) -> bool:
-    return getattr(place, "precision", "point") == "point"
+    return place.precision == "point"
 
 
 class Hierarchy:
@@ -130,12 +160,14 @@ class Hierarchy:
             return False
         return _point(a) and _point(b) and distance_km(a.lat, a.lon, b.lat, b.lon) <= SAME_PLACE_KM
 
-    def choose(self, places: list[Place]) -> tuple[Place, tuple[Place, ...], bool]:
+    def choose(self, query: str, places: list[Place]) -> tuple[Place, tuple[Place, ...], bool]:
         """``(preferred place, the others, ambiguous?)`` for candidates of one tier."""
-        unique = list({p.id: p for p in places}.values())
-        candidates = sorted(unique, key=preference)
+        whole, parts = whole_names_first(query, list({p.id: p for p in places}.values()))
+        candidates = sorted(whole, key=preference)
+        if all(p.is_area for p in candidates):
+            candidates.sort(key=area_size)  # areas only: the largest
         best, others = candidates[0], tuple(candidates[1:])
-        return best, others, not all(self.same_place(best, other) for other in others)
+        return best, others + tuple(parts), not all(self.same_place(best, other) for other in others)
 
     # ---------------------------------------------------------------- within
 

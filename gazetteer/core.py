@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from .context import KIND_PREFERENCE, SAME_PLACE_KM, Hierarchy, is_pcode, kind_test, preference
+from .context import KIND_PREFERENCE, SAME_PLACE_KM, Hierarchy, area_size, is_pcode, kind_test, preference
 from .data import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, bundled_places, read_places_csv
 from .errors import AmbiguousPlaceError, PlaceNotFoundError
 from .index import NameIndex
@@ -307,8 +307,8 @@ class Gazetteer:
         match = self._match(name, None, kind_test(AREA_KINDS))
         if match.place is None or match.ambiguous:
             match = self.resolve(name)
-        best = [p for p in match.candidates if p.kind in AREA_KINDS]
-        return sorted(best, key=lambda p: KIND_PREFERENCE.index(p.kind))[-1] if best else match.place
+        areas = [p for p in match.candidates if p.is_area]
+        return min(areas, key=area_size) if areas else match.place
 
     def _match(self, name: str, inside, kinds) -> Match:
         """The answer for ``name``, never raising for the name: place None when nothing matched."""
@@ -340,7 +340,7 @@ class Gazetteer:
     def _chosen(self, name: str, method: str, scored: list[tuple[Place, float]]) -> Match:
         if len(scored) == 1:
             return Match(name, scored[0][0], method, scored[0][1])
-        best, others, ambiguous = self._hierarchy.choose([p for p, _ in scored])
+        best, others, ambiguous = self._hierarchy.choose(name, [p for p, _ in scored])
         score = max(s for p, s in scored if p.id == best.id)
         return Match(name, best, method, score, ambiguous=ambiguous, alternatives=others)
 

@@ -6,7 +6,6 @@ Every problem names file, line and field (:class:`~gazetteer.errors.DataFileErro
 from __future__ import annotations
 
 import csv
-import dataclasses
 import functools
 import io
 import math
@@ -14,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import DataFileError
-from .places import KINDS, Place
+from .places import KINDS, PRECISIONS, Place
 
 __all__ = ["REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "read_places_csv", "bundled_places"]
 
@@ -22,9 +21,6 @@ __all__ = ["REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "read_places_csv", "bundled_p
 REQUIRED_COLUMNS = ("id", "name", "kind", "lat", "lon")
 OPTIONAL_COLUMNS = ("name_ar", "pcode", "admin1", "admin2", "admin3", "parent", "population", "alt_names", "source",
                     "precision")
-#: How well a place's coordinate is known (``Place.precision``); an empty cell is ``"point"``.
-PRECISIONS = ("point", "admin3", "admin2", "admin1")
-_HAS_PRECISION = any(f.name == "precision" for f in dataclasses.fields(Place))
 
 
 class _Row:
@@ -70,22 +66,19 @@ class _Row:
     def choice(self, field: str, allowed: tuple[str, ...], default: str | None = None) -> str:
         value = self.text(field) or default
         if value not in allowed:
-            self.fail(field, f"expected one of {', '.join(allowed)}, got {value!r}")
+            self.fail(field, f"expected one of {', '.join(allowed)}{' or nothing' if default else ''}, got {value!r}")
         return value
 
 
 def _parse_row(row: dict, path, line: int) -> Place:
     cells = _Row(row, path, line)
-    extra = {}
-    if _HAS_PRECISION:
-        extra["precision"] = cells.choice("precision", PRECISIONS, default="point")
     return Place(
         id=cells.required("id"), name=cells.required("name"), kind=cells.choice("kind", KINDS),
         lat=cells.coordinate("lat", 90.0), lon=cells.coordinate("lon", 180.0), name_ar=cells.text("name_ar"),
         pcode=cells.text("pcode"), admin1=cells.text("admin1"), admin2=cells.text("admin2"),
         admin3=cells.text("admin3"), parent=cells.text("parent"), population=cells.population(),
         alt_names=tuple(dict.fromkeys(a.strip() for a in cells.text("alt_names").split("|") if a.strip())),
-        source=cells.text("source"), **extra,
+        source=cells.text("source"), precision=cells.choice("precision", PRECISIONS, default="point"),
     )
 
 

@@ -30,7 +30,7 @@ from .places import Place
 __all__ = ["Tiers", "spelling_score", "closest_written", "WEAK_SPELLING", "KIND_WORDS"]
 
 #: A skeleton match counts only when the query is spelt at least this alike (rapidfuzz ratio) to a name behind it.
-WEAK_SPELLING = 75.0
+WEAK_SPELLING = 80.0
 #: The best score a skeleton (not letter-for-letter) variant gets: 100 is for names that are the same name.
 VARIANT_MAX = 99.0
 #: Queries shorter than this (letters of the normal form) get no transliteration leniency in the fuzzy tier.

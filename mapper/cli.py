@@ -136,7 +136,7 @@ def _resolve_table(matches):
             continue
         method = m.method + (" (ambiguous)" if m.ambiguous else "")
         rows.append((m.query, p.name, p.name_ar, p.kind, (p.pcodes or ("",))[0], f"{p.lat:.4f}", f"{p.lon:.4f}",
-                     getattr(p, "precision", "point"), method, f"{m.score:.0f}"))
+                     p.precision, method, f"{m.score:.0f}"))
     rows = [[_terminal_safe(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
@@ -218,11 +218,13 @@ def gazetteer_group():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--store", type=click.Path(dir_okay=False),
               help="Store to fill (created if missing; default: gazetteer.sqlite in the user data directory).")
-@click.option("--format", "fmt", type=click.Choice(["auto", "geonames", "csv"]), default="auto", show_default=True,
-              help="geonames: a geonames.org country dump (SY.txt); csv: name,lat,lon[,id,name_ar,kind,...].")
+@click.option("--format", "fmt", type=click.Choice(["auto", "geonames", "csv", "cod"]), default="auto",
+              show_default=True,
+              help="geonames: a geonames.org country dump (SY.txt); cod: OCHA COD-AB boundaries or COD populated "
+                   "places (GeoJSON, TopoJSON, shapefile, zip, GeoPackage); csv: name,lat,lon[,id,name_ar,kind,...].")
 @_handle_errors
 def gazetteer_import(file, store, fmt):
-    """Import FILE (a GeoNames dump or a CSV of places) into the local gazetteer store."""
+    """Import FILE (a GeoNames dump, OCHA COD boundaries or populated places, or a CSV) into the local store."""
     import os
 
     from gazetteer.store import import_file

@@ -253,8 +253,8 @@ def test_resolve_many_never_raises(gaz):
 def test_match_to_dict(gaz):
     data = gaz.resolve_many(["Bidama"])[0].to_dict()
     assert set(data) == {"query", "match", "method", "score", "ambiguous", "alternatives"}
-    assert set(data["match"]) == {"id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1", "admin2",
-                                  "admin3"}
+    assert set(data["match"]) == {"id", "name", "name_ar", "kind", "lat", "lon", "precision", "pcode", "admin1",
+                                  "admin2", "admin3"}
     assert data["ambiguous"] is True
 
 
