@@ -84,9 +84,12 @@ def spelling_score(norm: str, spellings) -> float:
 
 def _fuzzy_value(index: NameIndex, i: int, fkey: str, norm: str, ayn: str | None, ratio) -> float:
     """The fuzzy score of the query against fuzzy entry ``i``, before the cutoff and the typo limit."""
-    plain = ratio(norm, index.fuzzy_norms[i])
-    # In a short name one letter changes the word ("Iran" is one edit from Marayan's key): only the plain ratio.
-    value = plain if len(norm) < SHORT_NAME else max(plain, (plain + ratio(fkey, index.fuzzy_keys[i])) / 2)
+    name = index.fuzzy_norms[i]
+    plain = ratio(norm, name)
+    # In a short name one letter changes the word ("Iran" is one edit from Marayan's key, "Iranian" two letters
+    # from Ranin): with a short query or name only the plain ratio counts.
+    short = len(norm) < SHORT_NAME or len(name) < SHORT_NAME
+    value = plain if short else max(plain, (plain + ratio(fkey, index.fuzzy_keys[i])) / 2)
     if ayn is not None:
         for spelled in index.ayn_spellings.get(i, ()):
             value = max(value, ratio(ayn, spelled))
@@ -98,10 +101,11 @@ def _few_typos(index: NameIndex, i: int, fkey: str, norm: str, cutoff: float) ->
     runs of a different word ("Islamist" ~ "Islamin" scores 80)."""
     from rapidfuzz.distance import OSA
 
-    name_key = index.fuzzy_keys[i]
+    name_key, name = index.fuzzy_keys[i], index.fuzzy_norms[i]
     allowed = max(1, int(len(name_key) * (100 - cutoff) / 80))
-    return ((len(norm) >= SHORT_NAME and OSA.distance(fkey, name_key, score_cutoff=allowed) <= allowed)
-            or OSA.distance(norm, index.fuzzy_norms[i], score_cutoff=allowed) <= allowed)
+    long = len(norm) >= SHORT_NAME and len(name) >= SHORT_NAME
+    return ((long and OSA.distance(fkey, name_key, score_cutoff=allowed) <= allowed)
+            or OSA.distance(norm, name, score_cutoff=allowed) <= allowed)
 
 
 def closest_written(name: str, scored: list[tuple[Place, float]]) -> list[tuple[Place, float]]:

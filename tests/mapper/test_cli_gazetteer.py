@@ -42,8 +42,8 @@ def test_resolve_json_from_stdin(runner):
     for row in rows:
         assert list(row) == ["query", "match", "method", "score", "ambiguous", "alternatives"]
     assert rows[0]["match"]["name"] == "Maarat al-Numan"
-    assert list(rows[0]["match"]) == ["id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1", "admin2",
-                                      "admin3"]
+    assert list(rows[0]["match"]) == ["id", "name", "name_ar", "kind", "lat", "lon", "precision", "pcode", "admin1",
+                                      "admin2", "admin3"]
     assert rows[1]["match"] is None and rows[1]["method"] == "none"
     assert rows[2]["match"]["name"] == "Idlib"
     assert "\\u" not in result.stdout  # Arabic printed as is
@@ -166,7 +166,8 @@ def test_gazetteer_import_then_resolve(runner, tmp_path):
 
 def test_gazetteer_import_malformed_is_one_line_exit_2(runner, tmp_path):
     dump = tmp_path / "SY.txt"
-    dump.write_text(GEONAMES_LINE + "\n" + GEONAMES_LINE.replace("36.2044", "north") + "\n", encoding="utf-8")
+    bad = GEONAMES_LINE.replace("36.2044", "north").replace("9001", "9002", 1)
+    dump.write_text(GEONAMES_LINE + "\n" + bad + "\n", encoding="utf-8")
     store = tmp_path / "store.sqlite"
     result = invoke(runner, "gazetteer", "import", str(dump), "--store", str(store), "--format", "geonames")
     assert result.exit_code == 2
