@@ -31,6 +31,7 @@ Several candidates at the best tier: one place or ambiguous
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -116,18 +117,37 @@ class Hierarchy:
     """Places by id and P-code, with their chains of enclosing places."""
 
     def __init__(self, places: Iterable[Place]):
-        self.by_id: dict[str, Place] = {}
-        self.by_pcode: dict[str, Place] = {}
-        self.children: dict[str, list[Place]] = {}
-        self.pcodes: set[str] = set()
-        for place in places:
-            self.by_id.setdefault(place.id, place)
-            if place.pcode:
-                self.by_pcode.setdefault(place.pcode.upper(), place)
-            self.pcodes.update(p.upper() for p in place.pcodes)
-            if place.parent:
-                self.children.setdefault(place.parent, []).append(place)
+        self.places = tuple(places)
         self._ancestor_ids: dict[str, frozenset[str]] = {}
+
+    @functools.cached_property
+    def by_id(self) -> dict[str, Place]:
+        by_id: dict[str, Place] = {}
+        for place in self.places:
+            by_id.setdefault(place.id, place)
+        return by_id
+
+    @functools.cached_property
+    def by_pcode(self) -> dict[str, Place]:
+        """Places by their own P-code (upper case); the first place wins."""
+        by_pcode: dict[str, Place] = {}
+        for place in self.places:
+            if place.pcode:
+                by_pcode.setdefault(place.pcode.upper(), place)
+        return by_pcode
+
+    @functools.cached_property
+    def children(self) -> dict[str, list[Place]]:
+        children: dict[str, list[Place]] = {}
+        for place in self.places:
+            if place.parent:
+                children.setdefault(place.parent, []).append(place)
+        return children
+
+    @functools.cached_property
+    def pcodes(self) -> frozenset[str]:
+        """Every P-code any place has or lies in (upper case)."""
+        return frozenset(code.upper() for place in self.places for code in place.pcodes)
 
     def ancestors(self, place: Place) -> list[Place]:
         """The chain of enclosing places, nearest first."""

@@ -9,6 +9,7 @@ import csv
 import functools
 import io
 import math
+import operator
 from importlib import resources
 from pathlib import Path
 
@@ -23,96 +24,84 @@ OPTIONAL_COLUMNS = ("name_ar", "pcode", "admin1", "admin2", "admin3", "parent", 
                     "precision")
 
 
-class _Row:
-    """One CSV row being read: its cells, and errors that name file, line and field."""
+#: The fields of a Place, in the order the parser takes them from a row.
+_FIELDS = ("id", "name", "kind", "lat", "lon", "name_ar", "pcode", "admin1", "admin2", "admin3", "parent",
+           "population", "alt_names", "source", "precision")
 
-    def __init__(self, row: dict, path, line: int):
-        self.row, self.path, self.line = row, path, line
 
-    def fail(self, field: str, problem: str):
-        raise DataFileError(self.path, self.line, problem, field=field)
+def _number(raw: str, field: str, bound: float, fail) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        fail(field, f"expected a number, got {raw!r}")
+    if not (math.isfinite(value) and -bound <= value <= bound):
+        fail(field, f"expected a number between {-bound:g} and {bound:g}, got {raw!r}")
+    return value
 
-    def text(self, field: str) -> str:
-        return (self.row.get(field) or "").strip()
 
-    def required(self, field: str) -> str:
-        value = self.text(field)
+def _population(raw: str, fail) -> int | None:
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        fail("population", f"expected a whole number or nothing, got {raw!r}")
+    if value < 0:
+        fail("population", f"expected a number >= 0, got {raw!r}")
+    return value
+
+
+def _parse_row(values: tuple[str, ...], path, line: int) -> Place:
+    """A Place from a row's stripped values in :data:`_FIELDS` order; errors name file, line and field."""
+    def fail(field: str, problem: str):
+        raise DataFileError(path, line, problem, field=field)
+
+    pid, name, kind, lat, lon, name_ar, pcode, admin1, admin2, admin3, parent, population, alts, source, \
+        precision = values
+    for field, value in (("id", pid), ("name", name)):
         if not value:
-            self.fail(field, f"empty {field}")
-        return value
-
-    def coordinate(self, field: str, bound: float) -> float:
-        raw = self.text(field)
-        try:
-            value = float(raw)
-        except ValueError:
-            self.fail(field, f"expected a number, got {raw!r}")
-        if not (math.isfinite(value) and -bound <= value <= bound):
-            self.fail(field, f"expected a number between {-bound:g} and {bound:g}, got {raw!r}")
-        return value
-
-    def population(self) -> int | None:
-        raw = self.text("population")
-        if not raw:
-            return None
-        try:
-            value = int(raw)
-        except ValueError:
-            self.fail("population", f"expected a whole number or nothing, got {raw!r}")
-        if value < 0:
-            self.fail("population", f"expected a number >= 0, got {raw!r}")
-        return value
-
-    def choice(self, field: str, allowed: tuple[str, ...], default: str | None = None) -> str:
-        value = self.text(field) or default
-        if value not in allowed:
-            self.fail(field, f"expected one of {', '.join(allowed)}{' or nothing' if default else ''}, got {value!r}")
-        return value
+            fail(field, f"empty {field}")
+    if kind not in KINDS:
+        fail("kind", f"expected one of {', '.join(KINDS)}, got {kind!r}")
+    precision = precision or "point"
+    if precision not in PRECISIONS:
+        fail("precision", f"expected one of {', '.join(PRECISIONS)} or nothing, got {precision!r}")
+    return Place(pid, name, kind, _number(lat, "lat", 90.0, fail), _number(lon, "lon", 180.0, fail), name_ar, pcode,
+                 admin1, admin2, admin3, parent, _population(population, fail),
+                 tuple(dict.fromkeys(a.strip() for a in alts.split("|") if a.strip())) if alts else (), source,
+                 precision)
 
 
-def _parse_row(row: dict, path, line: int) -> Place:
-    cells = _Row(row, path, line)
-    return Place(
-        id=cells.required("id"), name=cells.required("name"), kind=cells.choice("kind", KINDS),
-        lat=cells.coordinate("lat", 90.0), lon=cells.coordinate("lon", 180.0), name_ar=cells.text("name_ar"),
-        pcode=cells.text("pcode"), admin1=cells.text("admin1"), admin2=cells.text("admin2"),
-        admin3=cells.text("admin3"), parent=cells.text("parent"), population=cells.population(),
-        alt_names=tuple(dict.fromkeys(a.strip() for a in cells.text("alt_names").split("|") if a.strip())),
-        source=cells.text("source"), precision=cells.choice("precision", PRECISIONS, default="point"),
-    )
-
-
-def _check_header(reader: csv.DictReader, path) -> list[str]:
-    header = reader.fieldnames
+def _columns(header: list[str] | None, path) -> dict[str, int]:
     if not header:
         raise DataFileError(path, 1, "empty file: expected a header row")
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise DataFileError(path, 1, f"missing column(s) {', '.join(missing)}", field="header")
-    return header
-
-
-def _check_width(row: dict, header: list[str], path, line: int) -> None:
-    if None in row:
-        raise DataFileError(path, line, f"expected {len(header)} fields, got {len(header) + len(row[None])}")
-    if any(v is None for v in row.values()):
-        got = sum(v is not None for v in row.values())
-        raise DataFileError(path, line, f"expected {len(header)} fields, got {got}")
+    columns: dict[str, int] = {}
+    for i, name in enumerate(header):
+        columns.setdefault(name, i)
+    return columns
 
 
 def read_places(stream, path) -> list[Place]:
     """Places from an open CSV text stream; ``path`` names it in errors."""
-    reader = csv.DictReader(stream)
-    header = _check_header(reader, path)
+    reader = csv.reader(stream)
     places: list[Place] = []
     lines: dict[str, int] = {}
     try:
-        for row in reader:
+        header = next(reader, None)
+        columns, width = _columns(header, path), len(header)
+        # one lookup per row takes every field; a missing optional column reads the "" appended at the end
+        values_of = operator.itemgetter(*(columns.get(field, width) for field in _FIELDS))
+        for cells in reader:
             line = reader.line_num
-            _check_width(row, header, path, line)
-            if not any((v or "").strip() for v in row.values()):
+            if not "".join(cells).strip():
                 continue
-            place = _parse_row(row, path, line)
+            if len(cells) != width:
+                raise DataFileError(path, line, f"expected {width} fields, got {len(cells)}")
+            cells.append("")
+            place = _parse_row(tuple(map(str.strip, values_of(cells))), path, line)
             if place.id in lines:
                 raise DataFileError(path, line, f"duplicate id {place.id!r} (first on line {lines[place.id]})",
                                     field="id")

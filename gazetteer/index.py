@@ -94,6 +94,9 @@ def _append_once(table: dict[str, list[Place]], key: str, place: Place) -> None:
 class NameIndex:
     """Lookup tables over one set of places.
 
+    The exact table is built at once (a few milliseconds: ``idpmap resolve`` starts quickly); the variant and fuzzy
+    tables on the first lookup that needs them.
+
     Parameters
     ----------
     places : iterable of Place
@@ -101,21 +104,43 @@ class NameIndex:
         Precomputed keys (a store keeps them); default :func:`name_keys` of ``places``.
     """
 
+    #: Tables built on first use (by :meth:`_build_variant_tables`).
+    _LAZY = frozenset({"norm", "skeleton", "skeleton_norms", "skeleton_entries", "fuzzy_keys", "fuzzy_norms",
+                       "fuzzy_places", "ayn_spellings", "key_owners", "key_choices", "key_filter", "norm_owners",
+                       "norm_choices", "norm_filter"})
+
     def __init__(self, places: Iterable[Place], keys=None):
+        self._places = tuple(places)
+        self._keys = None if keys is None else list(keys)
         exact: dict[str, list[Place]] = {}
+        if self._keys is None:
+            for place in self._places:
+                for key in dict.fromkeys(map(exact_key, names_of(place))):
+                    exact.setdefault(key, []).append(place)
+        else:
+            for place, ekey, *_ in self._keys:
+                _append_once(exact, ekey, place)
+        self.exact = {k: tuple(v) for k, v in exact.items()}
+        self._neighbours: dict[str, tuple[int, ...]] | None = None
+
+    def __getattr__(self, name: str):
+        # only called for attributes not set yet: the lazy tables
+        if name in NameIndex._LAZY:
+            self._build_variant_tables()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _build_variant_tables(self) -> None:
         norm_t: dict[str, list[Place]] = {}
         skeleton: dict[str, list[Place]] = {}
         spellings: dict[str, dict[str, None]] = {}
         entries_of: dict[str, list[int]] = {}
         seen: dict[tuple[str, str], int] = {}
-        #: fuzzy entries: parallel lists of fuzzy key, normal form and place
-        self.fuzzy_keys: list[str] = []
-        self.fuzzy_norms: list[str] = []
-        self.fuzzy_places: list[Place] = []
-        #: fuzzy entry -> its names that write an ayn or hamza mark, as ayn_spelling() gives them
-        self.ayn_spellings: dict[int, list[str]] = {}
-        for place, ekey, norm, skel, fkey in (name_keys(places) if keys is None else keys):
-            _append_once(exact, ekey, place)
+        fuzzy_keys: list[str] = []
+        fuzzy_norms: list[str] = []
+        fuzzy_places: list[Place] = []
+        ayn: dict[int, list[str]] = {}
+        for place, ekey, norm, skel, fkey in (name_keys(self._places) if self._keys is None else self._keys):
             _append_once(norm_t, norm, place)
             _append_once(skeleton, skel, place)
             if skel:
@@ -124,25 +149,24 @@ class NameIndex:
                 continue
             entry = seen.get((norm, place.id))
             if entry is None:
-                entry = seen[(norm, place.id)] = len(self.fuzzy_keys)
-                self.fuzzy_keys.append(fkey)
-                self.fuzzy_norms.append(norm)
-                self.fuzzy_places.append(place)
+                entry = seen[(norm, place.id)] = len(fuzzy_keys)
+                fuzzy_keys.append(fkey)
+                fuzzy_norms.append(norm)
+                fuzzy_places.append(place)
             if has_ayn(ekey):  # the exact key keeps the marks
-                self.ayn_spellings.setdefault(entry, []).append(ayn_spelling(ekey))
+                ayn.setdefault(entry, []).append(ayn_spelling(ekey))
             if skel and entry not in entries_of.setdefault(skel, []):
                 entries_of[skel].append(entry)
-        self.exact = {k: tuple(v) for k, v in exact.items()}
+        #: normal form -> places; skeleton -> places; skeleton -> the normal forms of the names that have it
         self.norm = {k: tuple(v) for k, v in norm_t.items()}
         self.skeleton = {k: tuple(v) for k, v in skeleton.items()}
-        #: skeleton -> the normal forms of the names that have it
         self.skeleton_norms = {k: tuple(v) for k, v in spellings.items()}
-        #: skeleton -> the fuzzy entries of the names that have it
+        #: fuzzy entries (parallel lists), the entries of each skeleton, the ayn spellings of an entry's names
+        self.fuzzy_keys, self.fuzzy_norms, self.fuzzy_places = fuzzy_keys, fuzzy_norms, fuzzy_places
         self.skeleton_entries = {k: tuple(v) for k, v in entries_of.items()}
-        self._group("key", self.fuzzy_keys)
-        self._group("norm", self.fuzzy_norms)
-        self._neighbours: dict[str, tuple[int, ...]] | None = None
-
+        self.ayn_spellings = ayn
+        self._group("key", fuzzy_keys)
+        self._group("norm", fuzzy_norms)
     def _group(self, kind: str, strings: list[str]) -> None:
         """rapidfuzz scans distinct strings only; owners map each back to its fuzzy entries."""
         owners: dict[str, list[int]] = {}
