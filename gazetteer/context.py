@@ -79,6 +79,8 @@ def whole_names_first(query: str, places: list[Place]) -> tuple[list[Place], lis
     IOM names some communities with the town or area they belong to (*Bnumra - Dreikish*); *Dreikish* alone means
     the town, not every village named after it. When some candidates carry the name whole, the others step aside.
     """
+    if not any(_COMPOUND.search(p.name) for p in places):
+        return places, []
     skel = variant_keys(query)[1]
 
     def part_only(place: Place) -> bool:

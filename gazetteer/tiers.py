@@ -3,9 +3,11 @@
 1. ``exact`` (100): the name as written (case-insensitive) is a place's name, Arabic name or alternate name.
 2. ``variant``: the name's normal form (:func:`~gazetteer.normalize.normalize_name`) is a place's (100: they differ
    only in typography); else its consonant skeleton (:func:`~gazetteer.normalize.skeleton_key`) is, and then the
-   score says how alike the two are spelt (:func:`spelling_score`, below 100). A skeleton alone is weak evidence
-   (*Sara* and *Syria*, *Dreikish* and *Darkush* share one): under :data:`WEAK_SPELLING` the skeleton match is set
-   aside and the fuzzy tier judges the name. A trailing kind word (``"Idlib province"``, ``"Atmeh camps"``)
+   score says how alike the two are spelt, below 100: rapidfuzz's ratio of the normal forms, or where that is
+   under :data:`WEAK_SPELLING`, of their :func:`~gazetteer.normalize.spelled_key` (article, endings, digraphs and
+   doubled letters set aside: *Marratinnuman* ~ *Maarat al-Numan* 95). A skeleton alone is weak evidence (*Sara*
+   and *Syria* 67, *Dreikish* and *Darkush* 62, *Qasabiyeh* and *Kessab* 62 share one): under
+   :data:`WEAK_SPELLING` the skeleton match is set aside and the fuzzy tier judges the name. A trailing kind word (``"Idlib province"``, ``"Atmeh camps"``)
    restricts the kind.
 3. ``fuzzy``: rapidfuzz compares the query with every name, letter by letter and by
    :func:`~gazetteer.normalize.fuzzy_key`; only scores at or above the cutoff with few typos count, so a name that
@@ -21,16 +23,21 @@ Places of a local store are searched after the bundled ones within each tier.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .index import NameIndex, names_of
 from .normalize import ayn_spelling, exact_key, has_ayn, fuzzy_key, spelled_key, variant_keys
 from .places import Place
 
-__all__ = ["Tiers", "spelling_score", "closest_written", "WEAK_SPELLING", "KIND_WORDS"]
+__all__ = ["Tiers", "closest_written", "WEAK_SPELLING", "KIND_WORDS"]
 
 #: A skeleton match counts only when the query is spelt at least this alike (rapidfuzz ratio) to a name behind it.
+#: (Idleb ~ Idlib: 80.)
 WEAK_SPELLING = 80.0
+#: A query spelt at least this alike (plain ratio) to the names of its skeleton means them: names one consonant
+#: away are not looked at.
+CLOSE_SPELLING = 90.0
 #: The best score a skeleton (not letter-for-letter) variant gets: 100 is for names that are the same name.
 VARIANT_MAX = 99.0
 #: Queries shorter than this (letters of the normal form) get no transliteration leniency in the fuzzy tier.
@@ -63,23 +70,16 @@ KIND_WORDS = {
 _KIND_SUFFIX = re.compile(r"^(.*\S)\s+(" + "|".join(sorted(KIND_WORDS, key=len, reverse=True)) + r")$")
 
 
+@functools.cache
 def _ratio():
     from rapidfuzz.fuzz import ratio  # imported on first use: `import gazetteer` stays light for the CLI
 
     return ratio
 
 
-def spelling_score(norm: str, spellings) -> float:
-    """How alike (0-100) a query's normal form is spelt to the closest of ``spellings`` (normal forms).
-
-    The better of rapidfuzz's ratio on the normal forms and on :func:`~gazetteer.normalize.spelled_key` (article,
-    endings, digraphs and doubled letters set aside): *Saraqeb* ~ *Saraqib* 86, *Telmanas* ~ *Tal Mannis* 75,
-    *Sara* ~ *Syria* 67, *Qasabiyeh* ~ *Kessab* 62.
-    """
-    ratio = _ratio()
-    spelled = spelled_key(norm, normalized=True)
-    return max((max(ratio(norm, s), ratio(spelled, spelled_key(s, normalized=True))) for s in spellings),
-               default=0.0)
+@functools.lru_cache(maxsize=1 << 16)
+def _spelled(norm: str) -> str:
+    return spelled_key(norm, normalized=True)
 
 
 def _fuzzy_value(index: NameIndex, i: int, fkey: str, norm: str, ayn: str | None, ratio) -> float:
@@ -133,15 +133,20 @@ def closest_written(name: str, scored: list[tuple[Place, float]]) -> list[tuple[
 
 
 class _Query:
-    """A query's keys, computed once."""
-
-    __slots__ = ("name", "norm", "skel", "fkey", "ayn")
+    """A query's keys, each computed once, when first needed."""
 
     def __init__(self, name: str):
         self.name = name
         self.norm, self.skel = variant_keys(name)
-        self.fkey = fuzzy_key(self.norm, normalized=True)
-        self.ayn = ayn_spelling(name) if len(self.norm) < SHORT_NAME and has_ayn(name) else None
+
+    @functools.cached_property
+    def fkey(self) -> str:
+        return fuzzy_key(self.norm, normalized=True)
+
+    @functools.cached_property
+    def ayn(self) -> str | None:
+        """The spelling with ayn marks as letters, for a short query that writes one."""
+        return ayn_spelling(self.name) if len(self.norm) < SHORT_NAME and has_ayn(self.name) else None
 
 
 class Tiers:
@@ -168,24 +173,31 @@ class Tiers:
 
     def _skeleton_steps(self, q: _Query, cutoff: float):
         for n, index in enumerate(self.indexes):
-            scored = self._skeleton_scores(index, q)
+            scored, closest = self._skeleton_scores(index, q)
             if not scored:
                 continue
-            if n == 0:
+            if n == 0 and closest < CLOSE_SPELLING:
                 # a typo moves a skeleton by one consonant, onto another curated name's
                 yield "fuzzy", self.closer_spellings(q, scored, cutoff)
             yield "variant", scored
 
     @staticmethod
-    def _skeleton_scores(index: NameIndex, q: _Query) -> list[tuple[Place, float]]:
-        """The places sharing the query's skeleton that it spells at least :data:`WEAK_SPELLING` alike."""
+    def _skeleton_scores(index: NameIndex, q: _Query) -> tuple[list[tuple[Place, float]], float]:
+        """The places sharing the query's skeleton that it spells at least :data:`WEAK_SPELLING` alike (see
+        the module), and the best plain ratio of the query to their names."""
+        ratio = _ratio()
         best: dict[str, tuple[Place, float]] = {}
+        closest = 0.0
         for i in index.skeleton_entries.get(q.skel, ()):
+            norm = index.fuzzy_norms[i]
+            plain = ratio(q.norm, norm)
+            closest = max(closest, plain)
+            # the spelled form only when the letters alone are too far apart (Marratinnuman ~ Maarat al-Numan)
+            score = min(VARIANT_MAX, plain if plain >= WEAK_SPELLING else ratio(_spelled(q.norm), _spelled(norm)))
             place = index.fuzzy_places[i]
-            score = min(VARIANT_MAX, spelling_score(q.norm, (index.fuzzy_norms[i],)))
             if score >= WEAK_SPELLING and score > best.get(place.id, (None, -1.0))[1]:
                 best[place.id] = (place, score)
-        return sorted(best.values(), key=lambda ps: -ps[1])
+        return sorted(best.values(), key=lambda ps: -ps[1]), closest
 
     def closer_spellings(self, q: _Query, own: list[tuple[Place, float]], cutoff: float):
         """Curated places whose skeleton is one edit from the query's and that it spells more closely than the
@@ -194,13 +206,25 @@ class Tiers:
         near = index.neighbours_of(q.skel)
         if not near:
             return []
+        from rapidfuzz import process
+
         ratio = _ratio()
         own_best = max(s for _, s in own)
+        # a name can win only if its plain ratio allows a score above both (short: the plain ratio is the score;
+        # else at most the mean of it and 100); names that write an ayn mark are scored anyway for such a query
+        least = max(cutoff, own_best) if len(q.norm) < SHORT_NAME else 2 * max(cutoff, own_best) - 100
+        hopeful = [near[k] for _, _, k in process.extract(q.norm, index.neighbour_norms(q.skel), scorer=ratio,
+                                                          processor=None, score_cutoff=least, limit=None)]
+        if q.ayn is not None:
+            hopeful += [i for i in near if i in index.ayn_spellings]
+        if not hopeful:
+            return []
+        # how closely the query spells the names of its own skeleton, as a fuzzy score
         own_best = max([own_best] + [_fuzzy_value(index, i, q.fkey, q.norm, q.ayn, ratio)
                                      for i in index.skeleton_entries.get(q.skel, ())])
         own_ids = {p.id for p, _ in own}
         found: dict[str, tuple[Place, float]] = {}
-        for i in near:
+        for i in hopeful:
             place = index.fuzzy_places[i]
             value = _fuzzy_value(index, i, q.fkey, q.norm, q.ayn, ratio)
             if (value >= cutoff and value > own_best and place.id not in own_ids
@@ -218,7 +242,7 @@ class Tiers:
         q = _Query(base)
         for index in self.indexes:
             hits = [(p, 100.0) for p in (*index.exact.get(exact_key(base), ()), *index.norm.get(q.norm, ()))]
-            hits += self._skeleton_scores(index, q)
+            hits += self._skeleton_scores(index, q)[0]
             hits = [(p, s) for p, s in hits if p.kind in kinds]
             yield "variant", sorted(hits, key=lambda ps: (kinds.index(ps[0].kind), -ps[1]))
 
