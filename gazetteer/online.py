@@ -2,8 +2,8 @@
 
 Used only when a :class:`~gazetteer.core.Gazetteer` is given ``online=OnlineFallback(...)`` and only for names that
 no offline tier matched. Nominatim's usage policy asks for a user agent that identifies the application and at most
-one request per second; both are enforced here (the rate through geopy's ``RateLimiter``). Answers (including "not found") are cached on disk so that the same
-name is never asked twice. This is the only module of the project that talks to a network geocoder.
+one request per second; both are enforced here (the rate through geopy's ``RateLimiter``). Answers (including
+"not found") are cached on disk so that the same name is never asked twice. This is the only module of the project that talks to a network geocoder.
 """
 
 from __future__ import annotations

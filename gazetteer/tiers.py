@@ -7,8 +7,8 @@
    under :data:`WEAK_SPELLING`, of their :func:`~gazetteer.normalize.spelled_key` (article, endings, digraphs and
    doubled letters set aside: *Marratinnuman* ~ *Maarat al-Numan* 95). A skeleton alone is weak evidence (*Sara*
    and *Syria* 67, *Dreikish* and *Darkush* 62, *Qasabiyeh* and *Kessab* 62 share one): under
-   :data:`WEAK_SPELLING` the skeleton match is set aside and the fuzzy tier judges the name. A trailing kind word (``"Idlib province"``, ``"Atmeh camps"``)
-   restricts the kind.
+   :data:`WEAK_SPELLING` the skeleton match is set aside and the fuzzy tier judges the name. A trailing kind word
+   (``"Idlib province"``, ``"Atmeh camps"``) restricts the kind.
 3. ``fuzzy``: rapidfuzz compares the query with every name, letter by letter and by
    :func:`~gazetteer.normalize.fuzzy_key`; only scores at or above the cutoff with few typos count, so a name that
    is not a place is not found rather than guessed. Names of fewer than six letters get no leniency for

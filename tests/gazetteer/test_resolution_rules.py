@@ -116,7 +116,8 @@ def test_a_pcode_as_context(bundled):
 
 def _with_governorates():
     rows = []
-    for code, gov, city, lat in (("SY04", "Homs Governorate", "Homs", 34.7), ("SY07", "Idlib Governorate", "Idleb", 35.9),
+    for code, gov, city, lat in (("SY04", "Homs Governorate", "Homs", 34.7),
+                                 ("SY07", "Idlib Governorate", "Idleb", 35.9),
                                  ("SY02", "Aleppo Governorate", "Aleppo", 36.2)):
         rows.append(P("gov-" + code, gov, "governorate", lat + 0.3, 37.0, pcode=code, admin1=code,
                       alt_names=(city, city + " province")))
