@@ -59,8 +59,8 @@ KIND_OF_LEVEL = {1: "governorate", 2: "district", 3: "subdistrict"}
 SUFFIX = {1: ("Governorate", "محافظة"), 2: ("District", "منطقة"), 3: ("Subdistrict", "ناحية")}
 # GeoNames city and a community point of the same name closer than this are one place.
 SAME_PLACE_KM = 5.0
-# Polygons are a basemap and choropleth outline: ~200 m tolerance, coordinates to ~10 m.
-AREA_TOLERANCE_DEG = 0.002
+# Polygons are a basemap and choropleth outline: ~300 m tolerance, coordinates to ~10 m.
+AREA_TOLERANCE_DEG = 0.003
 AREA_DECIMALS = 4
 POINT_DECIMALS = 6
 MAX_ALT_NAMES = 40
@@ -123,11 +123,16 @@ def keep_names(names, exclude=()):
     return out[:MAX_ALT_NAMES]
 
 
-def name_parts(name):
-    """IOM/OCHA names like ``Deir Hassan - Darhashan`` or ``Khureibah/Qurbe``: the whole and each part."""
+def name_parts(name, area_keys=frozenset()):
+    """IOM/OCHA names like ``Deir Hassan - Darhashan`` or ``Khureibah/Qurbe``: the whole and each part.
+
+    A part that is the name of the surrounding area (``Al- Thawrah - Lattakia (ne)``: a neighbourhood of Lattakia)
+    is not another name of the place, and neighbourhoods (``(ne)``) are not split at all.
+    """
     parts = [name]
-    for piece in re.split(r"\s+-\s+|/", name):
-        if piece.strip() and piece.strip() != name:
+    pieces = [] if "(ne)" in name else re.split(r"\s+-\s+|/", name)
+    for piece in pieces:
+        if piece.strip() and piece.strip() != name and name_key(piece) not in area_keys:
             parts.append(piece.strip())
     bare = re.sub(r"\s*\([^)]*\)\s*", " ", name).strip()
     if bare and bare != name:
@@ -235,6 +240,8 @@ def _rounded(obj):
 def community_rows(ref, admin3):
     """IOM DTM communities (and OCHA HNAP ones IOM lacks), with their OSM point where IOM matched one.
 
+    ``admin3`` maps each subdistrict P-code to the name keys of it and its district (see :func:`name_parts`).
+
     Returns ``(rows by P-code, candidate points by P-code)``; a candidate is ``(rank, lat, lon, source)``.
     """
     osm = {r["pcode"]: r for r in read_csv(ref / "syria_communities_iom_osm_points.csv")}
@@ -244,7 +251,7 @@ def community_rows(ref, admin3):
         assert sub in admin3, (pcode, sub)
         row = new_row(name=rec["location_name"].strip(), kind="village", pcode=pcode, admin3=sub,
                       source=f"iom-dtm:{pcode}")
-        row["alt_names"] = name_parts(row["name"])
+        row["alt_names"] = name_parts(row["name"], admin3[sub])
         hit = osm.get(pcode)
         if hit:
             name_ar = hit["name_osm_ar"].strip()
@@ -264,7 +271,7 @@ def community_rows(ref, admin3):
                 assert rec["subdistrict_pcode"] in admin3, rec
                 rows[pcode] = new_row(name=name, kind="village", pcode=pcode, admin3=rec["subdistrict_pcode"],
                                       source=f"ocha-hnap:{pcode}")
-            rows[pcode]["alt_names"] += name_parts(name)
+            rows[pcode]["alt_names"] += name_parts(name, admin3[rows[pcode]["admin3"]])
     return rows, points
 
 
@@ -483,7 +490,11 @@ def build(ref, outdir):
     opensyria = {r["pcode"]: r for r in read_csv(ref / "syria_admin1_3_pcodes_opensyria.csv")}
     admins = admin_rows(cod, opensyria)
     admin_point = {r["pcode"]: (r["lat"], r["lon"]) for r in admins}
-    admin3 = {a[0] for a in cod[3]}
+    admin3 = {}
+    for pcode, name_en, _, parent, _ in cod[3]:
+        names = [name_en, opensyria.get(pcode, {}).get("name_en", ""), opensyria.get(parent, {}).get("name_en", "")]
+        names += [a[1] for a in cod[2] if a[0] == parent]
+        admin3[pcode] = frozenset(name_key(n) for n in names if n)
     rows = {r["id"]: r for r in admins}
     points = defaultdict(list)
     communities, community_points = community_rows(ref, admin3)
