@@ -247,15 +247,15 @@ def _read_geonames(path: Path, progress) -> tuple[list[Place], int]:
         gid, name, asciiname, alternates, lat, lon, fclass, fcode, country = fields[:9]
         if not gid.strip().isdigit():
             raise DataFileError(path, line, f"expected a numeric geonameid, got {_shown(gid)}", field="geonameid")
-        if gid.strip() in lines:  # a dump has each id once: a repeat means two files run together
-            raise DataFileError(path, line, f"repeated geonameid {gid.strip()} (first on line {lines[gid.strip()]})",
-                                field="geonameid")
-        lines[gid.strip()] = line
         if not name.strip():
             raise DataFileError(path, line, "empty name", field="name")
         lat_v = _number(path, line, "latitude", lat, -90, 90)
         lon_v = _number(path, line, "longitude", lon, -180, 180)
         population = _population(path, line, fields[14])
+        if gid.strip() in lines:  # a dump has each id once: a repeat means two files run together
+            raise DataFileError(path, line, f"repeated geonameid {gid.strip()} (first on line {lines[gid.strip()]})",
+                                field="geonameid")
+        lines[gid.strip()] = line
         kind = _geonames_kind(fclass.strip(), fcode.strip(), population)
         if kind is None:
             skipped += 1  # mountains, wadis, wells ...: not places people flee from or to

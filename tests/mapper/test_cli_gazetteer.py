@@ -41,8 +41,8 @@ def test_resolve_json_from_stdin(runner):
     for row in rows:
         assert list(row) == ["query", "match", "method", "score", "ambiguous", "alternatives"]
     assert rows[0]["match"]["name"] == "Maarat al-Numan"
-    assert list(rows[0]["match"]) == ["id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1", "admin2",
-                                      "admin3"]
+    assert list(rows[0]["match"]) == ["id", "name", "name_ar", "kind", "lat", "lon", "precision", "pcode", "admin1",
+                                      "admin2", "admin3"]
     assert rows[1]["match"] is None and rows[1]["method"] == "none"
     assert rows[2]["match"]["name"] == "Idlib"
     assert "\\u" not in result.stdout  # Arabic printed as is
