@@ -24,7 +24,7 @@ Rules (each row says in ``source`` where its coordinate comes from, and in ``pre
 
 * an admin area's point is the OpenSyria centroid when it lies inside the COD-AB polygon, else the polygon's
   representative point (``cod-ab:...``);
-* a community's point, best first: a curated coordinate that is not CC BY-SA, a researched seed coordinate that is not
+* a community's point, best first: a curated coordinate that is not CC BY-SA (nor rounded), a researched seed coordinate that is not
   CC BY-SA, the OpenStreetMap point of the IOM match, a GeoNames city of the same name inside the community's
   subdistrict (and within ``SAME_PLACE_KM`` of any other point it has), a Wikipedia coordinate (CC BY-SA) from the
   curated or seed rows; else no point of its own: ``precision=admin3`` and its subdistrict's point. Never a guess.
@@ -350,9 +350,10 @@ def merge_curated(rows_by_id, communities, points, curated, admin3_names):
                 target[col] = cur[col]
         target["alt_names"] = alts + target["alt_names"]
         if cur["lat"] and cur["lon"]:
-            # A crossing's own point beats its community's (a settlement beside it); else CC BY-SA comes last.
-            share_alike = cur["source"].startswith(("wikipedia", "wikimapia"))
-            rank = 4 if share_alike and cur["kind"] != "border_crossing" else 0
+            # A crossing's own point beats its community's (a settlement beside it); else CC BY-SA points and the
+            # arc-minute listing come last.
+            fallback = cur["source"].startswith(("wikipedia", "wikimapia", "geographic-listing"))
+            rank = 4 if fallback and cur["kind"] != "border_crossing" else 0
             points[cur["id"]].append((rank, float(cur["lat"]), float(cur["lon"]), cur["source"]))
         elif cur["source"]:
             target["source"] = cur["source"]
