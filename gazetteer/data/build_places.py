@@ -378,7 +378,9 @@ def match_geonames(cities, rows, points, cod, admin_point):
         sub = admin3_of(lat, lon, cod)
         if sub is None:
             continue
-        names = [city["name"]] + list(city["alternatenames"])
+        # GeoNames also lists lower-case letter-for-letter transcriptions of the Arabic ("blbl", "alhadr"): no one
+        # writes a place that way, and they would only feed loose matches.
+        names = [city["name"]] + [a for a in city["alternatenames"] if _ARABIC.search(a) or a != a.lower()]
         found = sorted({rid for n in names for rid in by_key.get((sub, name_key(n)), ())})
         close = [rid for rid in found if all(km(lat, lon, p[1], p[2]) <= SAME_PLACE_KM for p in points[rid])]
         if gid in curated_ids:
