@@ -30,7 +30,9 @@ AREA_KINDS = frozenset({"country", "governorate", "district", "subdistrict", "re
 SOURCE_CREDITS = {
     "cod-ab": "Admin areas: UNCS / UN OCHA COD-AB via HDX (CC BY-IGO)",
     "opensyria": "Admin areas and P-codes: OCHA COD-AB via Open-Syria data-geography (CC BY 4.0)",
-    "iom-dtm": "Community P-codes and names: IOM DTM",
+    # A community with no point of its own sits at its subdistrict's point (OpenSyria centroid or COD-AB polygon).
+    "iom-dtm": "Community P-codes and names: IOM DTM; approximate points: OCHA COD-AB subdistricts via OpenSyria "
+               "(CC BY 4.0)",
     "osm": "Community points: © OpenStreetMap contributors (ODbL), matched to IOM DTM P-codes",
     "ocha-hnap": "Community names and P-codes: OCHA HNAP",
     "ocha-cod-pp": "Some points: OCHA COD populated places (CC BY-IGO)",

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .errors import DataFileError
 from .normalize import exact_key, fuzzy_key, is_arabic, variant_keys
-from .places import KINDS, Place
+from .places import KINDS, PRECISIONS, Place
 
 __all__ = ["PlaceStore", "ImportResult", "import_file", "default_store_path", "FORMATS"]
 
@@ -49,7 +49,7 @@ _GEONAMES_KINDS = {
 }
 _CSV_REQUIRED = ("name", "lat", "lon")
 _CSV_OPTIONAL = ("id", "name_ar", "kind", "alt_names", "pcode", "admin1", "admin2", "admin3", "parent",
-                 "population", "source")
+                 "population", "source", "precision")
 # Alternate names worth keeping: Latin-script or Arabic-script words (GeoNames also lists Cyrillic, CJK, codes, URLs).
 _KEEP_NAME = re.compile(r"^[A-Za-z0-9\u00C0-\u024F\u1E00-\u1EFF\s'’‘`´ʿʾʼ.,()\-]+$")
 _MAX_ALT_NAMES = 60
@@ -60,7 +60,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS places (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, name_ar TEXT NOT NULL, kind TEXT NOT NULL,
     lat REAL NOT NULL, lon REAL NOT NULL, pcode TEXT NOT NULL, admin1 TEXT NOT NULL, admin2 TEXT NOT NULL,
-    admin3 TEXT NOT NULL, parent TEXT NOT NULL, population INTEGER, alt_names TEXT NOT NULL, source TEXT NOT NULL
+    admin3 TEXT NOT NULL, parent TEXT NOT NULL, population INTEGER, alt_names TEXT NOT NULL, source TEXT NOT NULL,
+    precision TEXT NOT NULL DEFAULT 'point'
 );
 CREATE TABLE IF NOT EXISTS names (
     place_id TEXT NOT NULL REFERENCES places(id) ON DELETE CASCADE,
@@ -119,9 +120,12 @@ class PlaceStore:
         try:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             try:
+                # Stores written before places had a precision have no such column: their places are points.
+                has_precision = any(c[1] == "precision" for c in conn.execute("PRAGMA table_info(places)"))
+                precision = "precision" if has_precision else "'point'"
                 rows = conn.execute(
                     "SELECT id, name, name_ar, kind, lat, lon, pcode, admin1, admin2, admin3, parent, population,"
-                    " alt_names, source FROM places ORDER BY rowid").fetchall()
+                    f" alt_names, source, {precision} FROM places ORDER BY rowid").fetchall()
                 keys = conn.execute("SELECT place_id, exact, norm, skeleton, fuzzy FROM names ORDER BY rowid"
                                     ).fetchall()
             finally:
@@ -131,7 +135,7 @@ class PlaceStore:
         self.places: tuple[Place, ...] = tuple(
             Place(id=r[0], name=r[1], name_ar=r[2], kind=r[3], lat=r[4], lon=r[5], pcode=r[6], admin1=r[7],
                   admin2=r[8], admin3=r[9], parent=r[10], population=r[11],
-                  alt_names=tuple(a for a in r[12].split("|") if a), source=r[13])
+                  alt_names=tuple(a for a in r[12].split("|") if a), source=r[13], precision=r[14])
             for r in rows
         )
         self._keys = keys
@@ -247,15 +251,15 @@ def _read_geonames(path: Path, progress) -> tuple[list[Place], int]:
         gid, name, asciiname, alternates, lat, lon, fclass, fcode, country = fields[:9]
         if not gid.strip().isdigit():
             raise DataFileError(path, line, f"expected a numeric geonameid, got {_shown(gid)}", field="geonameid")
-        if gid.strip() in lines:  # a dump has each id once: a repeat means two files run together
-            raise DataFileError(path, line, f"repeated geonameid {gid.strip()} (first on line {lines[gid.strip()]})",
-                                field="geonameid")
-        lines[gid.strip()] = line
         if not name.strip():
             raise DataFileError(path, line, "empty name", field="name")
         lat_v = _number(path, line, "latitude", lat, -90, 90)
         lon_v = _number(path, line, "longitude", lon, -180, 180)
         population = _population(path, line, fields[14])
+        if gid.strip() in lines:  # a dump has each id once: a repeat means two files run together
+            raise DataFileError(path, line, f"repeated geonameid {gid.strip()} (first on line {lines[gid.strip()]})",
+                                field="geonameid")
+        lines[gid.strip()] = line
         kind = _geonames_kind(fclass.strip(), fcode.strip(), population)
         if kind is None:
             skipped += 1  # mountains, wadis, wells ...: not places people flee from or to
@@ -322,12 +326,16 @@ def _read_csv(path: Path, progress) -> tuple[list[Place], int]:
                 raise DataFileError(path, line, f"duplicate id {pid!r} (first on line {ids[pid]})", field="id")
             ids[pid] = line
             name_ar = get("name_ar")
+            precision = get("precision") or "point"
+            if precision not in PRECISIONS:
+                raise DataFileError(path, line, f"expected one of {', '.join(PRECISIONS)} or nothing, got "
+                                                f"{_shown(precision)}", field="precision")
             places.append(Place(
                 id=pid, name=name, kind=kind, lat=lat, lon=lon, name_ar=name_ar, pcode=get("pcode"),
                 admin1=get("admin1"), admin2=get("admin2"), admin3=get("admin3"), parent=get("parent"),
                 population=_population(path, line, get("population")),
                 alt_names=_keep_alternates(get("alt_names").split("|"), {name, name_ar}),
-                source=get("source") or f"imported from {path.name}",
+                source=get("source") or f"imported from {path.name}", precision=precision,
             ))
     except csv.Error as err:
         raise DataFileError(path, numbers[-1] if numbers else None, f"malformed CSV: {_csv_problem(err)}") from None
@@ -393,7 +401,7 @@ def import_file(path, *, store_path=None, format: str = "auto",
         GeoPackage: ``ADMn_PCODE`` / ``ADMn_EN`` / ``ADMn_AR`` fields, or the older ``PCODE`` / ``NAME_EN``;
         see :mod:`gazetteer.cod`); or a CSV with a header row and
         at least ``name, lat, lon`` (optional ``id, name_ar, kind, alt_names`` (``|``-separated), ``pcode,
-        admin1, admin2, admin3, parent, population, source``).
+        admin1, admin2, admin3, parent, population, source, precision``).
     store_path : path-like, optional
         The store to fill (created if missing); default :func:`default_store_path`.
     format : {"auto", "geonames", "csv", "cod"}
@@ -433,12 +441,15 @@ def import_file(path, *, store_path=None, format: str = "auto",
             for statement in _SCHEMA.strip().split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            if not any(c[1] == "precision" for c in conn.execute("PRAGMA table_info(places)")):
+                conn.execute("ALTER TABLE places ADD COLUMN precision TEXT NOT NULL DEFAULT 'point'")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
             conn.executemany("DELETE FROM names WHERE place_id = ?", [(p.id,) for p in places])
             conn.executemany(
-                "INSERT OR REPLACE INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO places (id, name, name_ar, kind, lat, lon, pcode, admin1, admin2, admin3,"
+                " parent, population, alt_names, source, precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(p.id, p.name, p.name_ar, p.kind, p.lat, p.lon, p.pcode, p.admin1, p.admin2, p.admin3, p.parent,
-                  p.population, "|".join(p.alt_names), p.source) for p in places],
+                  p.population, "|".join(p.alt_names), p.source, p.precision) for p in places],
             )
             conn.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?, ?)",
                              (row for p in places for row in _name_rows(p)))

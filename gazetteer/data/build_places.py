@@ -24,7 +24,7 @@ Rules (each row says in ``source`` where its coordinate comes from, and in ``pre
 
 * an admin area's point is the OpenSyria centroid when it lies inside the COD-AB polygon, else the polygon's
   representative point (``cod-ab:...``);
-* a community's point, best first: a curated coordinate that is not CC BY-SA, a researched seed coordinate that is not
+* a community's point, best first: a curated coordinate that is not CC BY-SA (nor rounded), a researched seed coordinate that is not
   CC BY-SA, the OpenStreetMap point of the IOM match, a GeoNames city of the same name inside the community's
   subdistrict (and within ``SAME_PLACE_KM`` of any other point it has), a Wikipedia coordinate (CC BY-SA) from the
   curated or seed rows; else no point of its own: ``precision=admin3`` and its subdistrict's point. Never a guess.
@@ -59,8 +59,8 @@ KIND_OF_LEVEL = {1: "governorate", 2: "district", 3: "subdistrict"}
 SUFFIX = {1: ("Governorate", "محافظة"), 2: ("District", "منطقة"), 3: ("Subdistrict", "ناحية")}
 # GeoNames city and a community point of the same name closer than this are one place.
 SAME_PLACE_KM = 5.0
-# Polygons are a basemap and choropleth outline: ~200 m tolerance, coordinates to ~10 m.
-AREA_TOLERANCE_DEG = 0.002
+# Polygons are a basemap and choropleth outline: ~300 m tolerance, coordinates to ~10 m.
+AREA_TOLERANCE_DEG = 0.003
 AREA_DECIMALS = 4
 POINT_DECIMALS = 6
 MAX_ALT_NAMES = 40
@@ -123,11 +123,16 @@ def keep_names(names, exclude=()):
     return out[:MAX_ALT_NAMES]
 
 
-def name_parts(name):
-    """IOM/OCHA names like ``Deir Hassan - Darhashan`` or ``Khureibah/Qurbe``: the whole and each part."""
+def name_parts(name, area_keys=frozenset()):
+    """IOM/OCHA names like ``Deir Hassan - Darhashan`` or ``Khureibah/Qurbe``: the whole and each part.
+
+    A part that is the name of the surrounding area (``Al- Thawrah - Lattakia (ne)``: a neighbourhood of Lattakia)
+    is not another name of the place, and neighbourhoods (``(ne)``) are not split at all.
+    """
     parts = [name]
-    for piece in re.split(r"\s+-\s+|/", name):
-        if piece.strip() and piece.strip() != name:
+    pieces = [] if "(ne)" in name else re.split(r"\s+-\s+|/", name)
+    for piece in pieces:
+        if piece.strip() and piece.strip() != name and name_key(piece) not in area_keys:
             parts.append(piece.strip())
     bare = re.sub(r"\s*\([^)]*\)\s*", " ", name).strip()
     if bare and bare != name:
@@ -235,6 +240,8 @@ def _rounded(obj):
 def community_rows(ref, admin3):
     """IOM DTM communities (and OCHA HNAP ones IOM lacks), with their OSM point where IOM matched one.
 
+    ``admin3`` maps each subdistrict P-code to the name keys of it and its district (see :func:`name_parts`).
+
     Returns ``(rows by P-code, candidate points by P-code)``; a candidate is ``(rank, lat, lon, source)``.
     """
     osm = {r["pcode"]: r for r in read_csv(ref / "syria_communities_iom_osm_points.csv")}
@@ -244,7 +251,7 @@ def community_rows(ref, admin3):
         assert sub in admin3, (pcode, sub)
         row = new_row(name=rec["location_name"].strip(), kind="village", pcode=pcode, admin3=sub,
                       source=f"iom-dtm:{pcode}")
-        row["alt_names"] = name_parts(row["name"])
+        row["alt_names"] = name_parts(row["name"], admin3[sub])
         hit = osm.get(pcode)
         if hit:
             name_ar = hit["name_osm_ar"].strip()
@@ -264,7 +271,7 @@ def community_rows(ref, admin3):
                 assert rec["subdistrict_pcode"] in admin3, rec
                 rows[pcode] = new_row(name=name, kind="village", pcode=pcode, admin3=rec["subdistrict_pcode"],
                                       source=f"ocha-hnap:{pcode}")
-            rows[pcode]["alt_names"] += name_parts(name)
+            rows[pcode]["alt_names"] += name_parts(name, admin3[rows[pcode]["admin3"]])
     return rows, points
 
 
@@ -343,9 +350,10 @@ def merge_curated(rows_by_id, communities, points, curated, admin3_names):
                 target[col] = cur[col]
         target["alt_names"] = alts + target["alt_names"]
         if cur["lat"] and cur["lon"]:
-            # A crossing's own point beats its community's (a settlement beside it); else CC BY-SA comes last.
-            share_alike = cur["source"].startswith(("wikipedia", "wikimapia"))
-            rank = 4 if share_alike and cur["kind"] != "border_crossing" else 0
+            # A crossing's own point beats its community's (a settlement beside it); else CC BY-SA points and the
+            # arc-minute listing come last.
+            fallback = cur["source"].startswith(("wikipedia", "wikimapia", "geographic-listing"))
+            rank = 4 if fallback and cur["kind"] != "border_crossing" else 0
             points[cur["id"]].append((rank, float(cur["lat"]), float(cur["lon"]), cur["source"]))
         elif cur["source"]:
             target["source"] = cur["source"]
@@ -370,7 +378,9 @@ def match_geonames(cities, rows, points, cod, admin_point):
         sub = admin3_of(lat, lon, cod)
         if sub is None:
             continue
-        names = [city["name"]] + list(city["alternatenames"])
+        # GeoNames also lists lower-case letter-for-letter transcriptions of the Arabic ("blbl", "alhadr"): no one
+        # writes a place that way, and they would only feed loose matches.
+        names = [city["name"]] + [a for a in city["alternatenames"] if _ARABIC.search(a) or a != a.lower()]
         found = sorted({rid for n in names for rid in by_key.get((sub, name_key(n)), ())})
         close = [rid for rid in found if all(km(lat, lon, p[1], p[2]) <= SAME_PLACE_KM for p in points[rid])]
         if gid in curated_ids:
@@ -483,7 +493,11 @@ def build(ref, outdir):
     opensyria = {r["pcode"]: r for r in read_csv(ref / "syria_admin1_3_pcodes_opensyria.csv")}
     admins = admin_rows(cod, opensyria)
     admin_point = {r["pcode"]: (r["lat"], r["lon"]) for r in admins}
-    admin3 = {a[0] for a in cod[3]}
+    admin3 = {}
+    for pcode, name_en, _, parent, _ in cod[3]:
+        names = [name_en, opensyria.get(pcode, {}).get("name_en", ""), opensyria.get(parent, {}).get("name_en", "")]
+        names += [a[1] for a in cod[2] if a[0] == parent]
+        admin3[pcode] = frozenset(name_key(n) for n in names if n)
     rows = {r["id"]: r for r in admins}
     points = defaultdict(list)
     communities, community_points = community_rows(ref, admin3)

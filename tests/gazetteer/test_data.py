@@ -428,3 +428,16 @@ def test_the_data_is_sorted_and_stays_small():
     rest = ROWS[len(admin):]
     keys = [(row["admin3"] or "~", row["id"]) for row in rest]  # rows without a subdistrict last
     assert keys == sorted(keys)
+
+
+def test_every_source_is_credited_on_maps():
+    from gazetteer.places import SOURCE_CREDITS, source_credit
+
+    for row in ROWS:
+        credit = source_credit(row["source"])
+        if row["source"].startswith("centroid of "):
+            assert credit == ""  # credited through the member rows
+        else:
+            assert credit in SOURCE_CREDITS.values(), (row["id"], row["source"])
+    assert "OpenStreetMap" in source_credit(BY_PCODE["C4130"]["source"])
+    assert "IOM DTM" in source_credit(BY_PCODE["C8812"]["source"])

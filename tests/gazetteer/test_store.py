@@ -376,3 +376,35 @@ def test_cli_import_of_cod_boundaries(cod_ab, store_path):
     assert "imported 2 places (cod)" in result.output
     bad = CliRunner().invoke(cli, ["gazetteer", "import", str(cod_ab[1]) + ".missing", "--store", str(store_path)])
     assert bad.exit_code != 0 and "Traceback" not in bad.output
+
+
+def test_imported_places_keep_their_precision_and_old_stores_still_open(tmp_path, store_path, places):
+    path = tmp_path / "communities.csv"
+    path.write_text("name,lat,lon,pcode,admin3,precision\n"
+                    "Kafr Lusin,36.24013,36.72875,C8812,SY070301,admin3\nTal Karamah,36.1,36.7,,,\n",
+                    encoding="utf-8")
+    import_file(path, store_path=store_path)
+    gaz = Gazetteer(places, store=store_path)
+    assert gaz.resolve("Kafr Lusin").place.precision == "admin3"
+    assert gaz.resolve("Tal Karamah").place.precision == "point"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,lat,lon,precision\nA,35,36,roughly\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"bad.csv:2: precision: expected one of point, admin3"):
+        import_file(bad, store_path=store_path)
+    # A store written before places had a precision: its places read as points, and a new import upgrades it.
+    old = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(old)
+    with conn:
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("CREATE TABLE places (id TEXT PRIMARY KEY, name TEXT NOT NULL, name_ar TEXT NOT NULL, kind TEXT "
+                     "NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL, pcode TEXT NOT NULL, admin1 TEXT NOT NULL, "
+                     "admin2 TEXT NOT NULL, admin3 TEXT NOT NULL, parent TEXT NOT NULL, population INTEGER, "
+                     "alt_names TEXT NOT NULL, source TEXT NOT NULL)")
+        conn.execute("CREATE TABLE names (place_id TEXT NOT NULL, name TEXT NOT NULL, exact TEXT NOT NULL, "
+                     "norm TEXT NOT NULL, skeleton TEXT NOT NULL, fuzzy TEXT NOT NULL)")
+        conn.execute("INSERT INTO places VALUES ('x', 'Old Place', '', 'village', 35, 36, '', '', '', '', '', NULL, "
+                     "'', 'mine')")
+    conn.close()
+    assert [p.precision for p in PlaceStore(old).places] == ["point"]
+    import_file(path, store_path=old)
+    assert sorted(p.precision for p in PlaceStore(old).places) == ["admin3", "point", "point"]
