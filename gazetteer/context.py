@@ -24,9 +24,7 @@ Several candidates at the best tier: one place or ambiguous
     same for every governorate: a bare *Homs*, *Idleb*, *Aleppo* or *Al-Hasakeh* means the city; ask for
     ``kind="governorate"`` (CLI ``--kind governorate``) or write ``"Idlib governorate"`` for the area. A name that
     carried by areas only (*Rural Damascus*: the governorate and a district) means the largest. Candidates that
-    are different places (three villages called Hamam) make the name ambiguous unless the context decides; a
-    community named with the town it belongs to (*Bnumra - Dreikish*) steps aside for the place that carries the
-    name whole (*Dreikish*, the town).
+    are different places (three villages called Hamam) make the name ambiguous unless the context decides.
 """
 
 from __future__ import annotations
@@ -37,7 +35,6 @@ import re
 from collections.abc import Iterable
 
 from .errors import PlaceNotFoundError
-from .normalize import variant_keys
 from .places import AREA_KINDS, KINDS, Place
 
 __all__ = ["Hierarchy", "KIND_PREFERENCE", "SAME_PLACE_KM", "is_pcode", "kind_test", "distance_km"]
@@ -49,8 +46,6 @@ KIND_PREFERENCE = tuple(k for k in KINDS if k not in AREA_KINDS) + (
 #: Same-name candidates closer than this (km) are one place for a report (a town and its camp cluster).
 SAME_PLACE_KM = 5.0
 _KIND_RANK = {kind: i for i, kind in enumerate(KIND_PREFERENCE)}
-# "Bnumra - Dreikish", "Shamiyeh / Lattakia": a community named with the town or area it belongs to.
-_COMPOUND = re.compile(r"\s+[-/]\s+")
 _PCODE = re.compile(r"^(SY(?:\d{2}){0,4}|C\d{3,6})$", re.IGNORECASE)
 _EARTH_RADIUS_KM = 6371.0088
 
@@ -71,27 +66,6 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def preference(place: Place) -> tuple:
     """Sort key: the most specific kind first, then the larger population, then the id."""
     return (_KIND_RANK.get(place.kind, len(_KIND_RANK)), -(place.population or 0), place.id)
-
-
-def whole_names_first(query: str, places: list[Place]) -> tuple[list[Place], list[Place]]:
-    """``(places that carry the name whole, places whose compound name only contains it)``.
-
-    IOM names some communities with the town or area they belong to (*Bnumra - Dreikish*); *Dreikish* alone means
-    the town, not every village named after it. When some candidates carry the name whole, the others step aside.
-    """
-    if not any(_COMPOUND.search(p.name) for p in places):
-        return places, []
-    skel = variant_keys(query)[1]
-
-    def part_only(place: Place) -> bool:
-        parts = _COMPOUND.split(place.name)
-        return (len(parts) > 1 and variant_keys(place.name)[1] != skel
-                and any(variant_keys(part)[1] == skel for part in parts))
-
-    parts = [p for p in places if part_only(p)]
-    if not parts or len(parts) == len(places):
-        return places, []
-    return [p for p in places if p not in parts], parts
 
 
 def area_size(place: Place) -> int:
@@ -182,14 +156,13 @@ class Hierarchy:
             return False
         return _point(a) and _point(b) and distance_km(a.lat, a.lon, b.lat, b.lon) <= SAME_PLACE_KM
 
-    def choose(self, query: str, places: list[Place]) -> tuple[Place, tuple[Place, ...], bool]:
+    def choose(self, places: list[Place]) -> tuple[Place, tuple[Place, ...], bool]:
         """``(preferred place, the others, ambiguous?)`` for candidates of one tier."""
-        whole, parts = whole_names_first(query, list({p.id: p for p in places}.values()))
-        candidates = sorted(whole, key=preference)
+        candidates = sorted({p.id: p for p in places}.values(), key=preference)
         if all(p.is_area for p in candidates):
             candidates.sort(key=area_size)  # areas only: the largest
         best, others = candidates[0], tuple(candidates[1:])
-        return best, others + tuple(parts), not all(self.same_place(best, other) for other in others)
+        return best, others, not all(self.same_place(best, other) for other in others)
 
     # ---------------------------------------------------------------- within
 

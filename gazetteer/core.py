@@ -340,7 +340,7 @@ class Gazetteer:
     def _chosen(self, name: str, method: str, scored: list[tuple[Place, float]]) -> Match:
         if len(scored) == 1:
             return Match(name, scored[0][0], method, scored[0][1])
-        best, others, ambiguous = self._hierarchy.choose(name, [p for p, _ in scored])
+        best, others, ambiguous = self._hierarchy.choose([p for p, _ in scored])
         score = max(s for p, s in scored if p.id == best.id)
         return Match(name, best, method, score, ambiguous=ambiguous, alternatives=others)
 
