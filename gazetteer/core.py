@@ -332,6 +332,7 @@ class Gazetteer:
                 if len(kept) > 1 and not name.isascii():
                     kept = closest_written(name, kept)
             return self._chosen(name, method, kept)
+        # online only for names nothing offline knows (a namesake outside the context is an answer: "not there")
         online = self._online.lookup(name) if self._online is not None and not outside else None
         if online is not None and passes(online):
             return Match(name, online, "online", 100.0)
@@ -345,9 +346,11 @@ class Gazetteer:
         return Match(name, best, method, score, ambiguous=ambiguous, alternatives=others)
 
     def _not_found(self, match: Match, within) -> PlaceNotFoundError:
-        if match.alternatives:
+        if match.alternatives and within is not None:
             context = within.name if isinstance(within, Place) else within
             return PlaceNotFoundError(match.query, outside=match.alternatives, context=context)
+        if match.alternatives:  # of another kind than asked for
+            return PlaceNotFoundError(match.query, [f"{p.name} ({p.kind})" for p in match.alternatives])
         return PlaceNotFoundError(match.query, self.suggest(match.query) if match.query.strip() else ())
 
 

@@ -67,14 +67,20 @@ class LetterFilter:
         self.counts = counts.reshape(len(top) + 1, len(choices))
         self.lengths = np.array([len(text) for text in choices], dtype=np.float64)
 
-    def reachable(self, query: str, cutoff: float) -> list[str]:
-        """The choices whose ratio with ``query`` may reach ``cutoff``, in their order."""
-        import numpy as np
-
+    def signature(self, query: str) -> tuple:
+        """What the bound of ``query`` depends on: its length and its count per row. Queries with one signature
+        (that differ only in letters the choices share one row for) may reach the same choices."""
         wanted: dict[int, int] = {}
         for char in query:
             row = self.columns.get(char, self.other)
             wanted[row] = wanted.get(row, 0) + 1
+        return len(query), tuple(sorted(wanted.items()))
+
+    def reachable(self, query: str, cutoff: float) -> list[str]:
+        """The choices whose ratio with ``query`` may reach ``cutoff``, in their order."""
+        import numpy as np
+
+        wanted = dict(self.signature(query)[1])
         if not wanted:
             return self.choices
         # a hair of slack below the cutoff: the filter must never drop a choice rapidfuzz's float would keep
@@ -184,11 +190,15 @@ class NameIndex:
         choices = getattr(self, kind + "_choices")
         if cutoff <= 0 or (len(choices) < LETTER_FILTER_MIN and not filtered):
             return choices
+        return self.letter_filter(kind).reachable(query, cutoff)
+
+    def letter_filter(self, kind: str) -> LetterFilter:
+        """The :class:`LetterFilter` of the ``kind`` choices, built on first use."""
         letters = getattr(self, kind + "_filter")
         if letters is None:
-            letters = LetterFilter(choices)
+            letters = LetterFilter(getattr(self, kind + "_choices"))
             setattr(self, kind + "_filter", letters)
-        return letters.reachable(query, cutoff)
+        return letters
 
     def neighbours_of(self, skel: str) -> tuple[int, ...]:
         """The fuzzy entries whose skeleton is one edit (a consonant added, dropped or changed) from ``skel``."""

@@ -282,32 +282,48 @@ class Tiers:
         return sorted(best.values(), key=lambda ps: (-ps[1], ps[0].id))
 
     def hopeless(self, names: list[str]) -> list[str]:
-        """The names no tier can match, found in one vectorised pass: no exact, variant or kind-suffix hit, and
-        every fuzzy score below what :meth:`fuzzy` accepts (the same rapidfuzz ratio, so the answers are those of
-        resolving one by one)."""
-        import numpy as np
-        from rapidfuzz import fuzz, process
+        """The names no tier can match, found in bulk (the answers are those of resolving one by one).
 
-        candidates, fkeys, norms = [], [], []
+        No exact, variant or kind-suffix hit, and no name whose plain ratio reaches what any fuzzy score at the
+        cutoff needs: a fuzzy score is the plain ratio, or at most the mean of it and 100 (``2 * cutoff - 100``).
+        Names with one letter-count signature (:meth:`~gazetteer.index.LetterFilter.signature`) share the names
+        they may reach; only those are compared, in one rapidfuzz pass per signature.
+        """
+        norms: dict[str, list[str]] = {}
         for name in names:
             norm, skel = variant_keys(name)
             if (not norm or _KIND_SUFFIX.match(norm) or (len(norm) < SHORT_NAME and has_ayn(name))
                     or any(exact_key(name) in ix.exact or norm in ix.norm or skel in ix.skeleton
                            for ix in self.indexes)):
                 continue
-            candidates.append(name)
-            fkeys.append(fuzzy_key(norm, normalized=True))
-            norms.append(norm)
-        possible = np.zeros(len(candidates), dtype=bool)
-        cutoff = self.fuzzy_cutoff
+            norms.setdefault(norm, []).append(name)
+        least = 2 * self.fuzzy_cutoff - 100
+        if least <= 0:
+            return []  # a cutoff this low lets any name reach some place
+        possible = dict.fromkeys(norms, False)
         for index in self.indexes:
-            for queries, choices, least in ((fkeys, index.key_choices, max(0.0, 2 * cutoff - 100)),
-                                            (norms, index.norm_choices, cutoff)):
-                if not choices or not queries:
-                    continue
-                rows = max(1, _BATCH_CELLS // len(choices))
-                for start in range(0, len(queries), rows):
-                    scores = process.cdist(queries[start:start + rows], choices, scorer=fuzz.ratio, processor=None,
-                                           dtype=np.float32, workers=-1)
-                    possible[start:start + rows] |= scores.max(axis=1) >= least
-        return [name for name, maybe in zip(candidates, possible) if not maybe]
+            if index.norm_choices:
+                self._mark_possible(index, possible, least)
+        return [name for norm, maybe in possible.items() if not maybe for name in norms[norm]]
+
+    @staticmethod
+    def _mark_possible(index: NameIndex, possible: dict[str, bool], least: float) -> None:
+        """Set ``possible[norm]`` for the normal forms whose plain ratio to some name of ``index`` reaches
+        ``least``."""
+        import numpy as np
+        from rapidfuzz import fuzz, process
+
+        letters = index.letter_filter("norm")
+        groups: dict[tuple, list[str]] = {}
+        for norm, maybe in possible.items():
+            if not maybe:
+                groups.setdefault(letters.signature(norm), []).append(norm)
+        for group in groups.values():
+            choices = letters.reachable(group[0], least)
+            rows = max(1, _BATCH_CELLS // max(1, len(choices)))
+            for start in range(0, len(group) if choices else 0, rows):
+                batch = group[start:start + rows]
+                scores = process.cdist(batch, choices, scorer=fuzz.ratio, processor=None, score_cutoff=least,
+                                       dtype=np.uint8, workers=-1)
+                for norm, best in zip(batch, scores.max(axis=1).tolist()):
+                    possible[norm] = possible[norm] or best > 0

@@ -147,8 +147,10 @@ def _resolve_problem(gaz, match, within) -> str | None:
     def describe(p):
         return f"{p.name} ({p.kind}, {p.pcode or p.admin3 or p.admin2 or p.admin1 or p.id})"
 
-    if match.place is None and match.alternatives:
+    if match.place is None and match.alternatives and within:
         text = f"{match.query}: not found within {within}; outside it: {'; '.join(map(describe, match.alternatives))}"
+    elif match.place is None and match.alternatives:
+        text = f"{match.query}: not found of that kind; there is {'; '.join(map(describe, match.alternatives))}"
     elif match.place is None:
         hint = gaz.suggest(match.query) if match.query.strip() else []
         text = f"{match.query}: not found" + (f"; did you mean {', '.join(hint)}?" if hint else "")
