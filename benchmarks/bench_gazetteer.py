@@ -51,7 +51,7 @@ def _fresh(gaz) -> Gazetteer:
     tables built (the variant and fuzzy tables are built on the first lookup that needs them: a one-off cost at
     start, not a per-name one)."""
     fresh = Gazetteer(bundled_places(), store=gaz.store)
-    fresh.resolve_many(["Qqxv Zzk", "Marat al Numaan", "Saraqeeb", "Kafr Nabbel"])
+    fresh.resolve_many(["Qqxv Zzk", "Marat al Numaan", "Sarakib", "Khan Sheykhoun", "Khan Shaykoun"])
     return fresh
 
 
