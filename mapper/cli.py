@@ -60,10 +60,24 @@ def _handle_errors(func):
                 where = f"{err.filename}: " if getattr(err, "filename", None) else ""
                 raise InputError(f"{where}{err.strerror or err}") from err
             if isinstance(err, LookupError):  # unresolved or ambiguous place names
-                raise NotFoundError(str(err)) from err
-            raise InputError(str(err)) from err
+                raise NotFoundError(str(err)) from err  # one line, capped by the error itself
+            raise InputError(_short_lines(str(err))) from err
 
     return wrapper
+
+
+#: An error line longer than this is cut (a value echoed from a hostile input must not flood the terminal).
+MAX_ERROR_LINE = 500
+
+
+def _short_lines(message):
+    """Each line of ``message`` cut to :data:`MAX_ERROR_LINE` characters, saying how much was cut."""
+    lines = []
+    for line in message.splitlines() or [""]:
+        if len(line) > MAX_ERROR_LINE:
+            line = f"{line[:MAX_ERROR_LINE - 40]}... ({len(line) - MAX_ERROR_LINE + 40:,} more characters)"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -230,7 +244,9 @@ def gazetteer_import(file, store, fmt):
     import os
 
     from gazetteer.store import import_file
+    from mapper.inputs import check_input_file
 
+    check_input_file(file, size=False)  # a FIFO or a device would hang the import; dumps are read in a stream
     with click.progressbar(length=os.path.getsize(file), label=f"importing {os.path.basename(file)}",
                            file=sys.stderr) as bar:
 
@@ -252,6 +268,13 @@ def _read_reports_file(path, encoding, people_per_family):
 
     source = sys.stdin.buffer if path == "-" else path
     return read_reports(source, encoding=encoding, people_per_family=people_per_family)
+
+
+def _store_option(func):
+    """``--store``: the local gazetteer store `idpmap gazetteer import` fills, used beside the bundled places."""
+    return click.option("--store", type=click.Path(dir_okay=False), envvar="IDPMAP_STORE",
+                        help="Local gazetteer store to use beside the bundled places (default: the one `idpmap "
+                             "gazetteer import` fills, if any; env IDPMAP_STORE).")(func)
 
 
 #: ``--protect-kinds`` when not given: the place kinds where displaced people shelter.
@@ -302,9 +325,10 @@ def _priority_list(text):
               help=_PROTECT_KINDS_HELP + f"  [default: {PROTECT_KINDS_DEFAULT}]")
 @click.option("--encoding", metavar="ENC", help="Encoding of REPORTS when not UTF-8, e.g. cp1256.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output that idpmap did not write.")
+@_store_option
 @_handle_errors
 def flows_command(reports, output, fmt, start, end, level, min_people, priority, people_per_family,
-                  allow_unresolved, protect_sites, protect_kinds, encoding, force):
+                  allow_unresolved, protect_sites, protect_kinds, encoding, force, store):
     """Build triangulated origin -> destination flows from REPORTS (a CSV file, or - for standard input).
 
     \b
@@ -324,9 +348,9 @@ def flows_command(reports, output, fmt, start, end, level, min_people, priority,
     # Refuse a clobbering output before the (possibly long) build, not after it.
     check_flows_output(output, format=fmt, force=force)
     frame = _read_reports_file(reports, encoding, people_per_family)
-    flowset = build_flows(frame, start=start, end=end, level=level, min_people=min_people, priority=agencies,
-                          allow_unresolved=allow_unresolved, protect_sites_km=protect_sites,
-                          protect_kinds=protect_kinds)
+    flowset = build_flows(frame, gazetteer=_open_gazetteer(store, False, None), start=start, end=end, level=level,
+                          min_people=min_people, priority=agencies, allow_unresolved=allow_unresolved,
+                          protect_sites_km=protect_sites, protect_kinds=protect_kinds)
     written = write_flows(flowset, output, format=fmt, force=force)
     people = float(flowset.flows["people"].sum()) if len(flowset.flows) else 0.0
     where = ", ".join(str(p) for p in written) or "standard output"
@@ -398,9 +422,10 @@ def _is_reports_csv(path, encoding):
               help="Leave out reports naming unknown places (listed in the legend) instead of stopping.")
 @click.option("--encoding", help="Encoding of INPUT (default: UTF-8 with or without BOM, or UTF-16 with BOM).")
 @click.option("--force", is_flag=True, help="Overwrite an output file that idpmap did not write.")
+@_store_option
 @_handle_errors
 def map_command(input_path, output, title, min_people, start, end, level, protect_sites, protect_kinds,
-                online_tiles, allow_unresolved, encoding, force):
+                online_tiles, allow_unresolved, encoding, force, store):
     """Draw INPUT (a reports CSV, or a flows file from `idpmap flows`) as one offline map.
 
     \b
@@ -410,10 +435,16 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
     """
     from pathlib import Path
 
+    from mapper.atomic import check_target
+    from mapper.inputs import check_input_file
+
+    if input_path != "-":
+        check_input_file(input_path)  # a FIFO or a device would hang or fill the memory
     output = Path(output) if output else _default_map_output(input_path)
     kind = _MAP_FORMATS.get(output.suffix.lower())
     if kind is None:
         raise InputError(f"{output}: unknown map format {output.suffix!r}; use .html, .png, .svg or .pdf")
+    check_target(output, force=force)  # before the build, not after it
     given_kinds = protect_kinds
     protect_kinds = _protect_options(protect_sites, protect_kinds)
     if _is_reports_csv(input_path, encoding):
@@ -421,7 +452,8 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
         from mapper.reports import read_reports
 
         reports = read_reports(input_path, encoding=encoding)
-        flowset = build_flows(reports, start=start, end=end, level=level, min_people=min_people,
+        flowset = build_flows(reports, gazetteer=_open_gazetteer(store, False, None), start=start, end=end,
+                              level=level, min_people=min_people,
                               allow_unresolved=allow_unresolved, protect_sites_km=protect_sites,
                               protect_kinds=protect_kinds)
     else:
@@ -451,13 +483,19 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
 
 
 def _read_article_text(path, encoding):
-    """The text of one article: a file, or standard input for ``-``."""
-    if path == "-":
-        return sys.stdin.buffer.read().decode(encoding), "stdin"
+    """The text of one article: a file, or standard input for ``-`` (bounded, devices and FIFOs refused)."""
     from pathlib import Path
 
-    source = Path(path)
-    return source.read_text(encoding=encoding), source.stem
+    from mapper.inputs import read_input
+
+    try:
+        if path == "-":
+            return read_input(sys.stdin.buffer, "stdin")[1].decode(encoding), "stdin"
+        text = read_input(path)[1].decode(encoding)
+        return text.replace("\r\n", "\n").replace("\r", "\n"), Path(path).stem  # as read_text's newlines
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: cannot decode byte {err.start} as {encoding}: {err.reason}; try --encoding") \
+            from err
 
 
 @cli.command("extract")
