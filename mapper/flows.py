@@ -431,6 +431,9 @@ class _Places:
                 elif match.ambiguous:
                     cands = ([match.place] if match.place is not None else []) + list(match.alternatives)
                     failed[key] = ("ambiguous name", [_describe(p) for p in cands])
+                elif within and match.alternatives:  # the gazetteer names the namesakes outside the context
+                    failed[key] = ("unresolved name", [f"only {_describe(p)}, outside {within}"
+                                                       for p in match.alternatives[:3]])
                 else:
                     # Suggestions cost a search each: made only for the names an error shows (see build_flows).
                     failed[key] = ("unresolved name", (name, within, match))
@@ -837,24 +840,11 @@ def _border_km(lats, lons) -> np.ndarray:
 
 
 # Attribution lines for the keys that start a place's ``source`` in the bundled data (gazetteer/data/SOURCES.md).
-_SOURCE_ATTRIBUTION = {
-    "opensyria": "Admin areas and P-codes: OCHA COD-AB via Open-Syria data-geography (CC BY 4.0)",
-    "geonames": "Places: GeoNames (CC BY 4.0)",
-    "wikipedia": "Some coordinates: Wikipedia (CC BY-SA)",
-    "wikipedia-coords": "Some coordinates: Wikipedia (CC BY-SA)",
-    "wikimapia": "Some coordinates: wikimapia (CC BY-SA)",
-    "geomaps-land": "Country outline: OpenStreetMap contributors (ODbL)",
-}
-
-
 def _attribution(places) -> list:
     """Who to credit: the gazetteer's sources of the places shown, then the border data."""
-    out = []
-    for place in places:
-        key = place.source.split(":", 1)[0].strip()
-        if key and not key.startswith("centroid of"):  # computed from other rows, credited through them
-            out.append(_SOURCE_ATTRIBUTION.get(key, key))
-    out.sort()
+    from gazetteer.places import source_credit
+
+    out = sorted(source_credit(place.source) for place in places)  # "" for points computed from other rows
     try:
         from .borders import load_borders
 
