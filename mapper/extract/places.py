@@ -7,7 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .vocabulary import (
-    ATTACK_CUES, DEST_CUES, DEST_TERMS, LIST_JOIN_RE, NEUTRAL_CUES, NOT_PLACE_WORDS, ORIGIN_CUES, PLACE_FILLERS,
+    ARABIC_COMMON, ATTACK_CUES, DEST_CUES, DEST_TERMS, LIST_JOIN_RE, NEUTRAL_CUES, NOT_PLACE_WORDS, ORIGIN_CUES,
+    PLACE_FILLERS, month_number,
 )
 
 
@@ -25,7 +26,7 @@ _REGION_RES = [
     re.compile(rf"\b{CAP_TOKEN}(?:\s+{CAP_TOKEN}){{0,5}}\s+and\s+(?:its|the)\s+(?:surrounding\s+|eastern\s+|"
                r"western\s+|southern\s+|northern\s+)?countryside"),
     re.compile(rf"\b(?:north|south|east|west|north-?west|north-?east|south-?west|south-?east|north|rural|central)"
-               rf"(?:ern)?\s+{CAP_TOKEN}(?:\s+(?:province|countryside|governorate))?"),
+               rf"(?:ern)?\s+{CAP_TOKEN}(?:\s+(?i:province|countryside|governorate))?"),
     re.compile(r"\b(?:the\s+)?border\b(?!\s+crossing)"),
     re.compile(r"\bla\s+fronti[èe]re\s+turque\b", re.IGNORECASE),
 ]
@@ -72,21 +73,27 @@ def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
                 cands.append(PlaceMention(clean + tail.group(0), p_start, tail.end()))
             cands.append(PlaceMention(clean, p_start, p_end))
     cands += _arabic_candidates(sentence)
-    cands = [c for c in cands if not any(c.start < e and c.end > s for _, s, e in agency_spans)]
+    agency_starts = {s for _, s, _e in agency_spans}
+    cands = [c for c in cands if not any(c.start < e and c.end > s for _, s, e in agency_spans)
+             and not (sentence[c.end:c.end + 2] in ("'s", "’s") and c.end + 3 in agency_starts)]
     cands.sort(key=lambda c: (-(c.end - c.start), c.start))
     return cands
 
 
+_KIND_WORD_RE = re.compile(r"\s+(?:province|countryside|governorate)$", re.IGNORECASE)
 _ARABIC_WORD_RE = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+")
 _ARABIC_PREFIXES = ("و", "ب", "ل", "ف")
 
 
 def _arabic_candidates(sentence: str) -> list[PlaceMention]:
     """Arabic has no capitals: every run of one to four Arabic words is a candidate (a leading و, ب, ل or ف — and,
-    in, to, so — taken off the first word), looked up by exact name only (``arabic=True``)."""
+    in, to, so — taken off the first word), looked up by exact name only (``arabic=True``); a run does not start or
+    end on a common word (a month, "between", "percent"), which villages are also named after."""
     words = list(_ARABIC_WORD_RE.finditer(sentence))
     cands = []
     for i, first in enumerate(words):
+        if _arabic_common(first.group()):
+            continue
         starts = [first.start()]
         if first.group()[0] in _ARABIC_PREFIXES and len(first.group()) > 3:
             starts.append(first.start() + 1)
@@ -94,9 +101,16 @@ def _arabic_candidates(sentence: str) -> list[PlaceMention]:
             end = words[i + size - 1].end()
             if sentence[first.start():end].count("\n"):
                 break
+            if _arabic_common(words[i + size - 1].group()):
+                continue
             for start in starts:
                 cands.append(PlaceMention(sentence[start:end], start, end, arabic=True))
     return cands
+
+
+def _arabic_common(word: str) -> bool:
+    bare = word[1:] if word[:1] in _ARABIC_PREFIXES and len(word) > 3 else word
+    return word in ARABIC_COMMON or bare in ARABIC_COMMON or bool(month_number(word)) or bool(month_number(bare))
 
 
 # First words of Arabic place names that are not places on their own ("Kafr Lusian" is not "Kafr").
@@ -120,6 +134,10 @@ def _subruns(mention: PlaceMention):
         bare = re.sub(r"^(?:the|la|le)\s+", "", mention.name, flags=re.IGNORECASE)
         if bare != mention.name:
             yield PlaceMention(bare, mention.end - len(bare), mention.end, region=True)
+        short = _KIND_WORD_RE.sub("", bare)  # "southern Idlib Governorate" is known as "southern Idlib"
+        if short != bare:
+            start = mention.end - len(bare)
+            yield PlaceMention(short, start, start + len(short), region=True)
         return
     tokens = [(t.start(), t.end(), t.group(0).lower().strip(",.;:")) for t in _NON_SPACE_RE.finditer(mention.name)]
     n = len(tokens)

@@ -84,6 +84,13 @@ ARABIC_NUMBERS = {
 }
 ARABIC_MULTIPLIERS = {"ألف": 1_000, "آلاف": 1_000, "ألفا": 1_000, "ألفاً": 1_000, "مليون": 1_000_000,
                       "ملايين": 1_000_000, "مليونا": 1_000_000, "مليوناً": 1_000_000}
+# Common Arabic words that are also the names of villages somewhere: never looked up as places on their own.
+ARABIC_COMMON = {
+    "بين", "في", "من", "إلى", "الى", "على", "عن", "مع", "حتى", "حتّى", "منذ", "خلال", "نحو", "حوالي", "أكثر", "أقل",
+    "المئة", "بالمئة", "مئة", "الحالي", "الماضي", "الماضية", "اليوم", "أمس", "الذي", "التي", "الذين", "هذا", "هذه",
+    "قال", "وقال", "أعلن", "بحسب", "وفق", "وفقا", "شخص", "مدني", "نازح", "ألف", "آلاف", "مليون", "العام", "عام",
+    "الأول", "الثاني", "مناطق", "منطقة",
+}
 NUMBER_WORDS = {
     "en": ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
            "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
@@ -227,7 +234,7 @@ PLACE_FILLERS = {"the", "city", "cities", "town", "towns", "village", "villages"
                   "their", "besieged", "embattled", "flashpoint", "violence-plagued", "war-torn", "northern",
                   "southern", "eastern", "western", "town's", "largest", "main", "مدينة", "بلدة", "بلدات", "قرية",
                   "قرى", "منطقة", "محافظة", "مخيم", "مخيمات"}
-DEST_TERMS = re.compile(r"shelter|refuge|arriv|moved|moving|return|headed|heading|rentr|retourn|r[ée]fugi|لجأ|وصل",
+DEST_TERMS = re.compile(r"shelter|refuge|arriv|move\b|moved|moving|return|headed|heading|rentr|retourn|r[ée]fugi|لجأ|وصل",
                          re.IGNORECASE)
 LIST_JOIN_RE = re.compile(r"^(?:\s*[,،]?\s*و|\s*,\s*(?:and\s+|or\s+|et\s+)?|\s+(?:and|or|et|as well as|ainsi que)\s+|"
                            r"\s*,\s*as well as\s+)(?:the\s+|la\s+|le\s+)?$", re.IGNORECASE)
@@ -240,4 +247,5 @@ NOT_PLACE_WORDS = {
     "sunday", "but", "they", "he", "she", "it", "we", "this", "that", "these", "those", "tens", "hundreds",
     "thousands", "dozens", "millions", "le", "la", "les", "des", "selon", "depuis", "plus", "france", "europe",
     "twitter", "instagram", "getty", "afp", "dpa", "read", "also", "article", "civil", "defence", "observatory",
+    "assad", "al-assad", "putin", "erdogan", "trump",
 }

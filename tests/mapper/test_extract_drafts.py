@@ -24,7 +24,8 @@ from .test_extract import PLACES, _place
 MORE_PLACES = PLACES + [
     _place("sy-ariha", "Ariha", "town", 35.81, 36.61, admin3="SY070100", alt=("أريحا",)),
     _place("sy-binnish", "Binnish", "town", 35.95, 36.71, admin3="SY070001", alt=("بنش",)),
-    _place("region-nw-syria", "northwest Syria", "region", 36.0, 36.6, alt=("northwestern Syria",)),
+    _place("region-nw-syria", "northwest Syria", "region", 36.0, 36.6, alt=("northwestern Syria", "شمال غرب سوريا")),
+    _place("sy-shbat", "Shbat", "village", 35.1, 36.9, admin3="SY070205", alt=("شباط",)),  # a village named February
 ]
 
 
@@ -323,3 +324,13 @@ def test_an_aside_between_dashes_does_not_hide_the_verb(gaz):
     row, = _rows("More than 60,000 civilians - most of them women and children - have fled Ariha since 1 February.",
                  gaz)
     assert (row.figure, row.origin, row.period_start) == ("60000", "Ariha", "2020-02-01")
+
+
+def test_arabic_months_and_common_words_are_not_places(gaz):
+    row, = _rows("نزح أكثر من 800 ألف شخص في شمال غرب سوريا منذ 1 شباط.", gaz)
+    assert (row.figure, row.origin, row.period_start) == ("800000", "شمال غرب سوريا", "2020-02-01")
+
+
+def test_a_compass_part_of_a_governorate_is_read_as_the_region(gaz):
+    row, = _rows("Some 5,000 people fled southern Idlib Governorate on Monday, OCHA said.", gaz)
+    assert row.origin == "southern Idlib"
