@@ -145,7 +145,8 @@ TERMS = {
         ("return", r"returned|returning|returnees?|went back|go back|gone back|return(?:s)? home|came back"),
         ("displacement", r"forced to (?:leave|flee|abandon)|forced out|headed (?:for|to|towards?)|heading (?:for|to|"
                          r"towards?)|(?:took|taking|take|taken|sought|seeking|find|found) (?:shelter|refuge)|"
-                         r"shelter(?:ing|ed)|(?<=to )move(?=\s+(?:to|towards?|into|further|north|south|east|west))|fled|flee(?:s|ing)?|displac(?:ed|ing|ement)|abandon(?:ed|ing)?|moved|moving|arrived|"
+                         r"shelter(?:ing|ed)|(?<=to )move(?=\s+(?:to|towards?|into|further|north|south|east|west))|"
+                         r"fled|flee(?:s|ing)?|displac(?:ed|ing|ement)|abandon(?:ed|ing)?|moved|moving|arrived|"
                          r"arriving|evacuated|uprooted|exodus(?: of)?|escaped|driven from|from their homes|"
                          r"left their homes|deserted|left(?=\s+(?:their\s+homes|the\s+(?:city|town|area|region|"
                          r"village|province|camps?)\b|(?-i:[A-Z])))|(?<=to )leave(?=\s+(?:their\s+homes|the\s+|"
@@ -234,7 +235,8 @@ PLACE_FILLERS = {"the", "city", "cities", "town", "towns", "village", "villages"
                   "their", "besieged", "embattled", "flashpoint", "violence-plagued", "war-torn", "northern",
                   "southern", "eastern", "western", "town's", "largest", "main", "مدينة", "بلدة", "بلدات", "قرية",
                   "قرى", "منطقة", "محافظة", "مخيم", "مخيمات"}
-DEST_TERMS = re.compile(r"shelter|refuge|arriv|move\b|moved|moving|return|headed|heading|rentr|retourn|r[ée]fugi|لجأ|وصل",
+DEST_TERMS = re.compile(r"shelter|refuge|arriv|move\b|moved|moving|return|headed|heading|rentr|retourn|r[ée]fugi|"
+                        r"لجأ|وصل",
                          re.IGNORECASE)
 LIST_JOIN_RE = re.compile(r"^(?:\s*[,،]?\s*و|\s*,\s*(?:and\s+|or\s+|et\s+)?|\s+(?:and|or|et|as well as|ainsi que)\s+|"
                            r"\s*,\s*as well as\s+)(?:the\s+|la\s+|le\s+)?$", re.IGNORECASE)
