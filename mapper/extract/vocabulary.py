@@ -236,8 +236,7 @@ PLACE_FILLERS = {"the", "city", "cities", "town", "towns", "village", "villages"
                   "southern", "eastern", "western", "town's", "largest", "main", "مدينة", "بلدة", "بلدات", "قرية",
                   "قرى", "منطقة", "محافظة", "مخيم", "مخيمات"}
 DEST_TERMS = re.compile(r"shelter|refuge|arriv|move\b|moved|moving|return|headed|heading|rentr|retourn|r[ée]fugi|"
-                        r"لجأ|وصل",
-                         re.IGNORECASE)
+                        r"لجأ|وصل", re.IGNORECASE)
 LIST_JOIN_RE = re.compile(r"^(?:\s*[,،]?\s*و|\s*,\s*(?:and\s+|or\s+|et\s+)?|\s+(?:and|or|et|as well as|ainsi que)\s+|"
                            r"\s*,\s*as well as\s+)(?:the\s+|la\s+|le\s+)?$", re.IGNORECASE)
 
