@@ -68,11 +68,12 @@ def _flow_tag(column):
             return {"id": f"#loc{attr}+id", "name": f"#loc{attr}+name", "name_ar": f"#loc{attr}+name+i_ar",
                     "kind": f"#loc{attr}+type", "lat": f"#geo{attr}+lat", "lon": f"#geo{attr}+lon",
                     "pcode": f"#loc{attr}+code", "admin1": f"#adm1{attr}+code", "admin2": f"#adm2{attr}+code",
-                    "admin3": f"#adm3{attr}+code", "border_km": f"#geo{attr}+border_km"}[field]
+                    "admin3": f"#adm3{attr}+code", "border_km": f"#geo{attr}+border_km",
+                    "precision": f"#geo{attr}+precision"}[field]
     return {"flow_id": "#meta+id", "people": "#affected+idps+ind", "people_min": "#affected+idps+ind+min",
             "people_max": "#affected+idps+ind+max", "period_start": "#date+start", "period_end": "#date+end",
             "sources": "#meta+source+json", "split_rule": "#meta+split_rule",
-            "distance_km": "#geo+distance_km"}[column]
+            "distance_km": "#geo+distance_km", "modelled": "#meta+modelled", "note": "#meta+note"}[column]
 
 
 #: The HXL hashtag written under each column of the ``hxl`` format.

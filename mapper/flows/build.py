@@ -328,9 +328,9 @@ def choose_estimates(state):
     pmin_all, pmax_all = move["people_min"].to_numpy(dtype=float), move["people_max"].to_numpy(dtype=float)
     records = move.to_dict("records")
     by_cluster = {}
-    for i, rec in enumerate(records):
+    for i in np.argsort(canon, kind="stable"):  # notes in the canonical order of the reports
         if in_drawn[i]:
-            by_cluster.setdefault(int(c_row[i]), []).append((i, rec))
+            by_cluster.setdefault(int(c_row[i]), []).append((i, records[i]))
     for c in chosen_rows:
         members = by_cluster[int(c)]
         est = int(people[c])

@@ -116,8 +116,8 @@ def places_geoframe(frame, end_rows, places, gpd, shapely):
         return _empty_frame(PLACE_COLUMNS, gpd)
     into = frame.groupby("d")["people"].sum() if len(frame) else pd.Series(dtype=np.int64)
     out = frame.groupby("o")["people"].sum() if len(frame) else pd.Series(dtype=np.int64)
-    people_in = into.reindex(ids, fill_value=0).to_numpy(dtype=np.int64)
-    people_out = out.reindex(ids, fill_value=0).to_numpy(dtype=np.int64)
+    people_in = into.reindex(ids, fill_value=0).to_numpy(dtype=np.int64).copy()
+    people_out = out.reindex(ids, fill_value=0).to_numpy(dtype=np.int64).copy()
     where = {pid: k for k, pid in enumerate(ids)}
     texts = [[] for _ in ids]
     for pid, side, people, text in end_rows:
