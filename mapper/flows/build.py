@@ -393,7 +393,7 @@ def split_flows(state):
     dests = _Destinations(state.places, state.opts.split_regions)
     move, counts, chosen = state.move, state.counts, state.chosen
     jobs = [(int(r.cluster), move.iloc[r.row], r.people, r.pmin, r.pmax, r.note) for r in chosen.itertuples()]
-    base = int(chosen["cluster"].max()) + 1 if len(chosen) else 0
+    base = int(state.cluster.max()) + 1 if len(state.cluster) else 0  # counts drawn alone: groups after all
     own = counts[counts["_beside"] < 0]
     jobs += [(base + k, rec, int(rec["people"]), int(rec["people_min"]), int(rec["people_max"]), "")
              for k, (_, rec) in enumerate(own.iterrows())]
