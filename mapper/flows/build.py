@@ -405,13 +405,15 @@ def split_flows(state):
             rule = f"{rule}; origin equal ({len(origins)} origins)"
         pairs = [(o, d, frac / len(origins), modelled) for o in origins for d, frac, modelled in dest_parts]
         fracs = [f for _, _, f, _ in pairs]
+        # The increments of a series stay flows of their own interval, so a time filter shows the series grow.
+        key = f"{rec['_s']}:{rec['_e']}" if str(rec["series"]).strip() else ""
         shares = [whole_shares(v, fracs) for v in (people, pmin, pmax)]
         for k, (o, d, _, modelled) in enumerate(pairs):
             p, lo, hi = shares[0][k], shares[1][k], shares[2][k]
             parts.append((group, o.id, d.id, p, min(lo, p), max(hi, p), rec["_s"], rec["_e"], rule, modelled,
-                          note))
+                          note, key))
     state.parts = pd.DataFrame(parts, columns=["cluster", "o", "d", "people", "pmin", "pmax", "s", "e", "rule",
-                                               "modelled", "note"])
+                                               "modelled", "note", "key"])
     state._jobs_sources = _job_sources(state, jobs, base)
 
 
@@ -438,8 +440,8 @@ def _job_sources(state, jobs, base):
 
 def aggregate_flows(state):
     """Move each end to the admin area of ``level`` (see *Window, level, min-people*), sum the parts with the same
-    origin and destination (people, bounds, periods unioned, sources cluster by cluster, notes), and leave out the
-    flows under ``min_people`` as ``"below min-people"``."""
+    origin and destination (people, bounds, periods unioned, sources cluster by cluster, notes; a series' increments
+    stay one flow per interval), and leave out the flows under ``min_people`` as ``"below min-people"``."""
     parts, places, level = state.parts, state.places, state.opts.level
     if not parts.empty and level != "place":
         mapping = {}
@@ -464,11 +466,12 @@ def _sum_parts(parts, sources):
     cols = ["o", "d", "people", "pmin", "pmax", "s", "e", "sources", "rule", "modelled", "note"]
     if parts.empty:
         return pd.DataFrame({c: [] for c in cols})
-    summed = parts.groupby(["o", "d"], sort=True).agg(
+    summed = parts.groupby(["o", "d", "key"], sort=True).agg(
         people=("people", "sum"), pmin=("pmin", "sum"), pmax=("pmax", "sum"), s=("s", "min"), e=("e", "max"),
         modelled=("modelled", "all")).reset_index()
-    keyed = parts.sort_values(["o", "d", "cluster", "rule"], kind="stable")
-    flow_no = pd.MultiIndex.from_frame(summed[["o", "d"]]).get_indexer(pd.MultiIndex.from_frame(keyed[["o", "d"]]))
+    keyed = parts.sort_values(["o", "d", "key", "cluster", "rule"], kind="stable")
+    flow_no = pd.MultiIndex.from_frame(summed[["o", "d", "key"]]).get_indexer(
+        pd.MultiIndex.from_frame(keyed[["o", "d", "key"]]))
     groups = [[] for _ in range(len(summed))]
     rules = [[] for _ in range(len(summed))]
     notes = [[] for _ in range(len(summed))]

@@ -186,8 +186,10 @@ def test_a_cumulative_series_becomes_increments_that_add_up_to_its_last_total(ga
     fs = build_flows(make_reports(rows), gazetteer=gazetteer)
     assert fs.meta.series is True
     assert fs.meta.total_people == 948000 and fs.flows["people"].sum() == 948000
-    # One flow (one origin and destination), its reports the four increments.
-    assert sorted(s["people"] for s in json.loads(fs.flows["sources"].iloc[0])) == [12000, 78000, 300000, 558000]
+    # One flow per interval (so a time filter shows the series grow), each backed by its own report.
+    got = [(r.period_start, r.period_end, r.people, ids_of(r.sources)) for r in fs.flows.itertuples()]
+    assert got == [("2019-12-01", "2020-01-01", 300000, ["s0"]), ("2020-01-02", "2020-01-08", 12000, ["s1"]),
+                   ("2020-01-09", "2020-01-27", 78000, ["s2"]), ("2020-01-28", "2020-02-26", 558000, ["s3"])]
     # In a window, only the increments of that window count: nothing is counted twice.
     fs = build_flows(make_reports(rows), gazetteer=gazetteer, start="2020-01-28")
     assert fs.flows["people"].sum() == 558000
@@ -290,3 +292,16 @@ def test_several_grid_sizes_do_not_narrow_a_protected_site_down(gazetteer):
     # Together the six maps reveal no box smaller than the finest of them (3.1 km asked for).
     assert (box[1] - box[0]) * 111.32 >= 3.1
     assert (box[3] - box[2]) * 111.32 * band_cos >= 3.1
+
+
+def test_the_series_example_adds_up_to_ochas_last_total():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "nw_syria_dec2019_mar2020" / "reports.csv"
+    fs = build_flows(read_reports(path))
+    assert fs.meta.series and fs.left_out == []
+    assert fs.meta.total_people == fs.flows["people"].sum() == 948000
+    assert fs.flows["period_end"].tolist() == ["2020-01-01", "2020-01-08", "2020-01-14", "2020-01-27", "2020-02-12",
+                                               "2020-02-26"]
+    # Each interval is its own flow, and each situation report backs exactly one.
+    assert [len(ids_of(s)) for s in fs.flows["sources"]] == [1] * 6
