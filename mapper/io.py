@@ -50,7 +50,7 @@ import pandas as pd
 
 from .atomic import GENERATOR, atomic_open, atomic_path, check_target
 from .errors import InputFileError, OutputError
-from .model import FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS, FlowSet, LeftOut
+from .model import COLUMN_DEFAULTS, FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS, FlowSet, LeftOut
 from .reports import MAX_PROBLEMS, parse_figure, read_table
 
 FORMATS = ("geojson", "gpkg", "csv", "flowmap", "hxl")
@@ -176,7 +176,7 @@ def _table(frame, columns):
     """``frame``'s ``columns`` (missing ones empty) as a plain DataFrame without geometry."""
     out = pd.DataFrame(index=range(len(frame)))
     for column in columns:
-        out[column] = frame[column].to_numpy() if column in frame.columns else ""
+        out[column] = frame[column].to_numpy() if column in frame.columns else COLUMN_DEFAULTS.get(column, "")
     return out
 
 
@@ -552,7 +552,9 @@ def _flowset(frame, *, meta, path, places=None, incidents=None, left_out=()):
     for column in FLOW_COLUMNS:
         numeric = column.endswith(("_lat", "_lon", "_km")) or column.startswith("people")
         if column not in frame.columns:
-            frame[column] = np.nan if numeric else ""
+            frame[column] = np.nan if numeric else COLUMN_DEFAULTS.get(column, "")
+        elif column == "modelled":  # a flag: True, "true" or "1" in a file
+            frame[column] = [str(v).strip().lower() in ("true", "1", "yes") for v in frame[column]]
         elif numeric:
             frame[column] = pd.to_numeric(pd.Series(frame[column], dtype=object).replace("", np.nan),
                                           errors="coerce").astype(float)

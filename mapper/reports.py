@@ -7,27 +7,37 @@ A CSV file (comma separated, UTF-8; see *Encodings*) with a header row. Column n
 =====================  ========  ==========================================================================
 column                 required  meaning
 =====================  ========  ==========================================================================
-report_id              yes       unique id of the row, cited by every flow it backs (``ocha-2019-12-26``)
-kind                   yes       ``displacement`` or ``incident`` (a strike; kept as context on the map)
+report_id              no        unique id of the row, cited by every flow it backs (``ocha-2019-12-26``);
+                                 ``line-N`` when the file has no such column
+kind                   yes       ``displacement`` (an estimate), ``count`` (a tracked count of a distinct
+                                 group) or ``incident`` (a strike; kept as context on the map)
 figure                 one of    the number as published: ``235000``, ``235,000``, ``12 000``,
-                                 ``twelve thousand``, ``1.2 million``, ``10,000-12,000`` (a range)
+                                 ``twelve thousand``, ``1.2 million``, ``10,000-12,000`` (a range);
+                                 an estimate may have decimals (``16034.6``)
 figure_min/figure_max  these     a range instead of (or around) ``figure``
 qualifier              no        ``more than``, ``at least``, ``almost``, ``nearly``, ``about``, ``up to``,
                                  ``some``, ``fewer than``, ``at most`` or empty (synonyms such as
                                  ``over``, ``around``, ``>`` are normalised to these)
-unit                   yes       displacement: ``people``, ``families``, ``households``;
+unit                   yes       displacement and count: ``people``, ``families``, ``households``;
                                  incident: ``killed``, ``wounded``, ``people``
 period_start           yes       first day the statement covers, ISO ``YYYY-MM-DD``
 period_end             yes       last day (``>= period_start``; the same day for a one-day event)
-origin                 yes       where people fled from; for an incident, where it happened.
+origin                 one of    where people fled from; for an incident, where it happened.
                                  Several names are separated by ``;``
-destination            no        where people went (``;``-separated); empty for incidents
+destination            these     where people went (``;``-separated); empty for incidents
 origin_within          no        context for the gazetteer: a P-code, area or place name
 destination_within     no        likewise for the destination names
+origin_pcode           no        P-codes of the origin (``C4130``, ``SY070301``); win over the names
+destination_pcode      no        likewise for the destination
+series                 no        a name shared by running totals of one count (drawn as increments)
 agency                 no        who counted (``UN OCHA``, ``SRCG``, ``RCT``, ``SOHR``): drives triangulation
 publisher, published   no        who published it, and when (ISO date)
 url, note              no        link to the publication; free remark (judgement calls, caveats)
+status, review_note    no        ``needs_review`` keeps the row off the map (its other cells are not checked;
+                                 the builder lists it as left out with the note); empty or ``ok`` maps it
 =====================  ========  ==========================================================================
+
+Columns the file lacks can be given for every row with ``defaults=`` (``--default COLUMN=VALUE``).
 
 Families and households become people with ``people_per_family`` (default :data:`PEOPLE_PER_FAMILY` = 5, the
 household size OCHA and the CCCM cluster use for planning figures in north-west Syria); pass another factor when
