@@ -3,6 +3,7 @@ triangulate -> choose -> split -> aggregate -> frames (the rules are in :mod:`ma
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -174,18 +175,18 @@ def resolve_places(state):
             per_combo.append([found[(n, within)] for n in names if (n, within) in found])
         per_code = [[p_found[c.upper()] for c in cs if c.upper() in p_found] for cs in p_lists]
         bad_code = [[(c, "unknown P-code") for c in cs if c.upper() in p_failed] for cs in p_lists]
-        resolved = []
-        for i in range(len(df)):
-            use_code = bool(p_lists[p_codes[i]])
-            issues = bad_code[p_codes[i]] if use_code else bad_combo[codes[i]]
-            resolved.append(per_code[p_codes[i]] if use_code else per_combo[codes[i]])
-            if issues:
-                bad[i] = True
-                problems[i] += [(n, w, side) for n, w in issues]
+        # One key per distinct resolved list: name combinations first, then P-code lists (which win).
+        has_code = np.array([bool(cs) for cs in p_lists], dtype=bool)
+        key = np.where(has_code[p_codes], len(combos) + p_codes, codes).astype(np.int64)
+        lists, issues = per_combo + per_code, bad_combo + bad_code
+        resolved = [lists[k] for k in key]
+        for i in np.flatnonzero(np.array([bool(b) for b in issues], dtype=bool)[key]):
+            bad[i] = True
+            problems[i] += [(n, w, side) for n, w in issues[key[i]]]
         if side == "origin":
-            state.o_places = resolved
+            state.o_places, o_key = resolved, key
         else:
-            state.d_places = resolved
+            state.d_places, d_key = resolved, key
     if bad.any():
         keys = {}
         for i in np.flatnonzero(bad):
@@ -199,7 +200,8 @@ def resolve_places(state):
             grp = df.iloc[rows]
             _leave_out(state, what, text, grp, grp.loc[grp["kind"] != "incident", "people"].sum())
     keep = ~bad
-    state.df = df[keep].reset_index(drop=True)
+    width = int(d_key.max()) + 1 if len(d_key) else 1
+    state.df = df[keep].reset_index(drop=True).assign(_sigkey=(o_key * width + d_key)[keep])
     state.o_places = [p for p, k in zip(state.o_places, keep) if k]
     state.d_places = [p for p, k in zip(state.d_places, keep) if k]
 
@@ -230,7 +232,8 @@ def classify_rows(state):
     state.ends = df[is_count & (has_o ^ has_d)].reset_index(drop=True)
 
 
-def _codes_of(state, row_places, side):
+def _codes_of(state, row_places):
+    """The area codes a list of places is compared by ({""}: anywhere, for no place at all)."""
     return {c for p in row_places for c in state.places.footprints(p)} or {""}
 
 
@@ -238,15 +241,13 @@ def triangulate_estimates(state):
     """Cluster the estimates describing the same movement (periods overlap and one contains the other's areas);
     clusters are numbered by their first report in the canonical order."""
     move = state.move
-    o_lists = [state.o_places[r] for r in move["_row"]]
-    d_lists = [state.d_places[r] for r in move["_row"]]
-    sig_keys = [(tuple(p.id for p in o), tuple(p.id for p in d)) for o, d in zip(o_lists, d_lists)]
-    sig, uniq = pd.factorize(pd.Series(sig_keys, dtype=object), sort=False)
-    first = {}
-    for i, s in enumerate(sig):
-        first.setdefault(s, i)
-    o_foot = [(s, c) for s, i in first.items() for c in _codes_of(state, o_lists[i], "o")]
-    d_foot = [(s, c) for s, i in first.items() for c in _codes_of(state, d_lists[i], "d")]
+    sig, _ = pd.factorize(move["_sigkey"].to_numpy(), sort=False)
+    first_row = pd.Series(move["_row"].to_numpy()).groupby(sig).first()
+    state._sig_codes = {int(s_): (frozenset(_codes_of(state, state.o_places[r])),
+                                  frozenset(_codes_of(state, state.d_places[r])))
+                        for s_, r in first_row.items()}
+    o_foot = [(s_, c) for s_, (o, _) in state._sig_codes.items() for c in o]
+    d_foot = [(s_, c) for s_, (_, d) in state._sig_codes.items() for c in d]
     o_entries = pd.DataFrame(o_foot, columns=["sig", "code"])
     d_entries = pd.DataFrame(d_foot, columns=["sig", "code"])
     cluster = triangulate(np.asarray(sig, dtype=np.int64), move["_s"].to_numpy(), move["_e"].to_numpy(),
@@ -257,11 +258,10 @@ def triangulate_estimates(state):
         cluster = relabel.reindex(cluster).to_numpy(dtype=np.int64)
     state.cluster = cluster
     state.move = move.assign(_cluster=cluster, _sig=np.asarray(sig, dtype=np.int64))
-    state._sig_codes = {s: (_codes_of(state, o_lists[i], "o"), _codes_of(state, d_lists[i], "d"))
-                        for s, i in first.items()}
 
 
-def _contains(outer: set, inner: set) -> bool:
+@functools.lru_cache(maxsize=1 << 16)
+def _contains(outer: frozenset, inner: frozenset) -> bool:
     """Every code of ``inner`` lies in some code of ``outer`` ("" is anywhere; ``#id`` only itself)."""
     def inside(a, b):
         return a == "" or a == b or (not a.startswith("#") and not b.startswith("#") and b.startswith(a))
@@ -296,59 +296,58 @@ def choose_estimates(state):
     chosen_rows = _best_per_cluster(np.flatnonzero(drawable), cluster, (rank, -pub, -people, canon))
     undrawn_rows = np.flatnonzero(~np.isin(cluster, cluster[chosen_rows]))
     undrawn = _best_per_cluster(undrawn_rows, cluster, (rank, -pub, -people, canon))
-    for best in undrawn:
-        members = move[cluster == cluster[best]]
-        what = "no destination" if members["_has_o"].any() else "no origin"
-        side = state.o_places if what == "no destination" else state.d_places
-        names = "; ".join(p.name for p in side[move["_row"].iloc[best]])
-        _leave_out(state, what, f"{names}: {len(members)} report(s) without a drawable {what.split()[1]}",
-                   members, people[best])
+    if len(undrawn):
+        rows_of = pd.Series(np.arange(len(move))).groupby(cluster).groups
+        for best in undrawn:
+            members = move.iloc[np.asarray(rows_of[cluster[best]])]
+            what = "no destination" if members["_has_o"].any() else "no origin"
+            side = state.o_places if what == "no destination" else state.d_places
+            names = "; ".join(p.name for p in side[move["_row"].iloc[best]])
+            _leave_out(state, what, f"{names}: {len(members)} report(s) without a drawable {what.split()[1]}",
+                       members, people[best])
 
-    chosen_of = pd.Series(chosen_rows, index=cluster[chosen_rows])
-    c_row = chosen_of.reindex(cluster).to_numpy()
-    in_drawn = ~np.isnan(c_row)
-    rows = []
+    # Each report's relation to its cluster's chosen report: "same" scope, "lower" (inside it), "upper" (around it).
+    c_row = pd.Series(chosen_rows, index=cluster[chosen_rows]).reindex(cluster).to_numpy()
+    drawn = np.flatnonzero(~np.isnan(c_row))
+    c = c_row[drawn].astype(np.int64)
     s, e, sig = move["_s"].to_numpy(), move["_e"].to_numpy(), move["_sig"].to_numpy()
-    relation = np.full(len(move), "", dtype=object)
-    scope_cache = {}
-    for i in np.flatnonzero(in_drawn):
-        c = int(c_row[i])
-        key = (sig[i], sig[c])
-        if key not in scope_cache:
-            scope_cache[key] = _scope(state, sig[i], sig[c])
-        inside, outside = scope_cache[key]
-        t_in = s[c] <= s[i] and e[i] <= e[c]
-        t_out = s[i] <= s[c] and e[c] <= e[i]
-        if inside and outside and t_in and t_out:
-            relation[i] = "same"
-        elif inside and t_in:
-            relation[i] = "lower"
-        elif outside and t_out:
-            relation[i] = "upper"
+    width = int(sig.max()) + 1 if len(sig) else 1
+    pair_codes, pairs = pd.factorize(sig[drawn].astype(np.int64) * width + sig[c], sort=False)
+    scopes = np.array([_scope(state, int(p // width), int(p % width)) for p in pairs], dtype=bool).reshape(-1, 2)
+    inside, outside = scopes[pair_codes, 0], scopes[pair_codes, 1]
+    t_in = (s[c] <= s[drawn]) & (e[drawn] <= e[c])
+    t_out = (s[drawn] <= s[c]) & (e[c] <= e[drawn])
+    same = inside & outside & t_in & t_out
+    lower = ~same & inside & t_in
+    upper = ~same & ~lower & outside & t_out
     pmin_all, pmax_all = move["people_min"].to_numpy(dtype=float), move["people_max"].to_numpy(dtype=float)
-    records = move.to_dict("records")
-    by_cluster = {}
-    for i in np.argsort(canon, kind="stable"):  # notes in the canonical order of the reports
-        if in_drawn[i]:
-            by_cluster.setdefault(int(c_row[i]), []).append((i, records[i]))
-    for c in chosen_rows:
-        members = by_cluster[int(c)]
-        est = int(people[c])
-        same = [i for i, _ in members if relation[i] == "same"]
-        lo = int(min(pmin_all[same]))
-        hi = int(max(pmax_all[same]))
-        notes = []
-        chosen_rec = next(r for i, r in members if i == c)
-        for i, rec in members:
-            if relation[i] == "lower" and pmin_all[i] > est:
-                notes.append(f"sources disagree: {_describe_report(rec)} for part of this movement is above "
-                             f"{_describe_report(chosen_rec)}")
-                hi = max(hi, int(pmin_all[i]))
-            elif relation[i] == "upper" and pmax_all[i] < est:
-                notes.append(f"sources disagree: {_describe_report(rec)} for a wider area or period is below "
-                             f"{_describe_report(chosen_rec)}")
-                lo = min(lo, int(pmax_all[i]))
-        rows.append((int(cluster[c]), int(c), est, min(lo, est), max(hi, est), "; ".join(notes)))
+    est = people[c]
+    alt = pd.DataFrame({"c": c[same], "lo": pmin_all[drawn][same], "hi": pmax_all[drawn][same]}).groupby("c")
+    lo_of, hi_of = alt["lo"].min(), alt["hi"].max()
+    # Disagreements: a sub-scope report above the estimate, a wider one below it (few rows: noted one by one).
+    above = lower & (pmin_all[drawn] > est)
+    below = upper & (pmax_all[drawn] < est)
+    notes, stretch_lo, stretch_hi = {}, {}, {}
+    odd = np.flatnonzero(above | below)
+    for k in odd[np.argsort(canon[drawn][odd], kind="stable")]:
+        i, ci = int(drawn[k]), int(c[k])
+        rec, chosen_rec = move.iloc[i], move.iloc[ci]
+        if above[k]:
+            text = (f"sources disagree: {_describe_report(rec)} for part of this movement is above "
+                    f"{_describe_report(chosen_rec)}")
+            stretch_hi[ci] = max(stretch_hi.get(ci, 0), int(pmin_all[i]))
+        else:
+            text = (f"sources disagree: {_describe_report(rec)} for a wider area or period is below "
+                    f"{_describe_report(chosen_rec)}")
+            stretch_lo[ci] = min(stretch_lo.get(ci, int(pmax_all[i])), int(pmax_all[i]))
+        notes.setdefault(ci, []).append(text)
+    rows = []
+    for ci in chosen_rows:
+        ci = int(ci)
+        value = int(people[ci])
+        lo = min(int(lo_of[ci]), stretch_lo.get(ci, value), value)
+        hi = max(int(hi_of[ci]), stretch_hi.get(ci, value), value)
+        rows.append((int(cluster[ci]), ci, value, lo, hi, "; ".join(notes.get(ci, []))))
     state.chosen = pd.DataFrame(rows, columns=["cluster", "row", "people", "pmin", "pmax", "note"])
     state.notes.extend(n for n in state.chosen["note"] if n)
     _place_counts_beside_estimates(state)
@@ -363,12 +362,12 @@ def _place_counts_beside_estimates(state):
         c_sigs = {}
         for k, row in enumerate(chosen["row"]):
             r = move.iloc[row]
-            codes = (_codes_of(state, state.o_places[r["_row"]], "o"),
-                     _codes_of(state, state.d_places[r["_row"]], "d"))
+            codes = (frozenset(_codes_of(state, state.o_places[r["_row"]])),
+                     frozenset(_codes_of(state, state.d_places[r["_row"]])))
             c_sigs[k] = (codes, r["_s"], r["_e"])
         for j, rec in enumerate(counts.to_dict("records")):
-            o = _codes_of(state, state.o_places[rec["_row"]], "o")
-            d = _codes_of(state, state.d_places[rec["_row"]], "d")
+            o = frozenset(_codes_of(state, state.o_places[rec["_row"]]))
+            d = frozenset(_codes_of(state, state.d_places[rec["_row"]]))
             for k, ((co, cd), cs, ce) in c_sigs.items():
                 if cs <= rec["_s"] and rec["_e"] <= ce and _contains(co, o) and _contains(cd, d):
                     covered[j] = k
@@ -392,26 +391,32 @@ def split_flows(state):
     largest remainder, so the parts add up to the report's figure."""
     dests = _Destinations(state.places, state.opts.split_regions)
     move, counts, chosen = state.move, state.counts, state.chosen
-    jobs = [(int(r.cluster), move.iloc[r.row], r.people, r.pmin, r.pmax, r.note) for r in chosen.itertuples()]
     base = int(state.cluster.max()) + 1 if len(state.cluster) else 0  # counts drawn alone: groups after all
     own = counts[counts["_beside"] < 0]
-    jobs += [(base + k, rec, int(rec["people"]), int(rec["people_min"]), int(rec["people_max"]), "")
-             for k, (_, rec) in enumerate(own.iterrows())]
+
+    def fields(frame, rows):
+        return zip(frame["_row"].to_numpy()[rows], frame["_s"].to_numpy()[rows], frame["_e"].to_numpy()[rows],
+                   frame["series"].astype(str).str.strip().to_numpy()[rows] != "")
+
+    jobs = [(int(cl), rec, int(p), int(lo), int(hi), note) for cl, rec, p, lo, hi, note in zip(
+        chosen["cluster"], fields(move, chosen["row"].to_numpy(dtype=np.int64)), chosen["people"], chosen["pmin"],
+        chosen["pmax"], chosen["note"])]
+    jobs += [(base + k, rec, int(p), int(lo), int(hi), "") for k, (rec, p, lo, hi) in enumerate(zip(
+        fields(own, np.arange(len(own))), own["people"], own["people_min"], own["people_max"]))]
     parts = []
-    for group, rec, people, pmin, pmax, note in jobs:
-        origins = state.o_places[rec["_row"]]
-        dest_parts, rule = dests.split(state.d_places[rec["_row"]])
+    for group, (row, start, end, in_series), people, pmin, pmax, note in jobs:
+        origins = state.o_places[row]
+        dest_parts, rule = dests.split(state.d_places[row])
         if len(origins) > 1:
             rule = f"{rule}; origin equal ({len(origins)} origins)"
         pairs = [(o, d, frac / len(origins), modelled) for o in origins for d, frac, modelled in dest_parts]
         fracs = [f for _, _, f, _ in pairs]
         # The increments of a series stay flows of their own interval, so a time filter shows the series grow.
-        key = f"{rec['_s']}:{rec['_e']}" if str(rec["series"]).strip() else ""
+        key = f"{start}:{end}" if in_series else ""
         shares = [whole_shares(v, fracs) for v in (people, pmin, pmax)]
         for k, (o, d, _, modelled) in enumerate(pairs):
             p, lo, hi = shares[0][k], shares[1][k], shares[2][k]
-            parts.append((group, o.id, d.id, p, min(lo, p), max(hi, p), rec["_s"], rec["_e"], rule, modelled,
-                          note, key))
+            parts.append((group, o.id, d.id, p, min(lo, p), max(hi, p), start, end, rule, modelled, note, key))
     state.parts = pd.DataFrame(parts, columns=["cluster", "o", "d", "people", "pmin", "pmax", "s", "e", "rule",
                                                "modelled", "note", "key"])
     state._jobs_sources = _job_sources(state, jobs, base)

@@ -174,6 +174,13 @@ def incidents_geoframe(sub, o_places, d_places, gpd, shapely):
     return gpd.GeoDataFrame(pd.DataFrame(data)[INCIDENT_COLUMNS], geometry=geometry, crs="EPSG:4326")
 
 
+def _texts(values) -> np.ndarray:
+    """Each distinct value as text once ("" for a missing one)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna(""), sort=False)
+    text = np.array([str(u) if str(u) not in ("NaT", "nan", "None") else "" for u in uniques] + [""], dtype=object)
+    return text[codes]
+
+
 def reports_table(df) -> pd.DataFrame:
     """``FlowSet.reports``: one row per input report (:data:`~mapper.model.SOURCE_COLUMNS`), in canonical order."""
     df = df.sort_values("_canon")
@@ -183,8 +190,7 @@ def reports_table(df) -> pd.DataFrame:
         "report_id": df["report_id"].astype(str).to_numpy(),
         "agency": df["agency"].fillna("").astype(str).to_numpy(),
         "publisher": df["publisher"].fillna("").astype(str).to_numpy(),
-        "published": [str(v) if v is not None and str(v) not in ("NaT", "nan", "None") else ""
-                      for v in df["published"]],
+        "published": _texts(df["published"]),
         "url": df["url"].fillna("").astype(str).to_numpy(),
         "figure": np.where(fmin == fmax, fmin, (fmin + fmax) / 2),
         "figure_min": fmin,
