@@ -77,8 +77,8 @@ def review_rows(state):
     """Rows marked ``status = needs_review`` are not mapped: listed in ``left_out`` as ``"needs review"`` with
     their people where known and the review note."""
     df = state.df
-    status = df["status"].astype(str).str.strip().str.lower()
-    review = (status == "needs_review").to_numpy()
+    codes, uniques = _factorize_text(df["status"].to_numpy())
+    review = np.array([u.strip().lower() == "needs_review" for u in uniques], dtype=bool)[codes]
     for i in np.flatnonzero(review):
         row = df.iloc[[i]]
         note = str(row["review_note"].iloc[0] or "").strip()
@@ -94,7 +94,8 @@ def increments_from_series(state):
     ``period_end``. The increments add up to the last total; a total below the one before is noted and its
     increment is 0."""
     df = state.df
-    named = df["series"].astype(str).str.strip() != ""
+    codes, uniques = _factorize_text(df["series"].to_numpy())
+    named = pd.Series(np.array([u.strip() != "" for u in uniques], dtype=bool)[codes], index=df.index)
     if not named.any():
         return
     df = df.copy()
@@ -395,8 +396,9 @@ def split_flows(state):
     own = counts[counts["_beside"] < 0]
 
     def fields(frame, rows):
+        series = frame["series"].to_numpy()[rows]
         return zip(frame["_row"].to_numpy()[rows], frame["_s"].to_numpy()[rows], frame["_e"].to_numpy()[rows],
-                   frame["series"].astype(str).str.strip().to_numpy()[rows] != "")
+                   [bool(str(v).strip()) for v in series])
 
     jobs = [(int(cl), rec, int(p), int(lo), int(hi), note) for cl, rec, p, lo, hi, note in zip(
         chosen["cluster"], fields(move, chosen["row"].to_numpy(dtype=np.int64)), chosen["people"], chosen["pmin"],

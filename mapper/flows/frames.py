@@ -188,18 +188,24 @@ def reports_table(df) -> pd.DataFrame:
     fmax = df["figure_max"].to_numpy(dtype=float)
     table = pd.DataFrame({
         "report_id": df["report_id"].astype(str).to_numpy(),
-        "agency": df["agency"].fillna("").astype(str).to_numpy(),
-        "publisher": df["publisher"].fillna("").astype(str).to_numpy(),
+        "agency": _texts(df["agency"]),
+        "publisher": _texts(df["publisher"]),
         "published": _texts(df["published"]),
-        "url": df["url"].fillna("").astype(str).to_numpy(),
+        "url": _texts(df["url"]),
         "figure": np.where(fmin == fmax, fmin, (fmin + fmax) / 2),
         "figure_min": fmin,
         "figure_max": fmax,
-        "qualifier": df["qualifier"].fillna("").astype(str).to_numpy(),
-        "unit": df["unit"].fillna("").astype(str).to_numpy(),
+        "qualifier": _texts(df["qualifier"]),
+        "unit": _texts(df["unit"]),
         "people": df["people"].to_numpy(dtype=np.int64),
-        "period_start": _iso_from_days(df["_s"].to_numpy()),
-        "period_end": _iso_from_days(df["_e"].to_numpy()),
-        "note": df["note"].fillna("").astype(str).to_numpy(),
+        "period_start": _days_text(df["_s"].to_numpy()),
+        "period_end": _days_text(df["_e"].to_numpy()),
+        "note": _texts(df["note"]),
     })
     return table[SOURCE_COLUMNS].reset_index(drop=True)
+
+
+def _days_text(days) -> np.ndarray:
+    """ISO dates of day numbers, each distinct day written once."""
+    codes, uniques = pd.factorize(days, sort=False)
+    return np.asarray(_iso_from_days(np.asarray(uniques)), dtype=object)[codes]

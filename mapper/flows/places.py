@@ -76,6 +76,7 @@ class _Places:
         self.protect_kinds = frozenset(protect_kinds)
         self.by_id = {}  # id -> Place (snapped when protecting sites)
         self._children = {}
+        self._footprints = {}
 
     def add(self, place):
         known = self.by_id.get(place.id)
@@ -143,11 +144,12 @@ class _Places:
     def footprints(self, place) -> set:
         """The codes ``place`` is compared by in triangulation: its own area, or for a region with camp
         clusters the areas of its members (``camps along the Turkish border`` contains Atme)."""
-        if place.kind == "region":
-            kids = [k for k in self.children(place) if k.kind in ("camp_cluster", "camp")]
-            if kids:
-                return {_footprint(k) for k in kids}
-        return {_footprint(place)}
+        codes = self._footprints.get(place.id)
+        if codes is None:
+            kids = [k for k in self.children(place) if k.kind in ("camp_cluster", "camp")] \
+                if place.kind == "region" else []
+            codes = self._footprints[place.id] = frozenset({_footprint(k) for k in kids} or {_footprint(place)})
+        return codes
 
     def _suggest(self, name, within, match):
         names = [p.name for p in match.alternatives]

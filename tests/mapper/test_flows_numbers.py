@@ -305,3 +305,25 @@ def test_the_series_example_adds_up_to_ochas_last_total():
                                                "2020-02-26"]
     # Each interval is its own flow, and each situation report backs exactly one.
     assert [len(ids_of(s)) for s in fs.flows["sources"]] == [1] * 6
+
+
+def test_bounds_follow_the_reports_scope(gazetteer):
+    ocha = {"report_id": "ocha", "agency": "UN OCHA", "people": 1000, "origin": "Maarat al-Numan District",
+            "destination": "Atme", "period_start": "2019-12-12", "period_end": "2019-12-25"}
+    # Two days of part of the movement, counted higher than the whole: a lower bound above the estimate.
+    part = {"report_id": "part", "agency": "SOHR", "people": 5000, "origin": "Maarat al-Numan",
+            "destination": "Atme", "period_start": "2019-12-14", "period_end": "2019-12-15"}
+    # A 24-hour count towards all of Dana subdistrict: narrower in time, wider in place -- no bound at all.
+    day = {"report_id": "day", "agency": "RCT", "people": 50, "origin": "Maarat al-Numan District",
+           "destination": "Dana Subdistrict", "period_start": "2019-12-16", "period_end": "2019-12-16"}
+    # The same scope from another outlet: an alternative estimate.
+    alt = dict(ocha, report_id="alt", agency="UNHCR", people=1400)
+    fs = build_flows(make_reports([ocha, part, day, alt]), gazetteer=gazetteer)
+    [row] = list(fs.flows.itertuples())
+    assert row.people == 1000 and sorted(ids_of(row.sources)) == ["alt", "day", "ocha", "part"]
+    assert (row.people_min, row.people_max) == (1000, 5000)
+    assert row.note == ("sources disagree: SOHR's 5,000 (2019-12-14 to 2019-12-15) for part of this movement is "
+                        "above UN OCHA's 1,000 (2019-12-12 to 2019-12-25)")
+    fs = build_flows(make_reports([ocha, day, alt]), gazetteer=gazetteer)
+    [row] = list(fs.flows.itertuples())
+    assert (row.people_min, row.people_max, row.note) == (1000, 1400, "")
