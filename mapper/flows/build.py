@@ -168,7 +168,7 @@ def resolve_places(state):
         raise UnresolvedPlacesError(listing)
 
     bad = np.zeros(len(df), dtype=bool)
-    problems = [[] for _ in range(len(df))]
+    problems = {}  # row -> its bad names
     for side, (codes, combos, p_codes, p_lists) in sides.items():
         per_combo, bad_combo = [], []
         for names, within in combos:
@@ -183,7 +183,7 @@ def resolve_places(state):
         resolved = [lists[k] for k in key]
         for i in np.flatnonzero(np.array([bool(b) for b in issues], dtype=bool)[key]):
             bad[i] = True
-            problems[i] += [(n, w, side) for n, w in issues[key[i]]]
+            problems.setdefault(i, []).extend((n, w, side) for n, w in issues[key[i]])
         if side == "origin":
             state.o_places, o_key = resolved, key
         else:
@@ -202,9 +202,11 @@ def resolve_places(state):
             _leave_out(state, what, text, grp, grp.loc[grp["kind"] != "incident", "people"].sum())
     keep = ~bad
     width = int(d_key.max()) + 1 if len(d_key) else 1
-    state.df = df[keep].reset_index(drop=True).assign(_sigkey=(o_key * width + d_key)[keep])
-    state.o_places = [p for p, k in zip(state.o_places, keep) if k]
-    state.d_places = [p for p, k in zip(state.d_places, keep) if k]
+    state.df = df.assign(_sigkey=o_key * width + d_key)
+    if bad.any():
+        state.df = state.df[keep].reset_index(drop=True)
+        state.o_places = [p for p, k in zip(state.o_places, keep) if k]
+        state.d_places = [p for p, k in zip(state.d_places, keep) if k]
 
 
 def classify_rows(state):
@@ -425,24 +427,27 @@ def split_flows(state):
 
 
 def _job_sources(state, jobs, base):
-    """The ``sources`` JSON text of each job: every report of its cluster (and the counts beside it)."""
+    """The ``sources`` JSON text of each job: every report of its cluster (and the counts beside it), in the
+    canonical order."""
     move, counts = state.move, state.counts
-    texts = {}
-    frames = []
-    if len(move):
-        frames.append(move.assign(_group=state.cluster))
     beside = counts[counts["_beside"] >= 0]
-    if len(beside):
-        frames.append(beside.assign(_group=state.chosen["cluster"].to_numpy()[beside["_beside"].to_numpy()]))
     own = counts[counts["_beside"] < 0]
-    if len(own):
-        frames.append(own.assign(_group=base + np.arange(len(own))))
-    if frames:
-        allrows = pd.concat(frames, ignore_index=True).sort_values(["_group", "_canon"], kind="stable")
-        json_rows = _sources_json(allrows)
-        for g, idx in pd.Series(np.arange(len(allrows))).groupby(allrows["_group"].to_numpy()).groups.items():
-            texts[int(g)] = "[" + ",".join(json_rows[np.asarray(idx)]) + "]"
-    return texts
+    pieces = [(move, state.cluster),
+              (beside, state.chosen["cluster"].to_numpy()[beside["_beside"].to_numpy()] if len(beside) else []),
+              (own, base + np.arange(len(own)))]
+    groups, canon, texts = [], [], []
+    for frame, group in pieces:
+        if len(frame):
+            groups.append(np.asarray(group, dtype=np.int64))
+            canon.append(frame["_canon"].to_numpy())
+            texts.append(_sources_json(frame))
+    if not groups:
+        return {}
+    groups, canon, texts = np.concatenate(groups), np.concatenate(canon), np.concatenate(texts)
+    order = np.lexsort((canon, groups))
+    groups, texts = groups[order], texts[order]
+    bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1], True])
+    return {int(groups[a]): "[" + ",".join(texts[a:b]) + "]" for a, b in zip(bounds[:-1], bounds[1:])}
 
 
 def aggregate_flows(state):
