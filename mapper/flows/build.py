@@ -202,7 +202,7 @@ def resolve_places(state):
             _leave_out(state, what, text, grp, grp.loc[grp["kind"] != "incident", "people"].sum())
     keep = ~bad
     width = int(d_key.max()) + 1 if len(d_key) else 1
-    state.df = df.assign(_sigkey=o_key * width + d_key)
+    state.df = df.assign(_sigkey=o_key * width + d_key, _okey=o_key, _dkey=d_key)
     if bad.any():
         state.df = state.df[keep].reset_index(drop=True)
         state.o_places = [p for p, k in zip(state.o_places, keep) if k]
@@ -245,10 +245,15 @@ def triangulate_estimates(state):
     clusters are numbered by their first report in the canonical order."""
     move = state.move
     sig, _ = pd.factorize(move["_sigkey"].to_numpy(), sort=False)
-    first_row = pd.Series(move["_row"].to_numpy()).groupby(sig).first()
-    state._sig_codes = {int(s_): (frozenset(_codes_of(state, state.o_places[r])),
-                                  frozenset(_codes_of(state, state.d_places[r])))
-                        for s_, r in first_row.items()}
+    firsts = pd.DataFrame({"sig": sig, "row": move["_row"].to_numpy(), "o": move["_okey"].to_numpy(),
+                           "d": move["_dkey"].to_numpy()}).groupby("sig").first()
+    # Codes per distinct origin list and destination list (a few hundred), shared by the signatures using them.
+    o_codes = {k: frozenset(_codes_of(state, state.o_places[r]))
+               for k, r in firsts.groupby("o")["row"].first().items()}
+    d_codes = {k: frozenset(_codes_of(state, state.d_places[r]))
+               for k, r in firsts.groupby("d")["row"].first().items()}
+    state._sig_codes = {int(s_): (o_codes[o], d_codes[d]) for s_, o, d in zip(firsts.index, firsts["o"],
+                                                                               firsts["d"])}
     o_foot = [(s_, c) for s_, (o, _) in state._sig_codes.items() for c in o]
     d_foot = [(s_, c) for s_, (_, d) in state._sig_codes.items() for c in d]
     o_entries = pd.DataFrame(o_foot, columns=["sig", "code"])

@@ -8,7 +8,7 @@ import pandas as pd
 from ..errors import MapperError
 from ..model import FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS, SOURCE_COLUMNS
 from .places import precision_of
-from .tables import _iso_from_days, _sources_json
+from .tables import _NO_DATE, _day_numbers, _factorize_text, _iso_from_days, _sources_json
 
 
 def _place_columns(prefix: str, places: list) -> dict:
@@ -176,33 +176,43 @@ def incidents_geoframe(sub, o_places, d_places, gpd, shapely):
 
 def _texts(values) -> np.ndarray:
     """Each distinct value as text once ("" for a missing one)."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna(""), sort=False)
-    text = np.array([str(u) if str(u) not in ("NaT", "nan", "None") else "" for u in uniques] + [""], dtype=object)
+    codes, uniques = _factorize_text(np.asarray(values, dtype=object))
+    text = np.array([u if u not in ("NaT", "nan", "None") else "" for u in uniques] + [""], dtype=object)
     return text[codes]
 
 
 def reports_table(df) -> pd.DataFrame:
     """``FlowSet.reports``: one row per input report (:data:`~mapper.model.SOURCE_COLUMNS`), in canonical order."""
-    df = df.sort_values("_canon")
-    fmin = df["figure_min"].to_numpy(dtype=float)
-    fmax = df["figure_max"].to_numpy(dtype=float)
+    order = np.argsort(df["_canon"].to_numpy(), kind="stable")
+
+    def col(name):
+        return df[name].to_numpy()[order]
+
+    fmin = col("figure_min").astype(float)
+    fmax = col("figure_max").astype(float)
     table = pd.DataFrame({
-        "report_id": df["report_id"].astype(str).to_numpy(),
-        "agency": _texts(df["agency"]),
-        "publisher": _texts(df["publisher"]),
-        "published": _texts(df["published"]),
-        "url": _texts(df["url"]),
+        "report_id": col("report_id"),
+        "agency": _texts(col("agency")),
+        "publisher": _texts(col("publisher")),
+        "published": _published_text(col("published")),
+        "url": _texts(col("url")),
         "figure": np.where(fmin == fmax, fmin, (fmin + fmax) / 2),
         "figure_min": fmin,
         "figure_max": fmax,
-        "qualifier": _texts(df["qualifier"]),
-        "unit": _texts(df["unit"]),
-        "people": df["people"].to_numpy(dtype=np.int64),
-        "period_start": _days_text(df["_s"].to_numpy()),
-        "period_end": _days_text(df["_e"].to_numpy()),
-        "note": _texts(df["note"]),
+        "qualifier": _texts(col("qualifier")),
+        "unit": _texts(col("unit")),
+        "people": col("people").astype(np.int64),
+        "period_start": _days_text(col("_s")),
+        "period_end": _days_text(col("_e")),
+        "note": _texts(col("note")),
     })
-    return table[SOURCE_COLUMNS].reset_index(drop=True)
+    return table[SOURCE_COLUMNS]
+
+
+def _published_text(values) -> np.ndarray:
+    """Publication dates as ISO text ("" where missing)."""
+    days = _day_numbers(values, missing_ok=True)
+    return np.where(days == _NO_DATE, "", _days_text(np.where(days == _NO_DATE, 0, days))).astype(object)
 
 
 def _days_text(days) -> np.ndarray:
