@@ -76,10 +76,10 @@ Triangulation (same movement)
     the other: its origin area contains (or is) the other's origin area, and its destination area contains (or is)
     the other's destination area. Places are compared as areas of the OCHA admin hierarchy, down to the
     subdistrict: a governorate, district or subdistrict stands for itself; a settlement, camp, cluster or crossing
-    for the subdistrict it lies in; a region for the areas of its camp clusters when it has some (so ``camps along the Turkish border``
-    contains ``Atme``, both in Dana subdistrict), else for the finest admin area the gazetteer gives it (``southern
-    Idlib``: Idlib governorate); a place with no P-code at all only for itself. Area A contains area B when A's P-code is a
-    prefix of B's (SY07 > SY0702 > SY070200). A report without a destination contains every
+    for the subdistrict it lies in; a region for the areas of its camp clusters when it has some (so ``camps along
+    the Turkish border`` contains ``Atme``, both in Dana subdistrict), else for the finest admin area the gazetteer
+    gives it (``southern Idlib``: Idlib governorate); a place with no P-code at all only for itself. Area A contains
+    area B when A's P-code is a prefix of B's (SY07 > SY0702 > SY070200). Only estimates triangulate. A report without a destination contains every
     destination (and one without an origin every origin): "215,000 fled Idlib governorate since November", with no
     destination, backs every movement out of Idlib governorate in its period. With several names, any pair of
     names may carry the containment. Reports are compared whole, before any splitting. Clusters are the connected

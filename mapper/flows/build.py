@@ -138,6 +138,19 @@ def window_rows(state):
         state.df = df[inside].reset_index(drop=True)
 
 
+def _unresolved_error(places, failed, p_failed) -> UnresolvedPlacesError:
+    """Every unresolved or ambiguous name and unknown P-code, with suggestions for the first few names."""
+    listing = {}
+    for (name, within), (what, hints) in failed.items():
+        if isinstance(hints, tuple):  # an unresolved name's suggestions, not searched for yet
+            hints = places._suggest(*hints) if len(listing) < _SUGGESTED_NAMES else []
+        label = name if not within else f"{name} (within {within})"
+        listing[label + (" [ambiguous]" if what == "ambiguous name" else "")] = hints
+    for code, (_, hints) in p_failed.items():
+        listing[f"{code} [P-code]"] = hints
+    return UnresolvedPlacesError(listing)
+
+
 def resolve_places(state):
     """Resolve each distinct ``(name, within)`` pair and each P-code once. Failures stop the build with every
     name listed, or with ``allow_unresolved`` leave the reports naming them out (``"unresolved name"``,
@@ -157,15 +170,7 @@ def resolve_places(state):
     p_found, p_failed = places.resolve_pcodes(pcodes)
     failed_all.update(failed)
     if (failed or p_failed) and not state.opts.allow_unresolved:
-        listing = {}
-        for (name, within), (what, hints) in failed.items():
-            if isinstance(hints, tuple):  # an unresolved name's suggestions, not searched for yet
-                hints = places._suggest(*hints) if len(listing) < _SUGGESTED_NAMES else []
-            label = name if not within else f"{name} (within {within})"
-            listing[label + (" [ambiguous]" if what == "ambiguous name" else "")] = hints
-        for code, (_, hints) in p_failed.items():
-            listing[f"{code} [P-code]"] = hints
-        raise UnresolvedPlacesError(listing)
+        raise _unresolved_error(places, failed, p_failed)
 
     bad = np.zeros(len(df), dtype=bool)
     problems = {}  # row -> its bad names
@@ -314,6 +319,16 @@ def choose_estimates(state):
             _leave_out(state, what, f"{names}: {len(members)} report(s) without a drawable {what.split()[1]}",
                        members, people[best])
 
+    rows = _bounds_by_scope(state, chosen_rows, people, canon)
+    state.chosen = pd.DataFrame(rows, columns=["cluster", "row", "people", "pmin", "pmax", "note"])
+    state.notes.extend(n for n in state.chosen["note"] if n)
+    _place_counts_beside_estimates(state)
+
+
+def _bounds_by_scope(state, chosen_rows, people, canon) -> list:
+    """Per chosen report: (cluster, row, people, minimum, maximum, note) from the scope of the other reports of
+    its cluster (see *Honest bounds and disagreements*)."""
+    move, cluster = state.move, state.cluster
     # Each report's relation to its cluster's chosen report: "same" scope, "lower" (inside it), "upper" (around it).
     c_row = pd.Series(chosen_rows, index=cluster[chosen_rows]).reindex(cluster).to_numpy()
     drawn = np.flatnonzero(~np.isnan(c_row))
@@ -356,9 +371,7 @@ def choose_estimates(state):
         lo = min(int(lo_of[ci]), stretch_lo.get(ci, value), value)
         hi = max(int(hi_of[ci]), stretch_hi.get(ci, value), value)
         rows.append((int(cluster[ci]), ci, value, lo, hi, "; ".join(notes.get(ci, []))))
-    state.chosen = pd.DataFrame(rows, columns=["cluster", "row", "people", "pmin", "pmax", "note"])
-    state.notes.extend(n for n in state.chosen["note"] if n)
-    _place_counts_beside_estimates(state)
+    return rows
 
 
 def _place_counts_beside_estimates(state):
