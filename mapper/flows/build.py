@@ -17,7 +17,7 @@ from .agencies import agency_rank
 from .frames import attribution, flows_geoframe, incidents_geoframe, places_geoframe, reports_table
 from .options import (_OPTIONAL_COLUMNS, _REQUIRED_COLUMNS, _check_date, _check_options, _check_protect_kinds,
                       _check_reports)
-from .places import PROTECT_RULE, _combos, _Destinations, _Places, _split_names
+from .places import _combos, _Destinations, _Places, _split_names, protect_rule
 from .tables import _EPOCH, _canonical_rank, _day_numbers, _factorize_text, _iso_from_days, _sources_json
 from .triangulate import triangulate
 from .whole import round_half_up, whole_shares
@@ -558,7 +558,7 @@ def make_frames(state, reports_attrs) -> FlowSet:
         people_per_family=reports_attrs.get("people_per_family", _default_ppf()),
         protect_sites_km=opts.protect_sites_km,
         protect_kinds=list(opts.protect_kinds) if opts.protect_sites_km else None,
-        protect_rule=PROTECT_RULE if opts.protect_sites_km else None,
+        protect_rule=protect_rule(opts.protect_sites_km) if opts.protect_sites_km else None,
         split_regions=opts.split_regions,
         generator=GENERATOR,
         attribution=attribution(used),

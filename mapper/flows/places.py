@@ -32,6 +32,12 @@ PROTECT_RULE = ("snapped to the centre of a cell of a fixed, nested grid: the ce
                 "reveal no more than the finest of them")
 
 
+def protect_rule(km: float) -> str:
+    """The published rule of the protection grid, with the cell size ``km`` gives (for meta and legends)."""
+    dlat = 2.0 ** math.ceil(math.log2(km / 111.32))
+    return f"{PROTECT_RULE} (for {km:g} km: cells of {dlat:g} degrees, about {dlat * 111.32:.1f} km north-south)"
+
+
 def _grid_step(km: float, lat: float) -> tuple[float, float]:
     """Latitude and longitude steps (degrees) of the protection grid for ``km`` at latitude ``lat``."""
     band_middle = (math.floor(lat / _BAND_DEGREES) + 0.5) * _BAND_DEGREES
