@@ -327,3 +327,13 @@ def test_bounds_follow_the_reports_scope(gazetteer):
     fs = build_flows(make_reports([ocha, day, alt]), gazetteer=gazetteer)
     [row] = list(fs.flows.itertuples())
     assert (row.people_min, row.people_max, row.note) == (1000, 1400, "")
+
+
+def test_an_unknown_p_code_stops_the_build_unless_allowed(gazetteer):
+    from mapper.errors import UnresolvedPlacesError
+
+    rows = [{"kind": "count", "origin": "", "destination": "", "destination_pcode": "C0000", "people": 12}]
+    with pytest.raises(UnresolvedPlacesError, match="C0000"):
+        build_flows(make_reports(rows), gazetteer=gazetteer)
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer, allow_unresolved=True)
+    assert [(e.what, e.people, e.report_ids) for e in fs.left_out] == [("unknown P-code", 12, ("r1",))]
