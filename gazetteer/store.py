@@ -183,11 +183,12 @@ def _lines(path: Path, progress: Callable[[int, int], None] | None) -> Iterator[
 
 def _number(path, line, field, raw, lo, hi) -> float:
     try:
-        value = float(raw)
+        value = float(raw) if "_" not in raw else math.nan  # float() reads 3_6.1 as 36.1
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and lo <= value <= hi):
-        raise DataFileError(path, line, f"expected a number between {lo:g} and {hi:g}, got {raw!r}", field=field)
+        shown = repr(raw) if len(raw) <= 40 else f"{raw[:40]!r}... ({len(raw):,} characters)"
+        raise DataFileError(path, line, f"expected a number between {lo:g} and {hi:g}, got {shown}", field=field)
     return value
 
 
@@ -196,11 +197,12 @@ def _population(path, line, raw) -> int | None:
     if not raw:
         return None
     try:
-        value = int(raw)
+        value = int(raw) if raw.isdigit() and len(raw) <= 12 else -1  # int() reads 1_000; no 5,000-digit values
     except ValueError:
         value = -1
     if value < 0:
-        raise DataFileError(path, line, f"expected a whole number >= 0 or nothing, got {raw!r}", field="population")
+        shown = repr(raw) if len(raw) <= 40 else f"{raw[:40]!r}... ({len(raw):,} characters)"
+        raise DataFileError(path, line, f"expected a whole number >= 0 or nothing, got {shown}", field="population")
     return value or None
 
 

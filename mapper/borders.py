@@ -222,7 +222,7 @@ def _check_coordinates(lat, lon):
             value = float(arr.ravel()[i])
             where = "" if scalar else f" at position {i}"
             hint = ""
-            if label == "lat" and abs(float(lon_arr.ravel()[i])) <= 90.0 < abs(value):
+            if label == "lat" and abs(float(lon_arr.ravel()[i])) <= 90.0 < abs(value) <= 180.0:  # not for inf
                 hint = " (are lat and lon swapped?)"
             raise CoordinateError(f"expected {label} within -{limit:g}..{limit:g}, got {value!r}{where}{hint}")
     return lat_arr, lon_arr, scalar
@@ -327,9 +327,81 @@ def _from_plane(x, y, lon0):
     return lat, lon
 
 
+#: Bump when the index's layout or the way it is built changes: older cached copies are then ignored.
+_INDEX_VERSION = 1
+_INDEX_SCALARS = ("lon0", "x0", "y0", "nx", "ny")
+_INDEX_ARRAYS = ("fine_starts", "fine_ends", "ring_starts", "ring_ends", "node_seg", "cell_row", "candidates",
+                 "widths", "a3", "b3", "coarse_a3", "coarse_b3")
+
+
+def index_cache_path():
+    """Where the border index is cached: ``$IDPMAP_CACHE_DIR`` or the user cache folder, one file per version of
+    the border data and of the index (the name carries a hash of both)."""
+    import hashlib
+    import os
+    from pathlib import Path
+
+    key = hashlib.sha256(read_borders_geojson().encode("utf-8"))
+    key.update(repr((_INDEX_VERSION, _RASTER_STEP_KM, _RASTER_MARGIN_KM, _DENSIFY_KM, _OFFSET_KM,
+                     _OUTLINE_TOLERANCE_KM, _NEAR_KM, _SUBCELLS, _COARSE_TOLERANCE_DEG, np.__version__,
+                     shapely.__version__)).encode())
+    folder = os.environ.get("IDPMAP_CACHE_DIR")
+    if not folder:
+        from platformdirs import user_cache_dir
+
+        folder = user_cache_dir("idpmap")
+    return Path(folder) / f"border-index-{key.hexdigest()[:16]}.npz"
+
+
+def _load_cached_index(path):
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in _INDEX_SCALARS + _INDEX_ARRAYS}
+    except Exception:  # missing, or damaged in any way (np.load raises zipfile's, pickle's, ... errors)
+        return None
+    return arrays
+
+
+def _save_index(path, arrays):
+    """Write the cache atomically (a half-written file is never read); best effort."""
+    import contextlib
+    import os
+    import tempfile
+
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".part.npz", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez_compressed(fh, **arrays)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
 @functools.cache
 def _border_index():
-    """Everything :func:`_angle_to_border` needs, built once from the border line (about a second)."""
+    """Everything :func:`_angle_to_border` needs: built once per installation and cached on disk (building it
+    takes most of a second; loading it a few milliseconds)."""
+    try:
+        path = index_cache_path()
+    except Exception:  # no cache folder to be had: build in memory
+        path = None
+    arrays = _load_cached_index(path) if path is not None else None
+    if arrays is None:
+        arrays = build_border_index()
+        if path is not None:
+            _save_index(path, arrays)
+    index = {name: arrays[name].item() for name in _INDEX_SCALARS}
+    index.update({name: arrays[name] for name in _INDEX_ARRAYS if "starts" not in name and "ends" not in name})
+    index["fine"] = _Segments(arrays["fine_starts"], arrays["fine_ends"])
+    index["ring"] = _Segments(arrays["ring_starts"], arrays["ring_ends"])
+    return index
+
+
+def build_border_index():
+    """Build the arrays of the border-distance index from the bundled border line (about a second)."""
     from scipy.spatial import cKDTree
 
     border = load_borders().border
@@ -341,8 +413,8 @@ def _border_index():
         return np.column_stack((x, y))
 
     line = shapely.transform(border, plane)
-    starts, ends = _segment_ends(line)
-    fine = _Segments(starts, ends)
+    fine_starts, fine_ends = _segment_ends(line)
+    fine = _Segments(fine_starts, fine_ends)
 
     x_min, y_min, x_max, y_max = line.bounds
     x0, y0 = x_min - _RASTER_MARGIN_KM, y_min - _RASTER_MARGIN_KM
@@ -357,7 +429,8 @@ def _border_index():
     if buffer.geom_type != "Polygon" or len(buffer.interiors):
         raise MapperError("the border line's buffer is not a simple polygon; the distance index cannot use it")
     outline = shapely.simplify(buffer.exterior, _OUTLINE_TOLERANCE_KM)
-    ring = _Segments(*_segment_ends(outline))
+    ring_starts, ring_ends = _segment_ends(outline)
+    ring = _Segments(ring_starts, ring_ends)
     nodes = np.column_stack((node_x.ravel(), node_y.ravel()))
     ring_ids, ring_samples = _sample(ring)
     _, nearest = cKDTree(ring_samples, balanced_tree=False, compact_nodes=False).query(nodes)
@@ -390,7 +463,8 @@ def _border_index():
     widths = np.array([max(4, 1 << int(np.ceil(np.log2(len(li))))) for li in lists])
     cell_row = np.full((ny - 1) * (nx - 1), -1, dtype=np.int64)
     cell_row[cells] = np.arange(len(cells))
-    candidates = np.empty((len(lists), widths.max()), dtype=np.int64)
+    # (segment numbers fit 16 bits: the array, most of the index, stays a few MB)
+    candidates = np.empty((len(lists), widths.max()), dtype=np.int16 if fine.count < 2 ** 15 else np.int64)
     for k, li in enumerate(lists):
         candidates[k, : len(li)] = li
         candidates[k, len(li):] = li[0]
@@ -398,9 +472,9 @@ def _border_index():
     starts, ends = _segment_ends(border)
     coarse_starts, coarse_ends = _segment_ends(shapely.simplify(border, _COARSE_TOLERANCE_DEG))
     return {
-        "lon0": lon0, "x0": x0, "y0": y0, "nx": nx, "ny": ny,
-        "fine": fine, "ring": ring, "node_seg": node_seg,
-        "cell_row": cell_row, "candidates": candidates, "widths": widths,
+        "lon0": np.float64(lon0), "x0": np.float64(x0), "y0": np.float64(y0), "nx": np.int64(nx), "ny": np.int64(ny),
+        "fine_starts": fine_starts, "fine_ends": fine_ends, "ring_starts": ring_starts, "ring_ends": ring_ends,
+        "node_seg": node_seg, "cell_row": cell_row, "candidates": candidates, "widths": widths,
         "a3": _unit_vectors(starts[:, 1], starts[:, 0]), "b3": _unit_vectors(ends[:, 1], ends[:, 0]),
         "coarse_a3": _unit_vectors(coarse_starts[:, 1], coarse_starts[:, 0]),
         "coarse_b3": _unit_vectors(coarse_ends[:, 1], coarse_ends[:, 0]),

@@ -59,10 +59,24 @@ def _handle_errors(func):
                 where = f"{err.filename}: " if getattr(err, "filename", None) else ""
                 raise InputError(f"{where}{err.strerror or err}") from err
             if isinstance(err, LookupError):  # unresolved or ambiguous place names
-                raise NotFoundError(str(err)) from err
-            raise InputError(str(err)) from err
+                raise NotFoundError(str(err)) from err  # one line, capped by the error itself
+            raise InputError(_short_lines(str(err))) from err
 
     return wrapper
+
+
+#: An error line longer than this is cut (a value echoed from a hostile input must not flood the terminal).
+MAX_ERROR_LINE = 500
+
+
+def _short_lines(message):
+    """Each line of ``message`` cut to :data:`MAX_ERROR_LINE` characters, saying how much was cut."""
+    lines = []
+    for line in message.splitlines() or [""]:
+        if len(line) > MAX_ERROR_LINE:
+            line = f"{line[:MAX_ERROR_LINE - 40]}... ({len(line) - MAX_ERROR_LINE + 40:,} more characters)"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -196,7 +210,9 @@ def gazetteer_import(file, store, fmt):
     import os
 
     from gazetteer.store import import_file
+    from mapper.inputs import check_input_file
 
+    check_input_file(file, size=False)  # a FIFO or a device would hang the import; dumps are read in a stream
     with click.progressbar(length=os.path.getsize(file), label=f"importing {os.path.basename(file)}",
                            file=sys.stderr) as bar:
 
@@ -220,6 +236,13 @@ def _read_reports_file(path, encoding, people_per_family, defaults=None, data=No
 
     source = io.BytesIO(data) if data is not None else (sys.stdin.buffer if path == "-" else path)
     return read_reports(source, encoding=encoding, people_per_family=people_per_family, defaults=defaults)
+
+
+def _store_option(func):
+    """``--store``: the local gazetteer store `idpmap gazetteer import` fills, used beside the bundled places."""
+    return click.option("--store", type=click.Path(dir_okay=False), envvar="IDPMAP_STORE",
+                        help="Local gazetteer store to use beside the bundled places (default: the one `idpmap "
+                             "gazetteer import` fills, if any; env IDPMAP_STORE).")(func)
 
 
 #: ``--protect-kinds`` when not given: the place kinds where displaced people shelter.
@@ -287,13 +310,14 @@ _BUILD_OPTIONS = (
     click.option("--encoding", metavar="ENC",
                  help="Encoding of the input when not UTF-8 (with or without BOM) or UTF-16 with BOM, e.g. cp1256."),
     click.option("--force", is_flag=True, help="Overwrite an existing output that idpmap did not write."),
+    _store_option,
 )
 
 
 def build_options(func):
     """Decorate a command with the options of building flows from reports (shared by ``flows`` and ``map``)."""
     for option in reversed(_BUILD_OPTIONS):
-        func = option(func)
+        func = option(func)  # click options and _store_option alike
     return func
 
 
@@ -305,7 +329,8 @@ def _build(frame, options):
     end = options["end"].date() if options["end"] else None
     if start and end and end < start:
         raise InputError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
-    return build_flows(frame, start=start, end=end, level=options["level"], min_people=options["min_people"],
+    return build_flows(frame, gazetteer=_open_gazetteer(options["store"], False, None), start=start, end=end,
+                       level=options["level"], min_people=options["min_people"],
                        priority=_priority_list(options["priority"]),
                        allow_unresolved=options["allow_unresolved"], protect_sites_km=options["protect_sites"],
                        protect_kinds=_protect_options(options["protect_sites"], options["protect_kinds"]),
@@ -414,17 +439,26 @@ def map_command(input_path, output, title, online_tiles, **options):
     """
     from pathlib import Path
 
+    from mapper.atomic import check_target
+    from mapper.inputs import check_input_file
+
+    if input_path != "-":
+        check_input_file(input_path)  # a FIFO or a device would hang or fill the memory
     output = Path(output) if output else _default_map_output(input_path)
     kind = _MAP_FORMATS.get(output.suffix.lower())
     if kind is None:
         raise InputError(f"{output}: unknown map format {output.suffix!r}; use .html, .png, .svg or .pdf")
+    check_target(output, force=options["force"])  # before the build, not after it
     _protect_options(options["protect_sites"], options["protect_kinds"])
-    data = sys.stdin.buffer.read() if input_path == "-" else None
-    if data is None:
+    if input_path == "-":
+        from mapper.inputs import read_input
+
+        data = read_input(sys.stdin.buffer, "<stdin>")[1]  # bounded by the input size limit
+        head = data[:65536]
+    else:
+        data = None
         with open(input_path, "rb") as fh:
             head = fh.read(65536)
-    else:
-        head = data[:65536]
     if _is_reports_csv(head, options["encoding"], _defaults(options["defaults"])):
         frame = _read_reports_file(input_path, options["encoding"], options["people_per_family"],
                                    _defaults(options["defaults"]), data=data)
@@ -461,13 +495,19 @@ def map_command(input_path, output, title, online_tiles, **options):
 
 
 def _read_article_text(path, encoding):
-    """The text of one article: a file, or standard input for ``-``."""
-    if path == "-":
-        return sys.stdin.buffer.read().decode(encoding), "stdin"
+    """The text of one article: a file, or standard input for ``-`` (bounded, devices and FIFOs refused)."""
     from pathlib import Path
 
-    source = Path(path)
-    return source.read_text(encoding=encoding), source.stem
+    from mapper.inputs import read_input
+
+    try:
+        if path == "-":
+            return read_input(sys.stdin.buffer, "stdin")[1].decode(encoding), "stdin"
+        text = read_input(path)[1].decode(encoding)
+        return text.replace("\r\n", "\n").replace("\r", "\n"), Path(path).stem  # as read_text's newlines
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: cannot decode byte {err.start} as {encoding}: {err.reason}; try --encoding") \
+            from err
 
 
 @cli.command("extract")

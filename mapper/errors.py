@@ -23,19 +23,32 @@ class InputFileError(MapperError, ValueError):
         return f"{where}: {field}: {message}" if field else f"{where}: {message}"
 
 
+#: Longest piece of an input value echoed in an error message (the rest is cut, with its length said).
+MAX_ECHO = 60
+
+
+def shown(value, limit: int = MAX_ECHO, *, quoted: bool = True) -> str:
+    """``repr(value)`` (``str`` when not ``quoted``) for an error message, cut to about ``limit`` characters: a
+    5,000-digit figure or a 1 MB cell does not make a 5,000-character error line."""
+    text = repr(value) if quoted else str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(str(value)):,} characters)"
+
+
 class UnresolvedPlacesError(MapperError, LookupError):
     """Place names in the reports did not resolve; ``unresolved`` maps each name to its suggestions."""
 
     def __init__(self, unresolved, limit=20):
         self.unresolved = dict(unresolved)
         names = list(self.unresolved)
-        shown = []
+        listed = []
         for name in names[:limit]:
-            hint = self.unresolved[name]
-            shown.append(f"{name!r}" + (f" (did you mean {', '.join(hint)}?)" if hint else ""))
+            hint = [shown(h, quoted=False) for h in self.unresolved[name] or ()]
+            listed.append(shown(name) + (f" (did you mean {', '.join(hint)}?)" if hint else ""))
         more = f" and {len(names) - limit:,} more" if len(names) > limit else ""
         super().__init__(
-            f"{len(names):,} place name(s) did not resolve: " + "; ".join(shown) + more
+            f"{len(names):,} place name(s) did not resolve: " + "; ".join(listed) + more
             + "; fix the names, add context (origin_within/destination_within) or pass --allow-unresolved"
         )
 

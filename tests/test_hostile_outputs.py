@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from mapper.view import cell_text
 from tests.hostile import HOSTILE_STRINGS, HOSTILE_URLS
 
 N = len(HOSTILE_STRINGS)
@@ -314,7 +315,7 @@ def test_svg_carries_each_title_as_escaped_text(built, tmp_path):
         render_image(flowset, path, title=s)
         texts, tags = _svg_texts(path)
         assert tags <= _SVG_TAGS, (i, tags - _SVG_TAGS)
-        assert as_drawn(s) in "\n".join(texts), (i, s[:60])  # one <text> per line
+        assert as_drawn(cell_text(s)) in "\n".join(texts), (i, s[:60])  # one <text> per line; cut past MAX_TEXT
         raw = path.read_text(encoding="utf-8")
         assert "<script" not in raw and "<iframe" not in raw and "<foreignObject" not in raw
 
@@ -412,7 +413,8 @@ def test_title_from_the_command_line_is_text(flows_file, tmp_path):
     for i, (s, path) in enumerate(zip(HOSTILE_STRINGS, write_titled_maps(flows_file, tmp_path))):
         page = path.read_text(encoding="utf-8")
         parsed = _parse(page)
-        expected = s.replace("\r\n", "\n").replace("\r", "\n")  # HTML's input stream rule; NUL is kept here
+        shown = cell_text(s)  # fields beyond MAX_TEXT characters are cut, with a count (issue 15 section 5)
+        expected = shown.replace("\r\n", "\n").replace("\r", "\n")  # HTML's input stream rule; NUL is kept here
         assert parsed.title == expected and parsed.h1 == expected, (i, s[:60])
         assert not parsed.on_attrs, (i, parsed.on_attrs)
         assert parsed.tags == plain.tags, (i, set(parsed.tags) ^ set(plain.tags))
@@ -441,3 +443,53 @@ def test_published_date_refuses_hostile_text(tmp_path):
     assert f"{path}:2: published" in result.output
     assert not _CONTROL.search(result.output)
     assert not (tmp_path / "f.geojson").exists()
+
+
+# --- spreadsheet safety (issue 15 §3): no CSV cell idpmap writes runs as a formula --------------------------------
+
+
+def _formula_pair(tmp_path):
+    import io
+
+    from tests.hostile import FORMULA_STRINGS
+
+    pair = tmp_path / "in"
+    pair.mkdir()
+    ids = [s if s == s.strip() else f"{s.strip()} {i}" for i, s in enumerate(FORMULA_STRINGS)] + ["-7"]
+    names = FORMULA_STRINGS + ["-7"]
+    for name, rows in (("locations.csv", [["id", "name", "lat", "lon"]] + [
+            [pid, n, f"{36 + i / 100:.2f}", f"36.{i + 1}"] for i, (pid, n) in enumerate(zip(ids, names))]),
+            ("flows.csv", [["origin", "dest", "count"]] + [
+                [a, b, 10 + i] for i, (a, b) in enumerate(zip(ids, ids[1:] + ids[:1]))])):
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
+        (pair / name).write_text(text.getvalue(), encoding="utf-8", newline="")
+    return pair, ids
+
+
+def _cells(path):
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [cell for row in csv.reader(fh) for cell in row]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "hxl", "flowmap"])
+def test_no_csv_cell_idpmap_writes_is_a_formula_and_the_text_reads_back(tmp_path, fmt):
+    from mapper.io import read_flows, write_flows
+    from mapper.spreadsheet import FORMULA_TRIGGERS
+
+    pair, ids = _formula_pair(tmp_path)
+    flowset = read_flows(pair)
+    from mapper.spreadsheet import spreadsheet_text
+
+    # the reader takes a spreadsheet-safe cell's text: one ' before a formula character is removed
+    assert sorted(set(flowset.flows["origin_id"])) == sorted(spreadsheet_text(i) for i in ids)
+    out = tmp_path / ("out" if fmt == "flowmap" else f"flows.{fmt}.csv")
+    written = write_flows(flowset, out, format=fmt)
+    cells = [c for path in written for c in _cells(path)]
+    for cell in cells:
+        # a formula trigger at the start only in a plain negative number such as -7 or -36.5
+        assert cell[:1] not in FORMULA_TRIGGERS or cell.lstrip("-").replace(".", "", 1).isdigit(), cell
+    assert "-7" in cells  # a number stays a number
+    back = read_flows(out)
+    assert sorted(back.flows["origin_id"]) == sorted(flowset.flows["origin_id"])
+    assert sorted(back.flows["origin_name"]) == sorted(flowset.flows["origin_name"])

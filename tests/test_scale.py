@@ -43,3 +43,31 @@ def test_100000_unknown_names_fail_fast_with_a_summary(tmp_path):
     assert "--allow-unresolved" in output
     assert "Traceback" not in output
     assert not out.exists()
+
+
+def test_a_big_flows_file_is_read_without_a_python_loop_per_row(tmp_path, monkeypatch):
+    """Issue 13 §3: reading flows is column work (100,000 flows: see benchmarks/bench_read.py); a loop over rows
+    (``iterrows``/``itertuples``, 11.6 s of a 17 s build) would show here as an error."""
+    import pandas as pd
+
+    from mapper.io import read_flows, write_flows
+
+    n_places, n_flows = 300, 10_000
+    (tmp_path / "locations.csv").write_text("id,name,lat,lon\n" + "".join(
+        f"p{i},Place {i},{35 + i / 100:.2f},{36 + (i % 50) / 50:.2f}\n" for i in range(n_places)), encoding="utf-8")
+    (tmp_path / "flows.csv").write_text("origin,dest,count\n" + "".join(
+        f"p{i % n_places},p{(i * 7 + 1) % n_places},{i % 997 + 1}\n" for i in range(n_flows)), encoding="utf-8")
+    write_flows(read_flows(tmp_path), tmp_path / "big.geojson")
+
+    def row_loop(*args, **kwargs):
+        raise AssertionError("a Python loop over the rows of a DataFrame")
+
+    monkeypatch.setattr(pd.DataFrame, "iterrows", row_loop)
+    monkeypatch.setattr(pd.DataFrame, "itertuples", row_loop)
+    started = time.perf_counter()
+    flowset = read_flows(tmp_path / "big.geojson")
+    elapsed = time.perf_counter() - started
+    assert len(flowset.flows) == n_flows
+    assert flowset.flows["people"].sum() == sum(i % 997 + 1 for i in range(n_flows))
+    assert len(flowset.places) == n_places
+    assert elapsed < FAST, f"took {elapsed:.1f} s"

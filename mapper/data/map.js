@@ -1,33 +1,23 @@
 /* idpmap: the interactive part of the offline flow map (inlined into every map by mapper/render.py).
  *
- * The page carries its data as JSON (see mapper/render.py): places, deduplicated periods/sources/split rules and
- * one short string per flow. A flow string is a run of unsigned varints (5 data bits per character, URL-safe
- * base64 alphabet, low bits first, bit 32 set while more follow):
- *   origin, destination, people, people - people_min, people_max - people, period, source set, split rule,
- *   then the curve computed in Python, in 1/q degree units (zigzag-signed): the first step from the origin and
- *   the first second difference, the third differences of the remaining points (seg + 1 points in all), and the
- *   two arrowhead wings relative to the tip.
+ * The page carries a map view as plain JSON (see mapper/render.py `_page_data`): places as rows, deduplicated
+ * periods / sources / split rules / notes, and the flows as columns of numbers (o, d: place indices; p: people;
+ * lo, hi: people - people_min and people_max - people; t: period; s: source set; x: split rule; n: note;
+ * m: 1 when modelled). Coordinates are integers in 1/q degrees.
+ *
+ * All flows are drawn on ONE canvas (a Leaflet renderer: it follows pans and zoom animations), batched by colour
+ * and width, with a lazily built grid for hit-testing hover and clicks. Places can be grouped by zoom (D.levels):
+ * flows between groups are summed at low zoom and split as you zoom in. Only the largest D.top flows are drawn
+ * until the reader asks for all.
  *
  * Every text from the inputs is put into the page with textContent, never as HTML; only http(s) URLs become links.
  */
 function idpmapInit(map, D) {
   "use strict";
-  var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  var LUT = {};
-  for (var a = 0; a < ALPHABET.length; a++) { LUT[ALPHABET.charAt(a)] = a; }
-  var q = D.q, SEG = D.seg;
+  var q = D.q, CURV = D.curvature;
   var minPx = D.scale[0], maxPx = D.scale[1], maxPeople = D.scale[2];
+  var PRECISION = ["point", "subdistrict", "district", "governorate"];
 
-  function decode(s) {
-    var out = [], v = 0, mul = 1;
-    for (var i = 0; i < s.length; i++) {
-      var c = LUT[s.charAt(i)];
-      v += (c & 31) * mul;
-      if (c & 32) { mul *= 32; } else { out.push(v); v = 0; mul = 1; }
-    }
-    return out;
-  }
-  function zz(n) { return (n % 2) ? -(n + 1) / 2 : n / 2; }
   function fmt(n) { return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
   function day(iso) {
     if (!iso || iso.length < 10) { return NaN; }
@@ -51,19 +41,42 @@ function idpmapInit(map, D) {
     return e;
   }
   function add(parent, child) { parent.appendChild(child); return child; }
+  function arabic(parent, text, cls) {
+    if (!text) { return; }
+    var ar = add(parent, el("span", cls || "idpmap-ar", text));
+    ar.setAttribute("dir", "rtl");
+    ar.setAttribute("lang", "ar");
+  }
   function safeUrl(url) {
     url = String(url || "").trim();
     return /^https?:\/\/[^\s\u0000-\u001f\u007f"'<>`]+$/i.test(url) ? url : null;
   }
+  // Line width: mapper/view.py width_px, over the largest arrow at the current level (groups carry more).
+  var scaleTop = maxPeople;
   function widthOf(people) {
-    if (!(maxPeople > 0)) { return minPx; }
-    return minPx + (maxPx - minPx) * Math.sqrt(Math.max(0, Math.min(people, maxPeople)) / maxPeople);
+    if (!(scaleTop > 0)) { return minPx; }
+    return minPx + (maxPx - minPx) * Math.sqrt(Math.max(0, Math.min(people, scaleTop)) / scaleTop);
   }
+  function nice(v) {  // mapper/view.py nice(): the largest 1, 2 or 5 x 10^k not above v
+    if (!(v > 0)) { return 0; }
+    var exp = Math.pow(10, Math.floor(Math.log10(v)));
+    return [5, 2, 1].map(function (k) { return k * exp; }).find(function (x) { return x <= v; }) || exp;
+  }
+  function setScale(top) {
+    scaleTop = top > 0 ? top : maxPeople;
+    var values = [scaleTop, nice(scaleTop / 4), nice(scaleTop / 16)];
+    document.querySelectorAll(".idpmap-wrow").forEach(function (row, k) {
+      if (values[k] === undefined) { return; }
+      row.querySelector("span").textContent = fmt(values[k]);
+      row.querySelector("line").setAttribute("stroke-width", widthOf(values[k]).toFixed(1));
+    });
+  }
+  function groupColour(g) { return (g >= 0 && D.groups[g]) ? D.groups[g][1] : "#7f7f7f"; }
 
   // --- data ---------------------------------------------------------------------------------------------------
   var places = D.places.map(function (r, i) {
-    return { i: i, name: r[0], ar: r[1], kind: r[2], lat: r[3] / q, lon: r[4] / q, lq: [r[3], r[4]],
-             pin: r[5], pout: r[6], group: r[7], label: r[8], pcode: r[9], flows: [] };
+    return { i: i, name: r[0], ar: r[1], kind: r[2], lat: r[3] / q, lon: r[4] / q, pin: r[5], pout: r[6],
+             group: r[7], label: r[8], pcode: r[9], prec: r[10] || 0, src: r[11] || 0, flows: [] };
   });
   var periods = D.periods.map(function (p) {
     var s = day(p[0]), e = day(p[1]);
@@ -71,56 +84,66 @@ function idpmapInit(map, D) {
     if (isNaN(e)) { e = s; }
     return { s: s, e: e, start: p[0], end: p[1] };
   });
-  var flows = D.flows.map(function (str, i) {
-    var v = decode(str), k = 8;
-    var o = v[0], d = v[1];
-    var p = places[o].lq.slice(), pts = [p.slice()];
-    var d1 = [zz(v[k]), zz(v[k + 1])], d2 = [zz(v[k + 2]), zz(v[k + 3])];
-    k += 4;
-    p = [p[0] + d1[0], p[1] + d1[1]];
-    pts.push(p);
-    for (var j = 1; j < SEG; j++) {
-      d1 = [d1[0] + d2[0], d1[1] + d2[1]];
-      p = [p[0] + d1[0], p[1] + d1[1]];
-      pts.push(p);
-      if (j < SEG - 1) { d2 = [d2[0] + zz(v[k]), d2[1] + zz(v[k + 1])]; k += 2; }
-    }
-    var w1 = [p[0] + zz(v[k]), p[1] + zz(v[k + 1])], w2 = [p[0] + zz(v[k + 2]), p[1] + zz(v[k + 3])];
-    function ll(x) { return [x[0] / q, x[1] / q]; }
-    // The curve and the V of the arrowhead: one path per flow.
-    var f = { i: i, o: o, d: d, people: v[2], lo: v[2] - v[3], hi: v[2] + v[4], period: v[5], src: v[6],
-              split: v[7], latlngs: [pts.map(ll), [ll(w1), ll(p), ll(w2)]] };
-    places[o].flows.push(i);
-    if (d !== o) { places[d].flows.push(i); }
-    return f;
-  });
-  function groupColour(g) { return (g >= 0 && D.groups[g]) ? D.groups[g][1] : "#7f7f7f"; }
+  var F = D.flows, n = F.p.length;
+  var flows = new Array(n);
+  for (var fi = 0; fi < n; fi++) {
+    flows[fi] = { i: fi, o: F.o[fi], d: F.d[fi], people: F.p[fi], lo: F.p[fi] - F.lo[fi], hi: F.p[fi] + F.hi[fi],
+                  period: F.t[fi], src: F.s[fi], split: F.x[fi], note: F.n[fi], modelled: F.m[fi] === 1 };
+    places[F.o[fi]].flows.push(fi);
+    if (F.d[fi] !== F.o[fi]) { places[F.d[fi]].flows.push(fi); }
+  }
+  var visible = new Uint8Array(n).fill(1);
 
-  // --- panes: basemap under everything, places above the flows --------------------------------------------------
+  // --- panes, basemap, border ---------------------------------------------------------------------------------
   map.createPane("idpmapBasemap").style.zIndex = 250;
   map.createPane("idpmapBorder").style.zIndex = 300;
+  map.createPane("idpmapFlows").style.zIndex = 400;
   map.createPane("idpmapPlaces").style.zIndex = 450;
-  map.getContainer().classList.add("idpmap-map");
-  // Keep the flows clear of the panels: the layer control on the left, the title/time panel and the legend on the
-  // right (capped, so that a small iframe still shows a map).
+  var container = map.getContainer();
+  container.classList.add("idpmap-map");
+  var phone = container.clientWidth < 640;
+  if (phone) { container.classList.add("idpmap-phone"); }
   var size = map.getSize();
-  map.fitBounds(D.bounds, {
-    animate: false,
-    paddingTopLeft: [Math.min(230, size.x * 0.2), 20],
+  map.fitBounds(D.bounds, phone ? { animate: false, padding: [12, 12] } : {
+    animate: false, paddingTopLeft: [Math.min(230, size.x * 0.2), 20],
     paddingBottomRight: [Math.min(360, size.x * 0.3), 20]
   });
 
   var outlines = L.geoJSON(D.outlines, {
     pane: "idpmapBasemap", interactive: false,
     style: function (f) {
-      var syria = (f.properties && f.properties.iso3) === "SYR";
-      return { color: "#8a8a8a", weight: 1, fillColor: syria ? "#ffffff" : "#ecebe6", fillOpacity: 1,
+      var home = (f.properties && f.properties.home) === true;
+      return { color: "#8a8a8a", weight: 1, fillColor: home ? "#ffffff" : "#ecebe6", fillOpacity: 1,
                className: "idpmap-outline" };
     }
   }).addTo(map);
-
-  var border = L.layerGroup();
+  // Choropleth: people arriving by admin area (gazetteer COD-AB polygons), under the flows.
+  var areas = null;
+  if (D.areas) {
+    map.createPane("idpmapAreas").style.zIndex = 260;
+    areas = L.geoJSON(D.areas.features, {
+      pane: "idpmapAreas",
+      style: function (f) {
+        var c = f.properties.cls;
+        return { color: "#8c6d31", weight: 0.8, fillColor: c >= 0 ? D.areas.colours[c] : "#ffffff",
+                 fillOpacity: c >= 0 ? 0.45 : 0, className: "idpmap-area" };
+      },
+      onEachFeature: function (f, layer) {
+        layer.bindPopup(function () {
+          var box = el("div", "idpmap-pop idpmap-area-pop");
+          var h = add(box, el("div", "idpmap-pop-title", f.properties.name || f.properties.pcode));
+          arabic(h, f.properties.name_ar);
+          add(box, el("div", "idpmap-kind", D.areas.name + ", " + f.properties.pcode));
+          add(box, el("div", "", "In: " + fmt(f.properties.people_in) + " people; out: " +
+            fmt(f.properties.people_out) + " people"));
+          return box;
+        }, { maxWidth: 300, className: "idpmap-popup" });
+      }
+    }).addTo(map);
+  }
+  var border = null;
   if (D.border) {
+    border = L.layerGroup();
     L.geoJSON(D.border, { pane: "idpmapBorder", interactive: false,
       style: { color: "#b2182b", weight: 4, opacity: 0.9, dashArray: "10 5", className: "idpmap-border" } })
       .addTo(border);
@@ -128,29 +151,270 @@ function idpmapInit(map, D) {
       var bl = el("div", "idpmap-border-text");
       add(bl, el("span", "", "Syria\u2013Turkey border"));
       // "the Syrian-Turkish border" in Arabic
-      var blAr = add(bl, el("span", "idpmap-ar", "\u0627\u0644\u062d\u062f\u0648\u062f " +
-        "\u0627\u0644\u0633\u0648\u0631\u064a\u0629 \u0627\u0644\u062a\u0631\u0643\u064a\u0629"));
-      blAr.setAttribute("dir", "rtl");
-      blAr.setAttribute("lang", "ar");
+      arabic(bl, "\u0627\u0644\u062d\u062f\u0648\u062f \u0627\u0644\u0633\u0648\u0631\u064a\u0629 " +
+        "\u0627\u0644\u062a\u0631\u0643\u064a\u0629");
       L.marker(D.borderLabel, { interactive: false, keyboard: false,
         icon: L.divIcon({ className: "idpmap-border-label", html: bl, iconSize: null, iconAnchor: [-6, 28] }) })
         .addTo(border);
     }
+    border.addTo(map);
   }
-  border.addTo(map);
 
-  // --- flows: one GeoJSON layer, widest first so that thin flows stay on top and clickable --------------------
-  var order = flows.slice().sort(function (x, y) { return y.people - x.people || x.i - y.i; });
-  var flowLayers = new Array(flows.length);
-  var flowLayer = L.geoJSON(null, { className: "idpmap-flow" });
-  order.forEach(function (f) {
-    var layer = L.polyline(f.latlngs, { className: "idpmap-flow", color: groupColour(places[f.o].group),
-      weight: widthOf(f.people), opacity: 0.85, lineCap: "round", lineJoin: "round", smoothFactor: 0.5 });
-    layer.feature = { type: "Feature", properties: { i: f.i } };  // toGeoJSON() adds the geometry
-    flowLayers[f.i] = layer;
-    flowLayer.addLayer(layer);
+  // --- nodes (places, or groups of places at low zoom) and edges (flows between them) ---------------------------
+  var levelIx = -1;     // index into D.levels; -1 = every place on its own
+  var grouped = true;   // the reader may turn grouping off
+  var showAll = false;  // draw every edge, not only the largest D.top
+  var nodes = [], edges = [], drawn = [], highlighted = null;
+
+  function levelFor(zoom) {
+    if (!grouped || !D.levels.length) { return -1; }
+    var k = 0;
+    for (var i = 0; i < D.levels.length; i++) { if (D.levels[i].z <= zoom) { k = i; } }
+    return k === D.levels.length - 1 ? -1 : k;
+  }
+  function buildNodes() {
+    if (levelIx < 0) {
+      nodes = places.map(function (p) {
+        return { i: p.i, name: p.name, ar: p.ar, kind: p.kind, lat: p.lat, lon: p.lon, pin: p.pin, pout: p.pout,
+                 group: p.group, label: p.label, pcode: p.pcode, prec: p.prec, members: [p.i], place: p };
+      });
+      return;
+    }
+    var lv = D.levels[levelIx];
+    nodes = lv.names.map(function (name, c) {
+      return { i: c, name: name, ar: "", kind: "group", lat: lv.lat[c] / q, lon: lv.lon[c] / q, pin: 0, pout: 0,
+               group: -1, label: 0, pcode: "", prec: 0, members: [], place: null, best: -1 };
+    });
+    places.forEach(function (p) {
+      var node = nodes[lv.of[p.i]];
+      node.members.push(p.i);
+      node.pin += p.pin;
+      node.pout += p.pout;
+      if (p.pout > 0 && (node.best < 0 || p.pout > places[node.best].pout)) {
+        node.best = p.i;
+        node.group = p.group;
+      }
+    });
+    nodes.forEach(function (node) {
+      if (node.members.length === 1) {
+        var p = places[node.members[0]];
+        node.name = p.name; node.ar = p.ar; node.kind = p.kind; node.pcode = p.pcode; node.prec = p.prec;
+        node.place = p;
+      }
+    });
+    nodes.slice().sort(function (a, b) { return (b.pin + b.pout) - (a.pin + a.pout) || a.i - b.i; })
+      .slice(0, 12).forEach(function (node) { if (node.pin + node.pout > 0) { node.label = 1; } });
+  }
+  function setTopNode() {
+    topNode = 0;
+    nodes.forEach(function (x) { topNode = Math.max(topNode, x.pin, x.pout); });
+  }
+  function buildEdges() {
+    var of = levelIx < 0 ? null : D.levels[levelIx].of;
+    var byKey = new Map();
+    edges = [];
+    for (var i = 0; i < n; i++) {
+      if (!visible[i]) { continue; }
+      var f = flows[i];
+      var o = of ? of[f.o] : f.o, d = of ? of[f.d] : f.d;
+      if (o === d) { continue; }  // inside one place or group: counted in its totals, no arrow
+      var key = o * nodes.length + d, e = of ? byKey.get(key) : undefined;
+      if (e === undefined) {
+        e = { o: o, d: d, people: 0, members: [], modelled: true,
+              colour: groupColour(of ? nodes[o].group : places[f.o].group) };
+        if (of) { byKey.set(key, e); }
+        edges.push(e);
+      }
+      e.people += f.people;
+      e.members.push(i);
+      e.modelled = e.modelled && f.modelled;
+    }
+    edges.sort(function (a, b) { return b.people - a.people || a.members[0] - b.members[0]; });
+    // Groups carry more than any one flow: at a group level the widths follow its largest arrow.
+    setScale(of && edges.length ? edges[0].people : maxPeople);
+  }
+
+  // --- the canvas of flows ------------------------------------------------------------------------------------
+  var grid = null, CELL = 32;
+  var FlowCanvas = L.Renderer.extend({
+    // The canvas reaches half a screen beyond the map on every side: a pan within that redraws nothing.
+    options: { padding: 0.5, pane: "idpmapFlows" },
+    _initContainer: function () {
+      this._container = document.createElement("canvas");
+      this._container.className = "idpmap-flows";
+      this._ctx = this._container.getContext("2d");
+      this._dirty = true;
+    },
+    _destroyContainer: function () { L.DomUtil.remove(this._container); delete this._container; },
+    _updatePaths: function () {},
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) { return; }
+      if (!this._dirty && this._bounds && this._zoom === this._map.getZoom()) {
+        var seen = this._map.getPixelBounds(), origin = this._map.getPixelOrigin();
+        var view = L.bounds(seen.min.subtract(origin), seen.max.subtract(origin));
+        if (this._bounds.contains(view)) { return; }  // still covered by what is drawn
+      }
+      this._dirty = false;
+      L.Renderer.prototype._update.call(this);
+      var b = this._bounds, c = this._container, s = b.getSize(), m = L.Browser.retina ? 2 : 1;
+      L.DomUtil.setPosition(c, b.min);
+      c.width = m * s.x;
+      c.height = m * s.y;
+      c.style.width = s.x + "px";
+      c.style.height = s.y + "px";
+      var ctx = this._ctx;
+      ctx.setTransform(m, 0, 0, m, 0, 0);
+      ctx.translate(-b.min.x, -b.min.y);
+      paint(ctx);
+    }
   });
+  var flowLayer = new FlowCanvas();
 
+  function nodePoints() {
+    return nodes.map(function (node) { return map.latLngToLayerPoint([node.lat, node.lon]); });
+  }
+  var topNode = 0;  // the largest in or out of any node, set with the nodes
+  function radiusOf(node) {
+    return 3 + 13 * (topNode > 0 ? Math.sqrt(Math.max(node.pin, node.pout) / topNode) : 0);
+  }
+  // Geometry of one edge in layer pixels: the curve (origin, control, end) trimmed before the destination's
+  // marker, and the arrowhead's two wings. Returns null when both ends fall on one pixel.
+  function geometry(po, pd, w, rd) {
+    var vx = pd.x - po.x, vy = pd.y - po.y, len = Math.sqrt(vx * vx + vy * vy);
+    if (len < 2) { return null; }
+    var cx = (po.x + pd.x) / 2 - vy * CURV, cy = (po.y + pd.y) / 2 + vx * CURV;  // bent to the right
+    var t = Math.max(0.5, 1 - Math.min(rd + 2, 0.3 * len) / (1.1 * len));
+    var p1x = po.x + t * (cx - po.x), p1y = po.y + t * (cy - po.y);
+    var u = 1 - t;
+    var ex = u * u * po.x + 2 * u * t * cx + t * t * pd.x, ey = u * u * po.y + 2 * u * t * cy + t * t * pd.y;
+    var tx = ex - p1x, ty = ey - p1y, tn = Math.sqrt(tx * tx + ty * ty) || 1;
+    tx /= tn; ty /= tn;
+    var head = Math.min(4 + 1.6 * w, 0.35 * len), c25 = 0.906, s25 = 0.423;
+    return [po.x, po.y, p1x, p1y, ex, ey,
+            ex - head * (tx * c25 - ty * s25), ey - head * (tx * s25 + ty * c25),
+            ex - head * (tx * c25 + ty * s25), ey - head * (-tx * s25 + ty * c25)];
+  }
+  function paint(ctx) {
+    grid = null;
+    drawn = [];
+    if (!nodes.length) { return; }
+    var pts = nodePoints(), radius = nodes.map(radiusOf);
+    var limit = showAll ? edges.length : topCount();
+    var topPeople = edges.length ? edges[0].people : 1;
+    var batches = new Map();
+    for (var k = 0; k < limit; k++) {
+      var e = edges[k], w = widthOf(e.people);
+      var g = geometry(pts[e.o], pts[e.d], w, radius[e.d]);
+      if (!g) { continue; }
+      var dim = highlighted !== null && e.o !== highlighted && e.d !== highlighted;
+      var wq = Math.round(w * 2) / 2;
+      // Small flows fade (as on flowmap.gl): opacity by the square root of their share of the largest.
+      var alpha = dim ? 0.12 : Math.round(10 * (0.3 + 0.55 * Math.sqrt(Math.min(1, e.people / topPeople)))) / 10;
+      var key = alpha + (e.modelled ? "m" : "s") + e.colour + "|" + wq;
+      var batch = batches.get(key);
+      if (!batch) {
+        batch = { w: wq, alpha: alpha, dash: e.modelled, colour: e.colour, geo: [] };
+        batches.set(key, batch);
+      }
+      batch.geo.push(g);
+      drawn.push({ edge: e, g: g, w: w, dim: dim });
+    }
+    var order = Array.from(batches.values()).sort(function (a, b) {
+      return (a.alpha - b.alpha) || (b.w - a.w) || (a.colour < b.colour ? -1 : a.colour > b.colour ? 1 : 0);
+    });
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    order.forEach(function (batch) {
+      ctx.beginPath();
+      batch.geo.forEach(function (g) {
+        ctx.moveTo(g[0], g[1]);
+        ctx.quadraticCurveTo(g[2], g[3], g[4], g[5]);
+      });
+      ctx.globalAlpha = batch.alpha;
+      ctx.strokeStyle = batch.colour;
+      ctx.lineWidth = batch.w;
+      ctx.setLineDash(batch.dash ? [Math.max(6, 2 * batch.w), Math.max(4, 1.2 * batch.w)] : []);
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.setLineDash([]);
+      batch.geo.forEach(function (g) {
+        ctx.moveTo(g[6], g[7]);
+        ctx.lineTo(g[4], g[5]);
+        ctx.lineTo(g[8], g[9]);
+      });
+      ctx.stroke();
+    });
+    ctx.globalAlpha = 1;
+    drawn.reverse();  // topmost (thinnest) first for hit-testing
+    container.setAttribute("data-drawn-flows", String(drawn.length));
+    var note = document.getElementById("idpmap-drawn");
+    if (note) {
+      note.textContent = limit < edges.length ? "drawing the largest " + fmt(limit) + " of " + fmt(edges.length)
+        : fmt(edges.length) + (levelIx >= 0 ? " arrows between groups" : " arrows");
+    }
+  }
+  // "Top N": the largest edges that carry 90% of the people shown, at least 100 and at most D.top.
+  function topCount() {
+    var total = 0, sum = 0, k = 0;
+    edges.forEach(function (e) { total += e.people; });
+    while (k < edges.length && (k < 100 || sum < 0.9 * total) && k < D.top) { sum += edges[k].people; k++; }
+    return k;
+  }
+  function redraw() { flowLayer._dirty = true; if (flowLayer._map) { flowLayer._update(); } }
+
+  // Hit-testing: a grid of CELL-px cells listing the drawn arrows that pass near, built on first use.
+  function sample(g, k) {
+    var t = k / 8, u = 1 - t;
+    return [u * u * g[0] + 2 * u * t * g[2] + t * t * g[4], u * u * g[1] + 2 * u * t * g[3] + t * t * g[5]];
+  }
+  function buildGrid() {
+    grid = new Map();
+    drawn.forEach(function (item, idx) {
+      var prev = sample(item.g, 0), pad = item.w / 2 + 12;
+      for (var k = 1; k <= 8; k++) {
+        var pt = sample(item.g, k);
+        var x0 = Math.floor((Math.min(prev[0], pt[0]) - pad) / CELL);
+        var x1 = Math.floor((Math.max(prev[0], pt[0]) + pad) / CELL);
+        var y0 = Math.floor((Math.min(prev[1], pt[1]) - pad) / CELL);
+        var y1 = Math.floor((Math.max(prev[1], pt[1]) + pad) / CELL);
+        for (var x = x0; x <= x1; x++) {
+          for (var y = y0; y <= y1; y++) {
+            var key = x + "," + y, list = grid.get(key);
+            if (!list) { list = []; grid.set(key, list); }
+            if (list[list.length - 1] !== idx) { list.push(idx); }
+          }
+        }
+        prev = pt;
+      }
+    });
+  }
+  function segDist(px, py, a, b) {
+    var vx = b[0] - a[0], vy = b[1] - a[1], l2 = vx * vx + vy * vy;
+    var t = l2 > 0 ? Math.max(0, Math.min(1, ((px - a[0]) * vx + (py - a[1]) * vy) / l2)) : 0;
+    var dx = a[0] + t * vx - px, dy = a[1] + t * vy - py;
+    return Math.sqrt(dx * dx + dy * dy);
+  }
+  function flowAt(layerPoint, tolerance) {
+    if (!grid) { buildGrid(); }
+    var list = grid.get(Math.floor(layerPoint.x / CELL) + "," + Math.floor(layerPoint.y / CELL));
+    if (!list) { return null; }
+    var best = null, bestD = Infinity;
+    list.forEach(function (idx) {
+      var item = drawn[idx], prev = sample(item.g, 0), d = Infinity;
+      for (var k = 1; k <= 8; k++) {
+        var pt = sample(item.g, k);
+        d = Math.min(d, segDist(layerPoint.x, layerPoint.y, prev, pt));
+        prev = pt;
+      }
+      d = Math.min(d, segDist(layerPoint.x, layerPoint.y, [item.g[6], item.g[7]], [item.g[4], item.g[5]]),
+                   segDist(layerPoint.x, layerPoint.y, [item.g[8], item.g[9]], [item.g[4], item.g[5]]));
+      d -= item.w / 2;
+      if (d <= tolerance && d < bestD - 0.5) { best = item; bestD = d; }
+    });
+    return best;
+  }
+
+  // --- popups -------------------------------------------------------------------------------------------------
   function sourceList(parent, setIndex) {
     var ids = D.srcsets[setIndex] || [];
     if (!ids.length) { return; }
@@ -183,6 +447,9 @@ function idpmapInit(map, D) {
     if (!p) { return ""; }
     return p.start === p.end ? p.start : p.start + " \u2013 " + p.end;
   }
+  function approxText(prec) {
+    return prec > 0 ? "location approximate: " + PRECISION[prec] + " (no point of its own)" : "";
+  }
   function flowPopup(f) {
     var box = el("div", "idpmap-pop idpmap-flow-pop");
     var h = add(box, el("div", "idpmap-pop-title"));
@@ -194,109 +461,150 @@ function idpmapInit(map, D) {
       add(ppl, el("span", "idpmap-range", " (sources give " + fmt(f.lo) + "\u2013" + fmt(f.hi) + ")"));
     }
     add(box, el("div", "", "Period: " + periodText(f.period)));
+    if (f.modelled) { add(box, el("div", "idpmap-modelled", "modelled split: no source names this destination")); }
     if (D.splits[f.split]) { add(box, el("div", "idpmap-split", "Split: " + D.splits[f.split])); }
+    if (D.notes[f.note]) { add(box, el("div", "idpmap-note idpmap-disagree", "\u26a0 " + D.notes[f.note])); }
+    [f.o, f.d].forEach(function (pi) {
+      if (places[pi].prec > 0) {
+        add(box, el("div", "idpmap-approx", places[pi].name + ": " + approxText(places[pi].prec)));
+      }
+    });
     sourceList(box, f.src);
     return box;
   }
-  flowLayer.on("click", function (e) {
-    var f = flows[e.layer.feature.properties.i];
-    L.popup({ maxWidth: 360, maxHeight: 320, className: "idpmap-popup" })
-      .setLatLng(e.latlng).setContent(flowPopup(f)).openOn(map);
-  });
-
-  // --- places ---------------------------------------------------------------------------------------------------
-  var maxPlace = 0;
-  places.forEach(function (p) { maxPlace = Math.max(maxPlace, p.pin, p.pout); });
-  var towns = L.layerGroup(), camps = L.layerGroup();
-  var highlighted = null;
-  function highlight(pi) {
-    highlighted = pi;
-    flows.forEach(function (f) {
-      var layer = flowLayers[f.i];
-      var on = pi === null || f.o === pi || f.d === pi;
-      layer.setStyle({ opacity: on ? 0.85 : 0.12 });
-      if (layer._path) { layer._path.classList.toggle("idpmap-hl", pi !== null && on); }
-      if (pi !== null && on && layer._map) { layer.bringToFront(); }
-    });
-  }
-  function placePopup(p) {
-    var box = el("div", "idpmap-pop idpmap-place-pop");
-    var h = add(box, el("div", "idpmap-pop-title", p.name));
-    if (p.ar) {
-      var ar = add(h, el("span", "idpmap-ar", p.ar));
-      ar.setAttribute("dir", "rtl");
-      ar.setAttribute("lang", "ar");
-    }
-    add(box, el("div", "idpmap-kind", [p.kind, p.pcode].filter(Boolean).join(", ")));
-    add(box, el("div", "", "In: " + fmt(p.pin) + " people; out: " + fmt(p.pout) + " people"));
-    if (p.flows.length) {
-      add(box, el("div", "idpmap-pop-h", "Flows (" + p.flows.length + ")"));
-      var list = add(box, el("ul", "idpmap-place-flows"));
-      p.flows.slice(0, 40).forEach(function (fi) {
-        var f = flows[fi];
-        var out = f.o === p.i;
-        var other = places[out ? f.d : f.o];
-        add(list, el("li", "", (out ? "to " : "from ") + other.name + ": " + fmt(f.people) +
+  function edgePopup(e) {
+    if (e.members.length === 1) { return flowPopup(flows[e.members[0]]); }
+    var box = el("div", "idpmap-pop idpmap-flow-pop idpmap-group-pop");
+    var h = add(box, el("div", "idpmap-pop-title"));
+    add(h, el("span", "", nodes[e.o].name));
+    h.appendChild(document.createTextNode(" \u2192 "));
+    add(h, el("span", "", nodes[e.d].name));
+    add(box, el("div", "idpmap-people", fmt(e.people) + " people in " + fmt(e.members.length) + " flows"));
+    add(box, el("div", "idpmap-hint", "Zoom in to see them one by one. The largest:"));
+    var list = add(box, el("ul", "idpmap-place-flows"));
+    e.members.slice().sort(function (a, b) { return flows[b].people - flows[a].people || a - b; }).slice(0, 10)
+      .forEach(function (i) {
+        var f = flows[i];
+        add(list, el("li", "", places[f.o].name + " \u2192 " + places[f.d].name + ": " + fmt(f.people) +
           " (" + periodText(f.period) + ")"));
       });
-      if (p.flows.length > 40) { add(list, el("li", "", "and " + (p.flows.length - 40) + " more")); }
+    return box;
+  }
+  function openEdge(e, latlng) {
+    L.popup({ maxWidth: 360, maxHeight: 320, className: "idpmap-popup" })
+      .setLatLng(latlng).setContent(edgePopup(e)).openOn(map);
+  }
+  function nodePopup(node) {
+    var box = el("div", "idpmap-pop idpmap-place-pop");
+    var h = add(box, el("div", "idpmap-pop-title", node.name));
+    arabic(h, node.ar);
+    if (node.place) {
+      add(box, el("div", "idpmap-kind", [node.kind, node.pcode].filter(Boolean).join(", ")));
+      if (node.prec > 0) { add(box, el("div", "idpmap-approx", approxText(node.prec))); }
+    } else {
+      add(box, el("div", "idpmap-kind", "group of " + node.members.length + " places (zoom in to split)"));
+    }
+    add(box, el("div", "", "In: " + fmt(node.pin) + " people; out: " + fmt(node.pout) + " people; net: " +
+      (node.pin - node.pout > 0 ? "+" : "") + fmt(node.pin - node.pout)));
+    if (node.place && node.place.src) { sourceList(box, node.place.src); }
+    var list = [];
+    node.members.forEach(function (pi) { places[pi].flows.forEach(function (fi) { list.push(fi); }); });
+    list = Array.from(new Set(list)).sort(function (a, b) { return flows[b].people - flows[a].people || a - b; });
+    if (list.length) {
+      add(box, el("div", "idpmap-pop-h", "Flows (" + list.length + ")"));
+      var ul = add(box, el("ul", "idpmap-place-flows"));
+      var inside = {};
+      node.members.forEach(function (pi) { inside[pi] = true; });
+      list.slice(0, 40).forEach(function (fi) {
+        var f = flows[fi], out = inside[f.o] === true, other = places[out ? f.d : f.o];
+        add(ul, el("li", "", (out ? "to " : "from ") + other.name + ": " + fmt(f.people) +
+          " (" + periodText(f.period) + ")"));
+      });
+      if (list.length > 40) { add(ul, el("li", "", "and " + (list.length - 40) + " more")); }
     }
     return box;
   }
-  function labelOf(p) {
-    var box = el("div", "idpmap-label-text");
-    add(box, el("span", "idpmap-en", p.name));
-    if (p.ar) {
-      var ar = add(box, el("span", "idpmap-ar", p.ar));
-      ar.setAttribute("dir", "rtl");
-      ar.setAttribute("lang", "ar");
-    }
-    return box;
-  }
-  places.forEach(function (p) {
-    var size = Math.max(p.pin, p.pout);
-    var r = 3 + 13 * (maxPlace > 0 ? Math.sqrt(size / maxPlace) : 0);
-    var camp = p.kind === "camp" || p.kind === "camp_cluster";
-    var marker;
-    if (camp) {
-      var s = Math.round(2 * r);
-      marker = L.marker([p.lat, p.lon], { pane: "idpmapPlaces", keyboard: true, title: p.name,
-        icon: L.divIcon({ className: "idpmap-place idpmap-camp", iconSize: [s, s] }) });
-    } else {
-      marker = L.circleMarker([p.lat, p.lon], { pane: "idpmapPlaces", radius: r, weight: 1.5, color: "#222",
-        fillColor: p.pout > 0 ? groupColour(p.group) : "#ffffff", fillOpacity: 0.8,
-        className: "idpmap-place idpmap-town" });
-    }
-    if (p.label) {
-      marker.bindTooltip(labelOf(p), { permanent: true, direction: "right", offset: [r + 2, 0],
-        className: "idpmap-label", interactive: false, opacity: 1 });
-    } else {
-      marker.bindTooltip(labelOf(p), { direction: "top", className: "idpmap-label" });
-    }
-    marker.bindPopup(function () { return placePopup(p); }, { maxWidth: 340, maxHeight: 320,
-      className: "idpmap-popup" });
-    marker.on("popupopen", function () { highlight(p.i); });
-    marker.on("popupclose", function () { if (highlighted === p.i) { highlight(null); } });
-    p.marker = marker;
-    marker.addTo(camp ? camps : towns);
-  });
-  towns.addTo(map);
-  camps.addTo(map);
 
-  // --- incidents: context only ------------------------------------------------------------------------------------
+  // --- markers ------------------------------------------------------------------------------------------------
+  var towns = L.layerGroup(), camps = L.layerGroup();
+  function labelOf(node) {
+    var box = el("div", "idpmap-label-text");
+    add(box, el("span", "idpmap-en", node.name));
+    arabic(box, node.ar);
+    return box;
+  }
+  function highlight(ni) {
+    highlighted = ni;
+    redraw();
+  }
+  function buildMarkers() {
+    towns.clearLayers();
+    camps.clearLayers();
+    nodes.forEach(function (node) {
+      var r = radiusOf(node);
+      var camp = node.kind === "camp" || node.kind === "camp_cluster";
+      var marker;
+      if (camp) {
+        var s = Math.round(2 * r);
+        marker = L.marker([node.lat, node.lon], { pane: "idpmapPlaces", keyboard: true, title: node.name,
+          icon: L.divIcon({ iconSize: [s, s],
+            className: "idpmap-place idpmap-camp" + (node.prec > 0 ? " idpmap-approx-camp" : "") }) });
+      } else {
+        var cls = !node.place ? "idpmap-place idpmap-cluster"
+          : "idpmap-place idpmap-town" + (node.prec > 0 ? " idpmap-approx" : "");
+        marker = L.circleMarker([node.lat, node.lon], { pane: "idpmapPlaces", radius: r, color: "#222",
+          weight: node.place ? 1.5 : 3, dashArray: node.prec > 0 ? "3 3" : null, bubblingMouseEvents: false,
+          fillColor: node.pout > 0 ? groupColour(node.group) : "#ffffff", fillOpacity: 0.8, className: cls });
+      }
+      marker.bindTooltip(labelOf(node), node.label ? { permanent: true, direction: "right", offset: [r + 2, 0],
+        className: "idpmap-label", interactive: false, opacity: 1 }
+        : { direction: "top", className: "idpmap-label" });
+      marker.bindPopup(function () { return nodePopup(node); }, { maxWidth: 340, maxHeight: 320,
+        className: "idpmap-popup" });
+      marker.on("popupopen", function () { highlight(node.i); });
+      marker.on("popupclose", function () { if (highlighted === node.i) { highlight(null); } });
+      node.marker = marker;
+      marker.addTo(camp ? camps : towns);
+    });
+  }
+  // Permanent labels: where two overlap, the bigger place keeps its label.
+  function declutter() {
+    var kept = [];
+    nodes.filter(function (p) { return p.label && p.marker; }).sort(function (x, y) {
+      return Math.max(y.pin, y.pout) - Math.max(x.pin, x.pout) || x.i - y.i;
+    }).forEach(function (p) {
+      var tip = p.marker.getTooltip(), node = tip && tip.getElement();
+      if (!node) { return; }
+      node.style.visibility = "";
+      var r = node.getBoundingClientRect();
+      var clash = kept.some(function (k) {
+        return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top;
+      });
+      if (clash) { node.style.visibility = "hidden"; } else { kept.push(r); }
+    });
+  }
+  function setLevel(ix, force) {
+    if (ix === levelIx && !force) { return; }
+    levelIx = ix;
+    highlighted = null;
+    map.closePopup();
+    buildNodes();
+    setTopNode();
+    buildEdges();
+    buildMarkers();
+    container.setAttribute("data-level", levelIx < 0 ? "place" : D.levels[levelIx].name);
+  }
+
+  // --- incidents: context only ----------------------------------------------------------------------------------
   var incidents = L.layerGroup(), incidentMarkers = [];
   D.incidents.forEach(function (r) {
     // name, name_ar, lat, lon, start, end, figure text, note, source set
     var m = L.circleMarker([r[2] / q, r[3] / q], { pane: "idpmapPlaces", radius: 5, weight: 2, color: "#7a0010",
-      fillColor: "#ff4d4d", fillOpacity: 0.9, className: "idpmap-incident" });
+      fillColor: "#ff4d4d", fillOpacity: 0.9, className: "idpmap-incident", bubblingMouseEvents: false });
     m.bindPopup(function () {
       var box = el("div", "idpmap-pop idpmap-incident-pop");
       var h = add(box, el("div", "idpmap-pop-title", "Incident: " + r[0]));
-      if (r[1]) {
-        var ar = add(h, el("span", "idpmap-ar", r[1]));
-        ar.setAttribute("dir", "rtl");
-        ar.setAttribute("lang", "ar");
-      }
+      arabic(h, r[1]);
       add(box, el("div", "", r[4] === r[5] ? r[4] : r[4] + " \u2013 " + r[5]));
       if (r[6]) { add(box, el("div", "", r[6])); }
       if (r[7]) { add(box, el("div", "idpmap-note", r[7])); }
@@ -306,18 +614,51 @@ function idpmapInit(map, D) {
     m.addTo(incidents);
     incidentMarkers.push(m);
   });
-  incidents.addTo(map);
+
+  // --- hover and click on flows ---------------------------------------------------------------------------------
+  var hoverTip = L.tooltip({ direction: "top", offset: [0, -8], className: "idpmap-label idpmap-hover" });
+  var pending = null;
+  function edgeLabel(e) {
+    return nodes[e.o].name + " \u2192 " + nodes[e.d].name + ": " + fmt(e.people) + " people" +
+      (e.members.length > 1 ? " (" + e.members.length + " flows)" : "");
+  }
+  map.on("mousemove", function (ev) {
+    pending = ev;
+    L.Util.requestAnimFrame(function () {
+      if (!pending || !flowLayer._map) { return; }
+      var hit = flowAt(pending.layerPoint, 4);
+      container.classList.toggle("idpmap-over-flow", !!hit);
+      if (hit) {
+        hoverTip.setLatLng(pending.latlng).setContent(el("div", "", edgeLabel(hit.edge)));
+        if (!map.hasLayer(hoverTip)) { hoverTip.addTo(map); }
+      } else if (map.hasLayer(hoverTip)) {
+        map.removeLayer(hoverTip);
+      }
+      pending = null;
+    });
+  });
+  map.on("mouseout", function () { if (map.hasLayer(hoverTip)) { map.removeLayer(hoverTip); } });
+  map.on("click", function (ev) {
+    if (!flowLayer._map) { return; }
+    var hit = flowAt(ev.layerPoint, L.Browser.mobile || phone ? 12 : 5);
+    if (hit) { openEdge(hit.edge, ev.latlng); }
+  });
 
   // --- controls -------------------------------------------------------------------------------------------------
-  var overlays = { "Flows": flowLayer, "Towns and origins": towns, "Camps": camps,
-                   "Incidents (context)": incidents, "Syria\u2013Turkey border": border };
+  var hasCamps = places.some(function (p) { return p.kind === "camp" || p.kind === "camp_cluster"; });
+  var overlays = { "Flows": flowLayer };
+  overlays[hasCamps ? "Towns and origins" : "Places"] = towns;
+  if (hasCamps) { overlays["Camps"] = camps; }
+  if (D.incidents.length) { overlays["Incidents (context)"] = incidents; }
+  if (areas) { overlays["People arriving, by " + D.areas.name] = areas; }
+  if (border) { overlays["Syria\u2013Turkey border"] = border; }
   var bases = { "Country outlines (offline)": outlines };
   if (D.tiles) {
     // Only with --online-tiles; switched off until the user picks it.
     overlays["OpenStreetMap tiles (online)"] = L.tileLayer(D.tiles[0], { attribution: escapeHtml(D.tiles[1]),
       maxZoom: 18 });
   }
-  L.control.layers(bases, overlays, { collapsed: false, position: "topleft" }).addTo(map);
+  L.control.layers(bases, overlays, { collapsed: phone, position: "topleft" }).addTo(map);
   (D.attribution || []).forEach(function (text) { map.attributionControl.addAttribution(escapeHtml(text)); });
 
   function moveIntoControl(id, position) {
@@ -326,49 +667,77 @@ function idpmapInit(map, D) {
     var Ctl = L.Control.extend({ onAdd: function () {
       L.DomEvent.disableClickPropagation(node);
       L.DomEvent.disableScrollPropagation(node);
+      // Leaflet counts clicks reaching the map as taps of a double tap: two quick taps on the panel's buttons
+      // would zoom the map.
+      L.DomEvent.on(node, "click", L.DomEvent.stopPropagation);
       return node;
     } });
     new Ctl({ position: position }).addTo(map);
+    var button = node.querySelector(".idpmap-toggle");
+    function setOpen(open) {
+      node.classList.toggle("idpmap-collapsed", !open);
+      if (button) { button.setAttribute("aria-expanded", open ? "true" : "false"); }
+    }
+    if (button) {
+      button.addEventListener("click", function () { setOpen(node.classList.contains("idpmap-collapsed")); });
+    }
+    setOpen(!phone);  // on a phone, panels start as buttons and open on demand
     return node;
   }
   moveIntoControl("idpmap-panel", "topright");
   moveIntoControl("idpmap-legend", "bottomright");
 
-  // --- time filter: show the flows whose period overlaps the window -----------------------------------------------
+  var topButton = document.getElementById("idpmap-top"), allButton = document.getElementById("idpmap-all");
+  function setShowAll(all) {
+    showAll = all;
+    topButton.setAttribute("aria-pressed", all ? "false" : "true");
+    allButton.setAttribute("aria-pressed", all ? "true" : "false");
+    redraw();
+  }
+  topButton.addEventListener("click", function () { setShowAll(false); });
+  allButton.addEventListener("click", function () { setShowAll(true); });
+  if (n <= 100 && !D.levels.length) { document.getElementById("idpmap-show").style.display = "none"; }
+
+  // --- time filter: show the flows whose period overlaps the window; the headline total follows -------------------
   var lo = D.range ? day(D.range[0]) : NaN, hi = D.range ? day(D.range[1]) : NaN;
   if (isNaN(lo) || isNaN(hi)) { lo = Infinity; hi = -Infinity; }
-  var incidentShown = incidentMarkers.map(function () { return true; });
   var fromIn = document.getElementById("idpmap-from"), toIn = document.getElementById("idpmap-to");
   var label = document.getElementById("idpmap-time-label"), play = document.getElementById("idpmap-play");
-  var shown = flows.map(function () { return true; });
+  var totalNode = document.getElementById("idpmap-total");
   function applyWindow(a, b) {
-    label.textContent = "Showing flows between " + isoOf(a) + " and " + isoOf(b);
-    var visible = 0;
-    flows.forEach(function (f) {
-      var p = periods[f.period];
+    if (label) { label.textContent = "Showing flows between " + isoOf(a) + " and " + isoOf(b); }
+    var count = 0, people = 0;
+    for (var i = 0; i < n; i++) {
+      var p = periods[flows[i].period];
       var on = !p || isNaN(p.s) || (p.s <= b && p.e >= a);
-      if (on !== shown[f.i]) {
-        if (on) { flowLayer.addLayer(flowLayers[f.i]); } else { flowLayer.removeLayer(flowLayers[f.i]); }
-        shown[f.i] = on;
-      }
-      if (on) { visible++; }
-    });
+      visible[i] = on ? 1 : 0;
+      if (on) { count++; people += flows[i].people; }
+    }
     incidentMarkers.forEach(function (m, k) {
       var r = D.incidents[k], s = day(r[4]), e = day(r[5]);
       var on = isNaN(s) || isNaN(e) || (s <= b && e >= a);
-      if (on !== incidentShown[k]) {
-        if (on) { incidents.addLayer(m); } else { incidents.removeLayer(m); }
-        incidentShown[k] = on;
-      }
+      if (on && !incidents.hasLayer(m)) { incidents.addLayer(m); }
+      if (!on && incidents.hasLayer(m)) { incidents.removeLayer(m); }
     });
-    map.getContainer().setAttribute("data-visible-flows", String(visible));
-    if (highlighted !== null) { highlight(highlighted); }
+    showTotal(count, people);
+    buildEdges();
+    redraw();
+  }
+  function showTotal(count, people) {
+    container.setAttribute("data-visible-flows", String(count));
+    container.setAttribute("data-visible-people", String(people));
+    if (totalNode) { totalNode.textContent = fmt(people) + " people in " + fmt(count) + " flows shown"; }
   }
   function onSlide(e) {
     var a = +fromIn.value, b = +toIn.value;
     if (a > b) { if (e && e.target === fromIn) { toIn.value = a; b = a; } else { fromIn.value = b; a = b; } }
     applyWindow(a, b);
   }
+
+  setLevel(levelFor(map.getZoom()), true);
+  towns.addTo(map);
+  camps.addTo(map);
+  incidents.addTo(map);
   if (isFinite(lo)) {
     [fromIn, toIn].forEach(function (input) {
       input.min = lo;
@@ -397,34 +766,42 @@ function idpmapInit(map, D) {
     applyWindow(lo, hi);
   } else {
     document.getElementById("idpmap-time").style.display = "none";
-    map.getContainer().setAttribute("data-visible-flows", String(flows.length));
+    var all = 0;
+    flows.forEach(function (f) { all += f.people; });
+    showTotal(n, all);
   }
-
-  // Permanent labels: where two overlap, the bigger place keeps its label (they come in order of size).
-  function declutter() {
-    var kept = [];
-    places.filter(function (p) { return p.label && p.marker; }).sort(function (x, y) {
-      return Math.max(y.pin, y.pout) - Math.max(x.pin, x.pout) || x.i - y.i;
-    }).forEach(function (p) {
-      var tip = p.marker.getTooltip(), node = tip && tip.getElement();
-      if (!node) { return; }
-      node.style.visibility = "";
-      var r = node.getBoundingClientRect();
-      var clash = kept.some(function (k) {
-        return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top;
-      });
-      if (clash) { node.style.visibility = "hidden"; } else { kept.push(r); }
-    });
-  }
-  map.on("zoomend", declutter);
+  map.on("zoomend", function () {
+    var ix = levelFor(map.getZoom());
+    if (ix !== levelIx) { setLevel(ix); redraw(); }
+    declutter();
+  });
   towns.on("add", declutter);
   camps.on("add", declutter);
   declutter();
-
   // The flows go on the map last: labels and controls measure themselves while the page is still small.
   flowLayer.addTo(map);
-  // For scripts embedding the map (and the browser tests): the map, the flow layer and the decoded data.
-  window.idpmap = { map: map, flows: flowLayer, flowData: flows, places: places, highlight: highlight,
-                    applyWindow: applyWindow };
+
+  // For scripts embedding the map (and the browser tests).
+  window.idpmap = {
+    map: map, flows: flowLayer, flowData: flows, places: places, highlight: highlight, applyWindow: applyWindow,
+    nodes: function () { return nodes; },
+    drawn: function () { return drawn; },
+    // A point (container pixels) on the drawn arrow of an edge (index into drawn(), topmost first).
+    pointOf: function (k) {
+      var pt = sample(drawn[k].g, 4);
+      return map.layerPointToContainerPoint(L.point(pt[0], pt[1]));
+    },
+    flowAt: function (containerPoint, tolerance) {
+      var at = map.containerPointToLayerPoint(L.point(containerPoint));
+      var hit = flowAt(at, tolerance === undefined ? 5 : tolerance);
+      return hit ? hit.edge : null;
+    },
+    openEdge: function (e) {
+      var k = drawn.findIndex(function (item) { return item.edge === e; });
+      openEdge(e, k >= 0 ? map.containerPointToLatLng(this.pointOf(k)) : map.getCenter());
+    },
+    setShowAll: setShowAll,
+    setGrouped: function (on) { grouped = on; setLevel(levelFor(map.getZoom())); redraw(); }
+  };
   return window.idpmap;
 }

@@ -18,6 +18,7 @@ from __future__ import annotations
 import pytest
 
 from mapper.render import render_map
+from mapper.view import cell_text
 from tests.hostile import HOSTILE_STRINGS, HOSTILE_URLS
 from tests.test_hostile_outputs import (
     SAFE_URLS,
@@ -30,11 +31,13 @@ from tests.test_hostile_outputs import (
 )
 
 N = len(HOSTILE_STRINGS)
+#: The strings as the map shows them: fields longer than MAX_TEXT characters are cut, with a count.
+SHOWN = [cell_text(s) for s in HOSTILE_STRINGS]
 TITLE = "</script><script>alert(1)</script>"
 
 #: Every element the map makes itself (Leaflet, folium's page, the panel, legend, popups and tooltips).
 MAP_ELEMENTS = {"html", "head", "body", "meta", "title", "style", "script", "div", "span", "bdi", "h1", "label",
-                "input", "button", "svg", "g", "path", "line", "ul", "ol", "li", "a", "b", "section", "form"}
+                "input", "button", "svg", "g", "path", "line", "ul", "ol", "li", "a", "b", "section", "form", "canvas"}
 
 SCAN = """() => {
   const out = {tags: {}, on: [], links: []};
@@ -58,6 +61,7 @@ SCAN = """() => {
 
 OPEN_ALL = """() => {
   const m = window.idpmap.map;
+  window.idpmap.setGrouped(false);  // every place on its own, as at the closest zoom
   const text = (root, sel) => { const e = root.querySelector(sel); return e ? e.textContent : null; };
   // Closed popups fade out before Leaflet removes them: always read the one just opened.
   const last = sel => { const all = document.querySelectorAll(sel); return all[all.length - 1]; };
@@ -84,8 +88,9 @@ OPEN_ALL = """() => {
       res.titles.push(l.getElement().getAttribute('title'));
     }
   }
-  window.idpmap.flows.eachLayer(l => {
-    l.fire('click', {latlng: l.getLatLngs()[0][0]}, true);
+  window.idpmap.setShowAll(true);
+  window.idpmap.drawn().slice().forEach(item => {
+    window.idpmap.openEdge(item.edge);
     const root = last('.idpmap-flow-pop');
     const spans = root.querySelectorAll('.idpmap-pop-title > span');
     const sources = Array.from(root.querySelectorAll('.idpmap-source')).map(li => {
@@ -157,24 +162,24 @@ def test_hostile_map_shows_every_string_as_text_and_runs_none(watched, hostile_m
     _check_page_is_inert(watched, page, scan, start_url=start_url)
 
     # Place names, English and Arabic, in popups, tooltips and the camp marker's title.
-    assert sorted(p["name"] for p in opened["places"]) == sorted(HOSTILE_STRINGS + ["Safe camp"])
+    assert sorted(p["name"] for p in opened["places"]) == sorted(SHOWN + ["Safe camp"])
     by_name = {p["name"]: p for p in opened["places"]}
-    for s in HOSTILE_STRINGS:
+    for s in SHOWN:
         assert by_name[s]["ar"] == s
     tooltips = sorted(((t["en"], t["ar"]) for t in opened["tooltips"]), key=repr)
-    assert tooltips == sorted([(s, s) for s in HOSTILE_STRINGS] + [("Safe camp", None)], key=repr)
+    assert tooltips == sorted([(s, s) for s in SHOWN] + [("Safe camp", None)], key=repr)
     assert opened["titles"] == ["Safe camp"]
 
     # Incidents: the place name and the note.
-    assert sorted(p["name"] for p in opened["incidents"]) == sorted("Incident: " + s for s in HOSTILE_STRINGS)
-    assert sorted(p["notes"][0] for p in opened["incidents"]) == sorted(_strip(s) for s in HOSTILE_STRINGS)
+    assert sorted(p["name"] for p in opened["incidents"]) == sorted("Incident: " + s for s in SHOWN)
+    assert sorted(p["notes"][0] for p in opened["incidents"]) == sorted(_strip(s) for s in SHOWN)
 
     # Flows: origin names, and every source field of every report.
     assert len(opened["flows"]) == N
-    assert sorted(f["origin"] for f in opened["flows"]) == sorted(HOSTILE_STRINGS)
+    assert sorted(f["origin"] for f in opened["flows"]) == sorted(SHOWN)
     sources = {src["rid"]: src for f in opened["flows"] for src in f["sources"]}
     for i in range(N):
-        f = {k: _strip(v) for k, v in report_fields(i).items()}
+        f = {k: _strip(cell_text(v)) for k, v in report_fields(i).items()}
         src = sources[f" [{f['report_id']}]"]
         assert src["who"] == f"{f['agency']}, {f['publisher']}, 2019-12-21", i
         assert src["note"] == f["note"], i
@@ -193,7 +198,7 @@ def test_hostile_map_shows_every_string_as_text_and_runs_none(watched, hostile_m
         assert as_html_text(item.detail) in scan["legend"]
     assert any(repr(name) in scan["legend"] for name in UNKNOWN_NAMES)
     # The legend lists the first 12 sources ("agency via publisher"), as text.
-    labels = [as_html_text(f"{_strip(f['agency'])} via {_strip(f['publisher'])}")
+    labels = [as_html_text(f"{_strip(cell_text(f['agency']))} via {_strip(cell_text(f['publisher']))}")
               for f in map(report_fields, range(N))]
     assert sum(label in scan["legend"] for label in labels) >= 12
 
@@ -209,9 +214,9 @@ def test_flowmap_blue_names_show_as_text(watched, tmp_path):
     opened = page.evaluate(OPEN_ALL)
     scan = page.evaluate(SCAN)
     _check_page_is_inert(watched, page, scan, start_url=start_url)
-    assert sorted(p["name"] for p in opened["places"]) == sorted([_strip(s) for s in HOSTILE_STRINGS] + ["Camp"])
-    assert sorted(f["origin"] for f in opened["flows"]) == sorted(_strip(s) for s in HOSTILE_STRINGS)
-    assert {t["en"] for t in opened["tooltips"]} == {_strip(s) for s in HOSTILE_STRINGS} | {"Camp"}
+    assert sorted(p["name"] for p in opened["places"]) == sorted([_strip(s) for s in SHOWN] + ["Camp"])
+    assert sorted(f["origin"] for f in opened["flows"]) == sorted(_strip(s) for s in SHOWN)
+    assert {t["en"] for t in opened["tooltips"]} == {_strip(s) for s in SHOWN} | {"Camp"}
 
 
 def test_titles_from_the_command_line_show_as_text(watched, hostile_map, tmp_path):
@@ -221,7 +226,7 @@ def test_titles_from_the_command_line_show_as_text(watched, hostile_map, tmp_pat
     flowset, _ = hostile_map
     flows_file = tmp_path / "flows.geojson"
     write_flows(flowset, flows_file)
-    for s, path in zip(HOSTILE_STRINGS, write_titled_maps(flows_file, tmp_path)):
+    for s, path in zip(SHOWN, write_titled_maps(flows_file, tmp_path)):
         page = _open(watched, path)
         scan = page.evaluate(SCAN)
         _check_page_is_inert(watched, page, scan, start_url=path.resolve().as_uri())

@@ -239,3 +239,52 @@ def test_data_file_stays_within_its_size_budget():
     assert len(data) <= 200_000
     # coordinates are rounded to 5 decimals (about 1 m)
     assert not re.search(rb"\d\.\d{6,}", data)
+
+
+# --- the index is built once and cached on disk (issue 13 §3) ---
+
+
+def test_the_border_index_is_cached_on_disk_and_not_rebuilt(tmp_path, monkeypatch):
+    import numpy as np
+
+    from mapper import borders
+
+    monkeypatch.setenv("IDPMAP_CACHE_DIR", str(tmp_path))
+    lat, lon = np.array([36.31111, 33.5102, 36.9, 40.0]), np.array([36.68639, 36.29128, 38.0, 44.0])
+    borders._border_index.cache_clear()
+    built = borders.border_distance_km(lat, lon)
+    cached = list(tmp_path.glob("border-index-*.npz"))
+    assert len(cached) == 1 and borders.index_cache_path() == cached[0]
+
+    def no_rebuild():
+        raise AssertionError("the index was rebuilt although a cached copy exists")
+
+    monkeypatch.setattr(borders, "build_border_index", no_rebuild)
+    borders._border_index.cache_clear()  # as in a new process
+    assert np.array_equal(borders.border_distance_km(lat, lon), built)
+    borders._border_index.cache_clear()
+
+
+def test_a_damaged_cache_is_ignored_and_replaced(tmp_path, monkeypatch):
+    from mapper import borders
+
+    monkeypatch.setenv("IDPMAP_CACHE_DIR", str(tmp_path))
+    path = borders.index_cache_path()
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    borders._border_index.cache_clear()
+    assert round(borders.border_distance_km(36.31111, 36.68639), 1) == 1.5
+    borders._border_index.cache_clear()
+    assert path.stat().st_size > 10_000  # rebuilt and saved again
+
+
+def test_an_infinite_latitude_gets_no_swap_hint():
+    import pytest
+
+    from mapper.borders import border_distance_km
+    from mapper.errors import CoordinateError
+
+    with pytest.raises(CoordinateError) as err:
+        border_distance_km(float("inf"), 36.7)
+    assert "swapped" not in str(err.value)
+    with pytest.raises(CoordinateError, match="swapped"):
+        border_distance_km(136.7, 36.2)

@@ -31,7 +31,7 @@ def test_map_command_builds_reports_into_output_named_after_the_folder(tmp_path,
     out = tmp_path / "output" / "idlib_test.html"
     assert "output/idlib_test.html (2 flows)" in result.output.replace("\\", "/")
     data = page_data(out.read_text(encoding="utf-8"))
-    assert len(data["flows"]) == 2 and len(data["incidents"]) == 1
+    assert len(data["flows"]["p"]) == 2 and len(data["incidents"]) == 1
     # Running it again replaces the map idpmap wrote, byte for byte the same.
     before = out.read_bytes()
     assert _invoke("map", "idlib_test/reports.csv").exit_code == 0
@@ -46,7 +46,7 @@ def test_map_command_reads_a_flows_file_and_applies_options(tmp_path):
                      "--online-tiles")
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
-    assert len(page_data(page)["flows"]) == 3
+    assert len(page_data(page)["flows"]["p"]) == 3
     assert "<title>&lt;b&gt;Dec&lt;/b&gt; &amp; more</title>" in page
     assert page_data(page)["tiles"] is not None
 

@@ -16,7 +16,9 @@ from PIL import Image
 from mapper.atomic import GENERATOR
 from mapper.errors import OutputError
 from mapper.model import FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS, FlowSet, LeftOut
-from mapper.static import _curve_points, _plain, render_image
+from mapper.errors import MapperError
+from mapper.static import _plain, render_image
+from mapper.view import curve_points
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -200,7 +202,7 @@ def test_failed_render_leaves_earlier_output_and_no_partial_file(tmp_path):
     broken = example_flowset()
     broken.flows["people"] = broken.flows["people"].astype(object)
     broken.flows.loc[2, "people"] = "lots"
-    with pytest.raises(OutputError, match=r"flow 'f3': people is not a number: 'lots'"):
+    with pytest.raises(MapperError, match=r"flow 'f3': people must be a number from 0 to .*, got 'lots'"):
         render(broken, target)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".idpmap-written", "map.png"]
@@ -209,7 +211,7 @@ def test_failed_render_leaves_earlier_output_and_no_partial_file(tmp_path):
 def test_bad_sources_json_is_an_error_naming_the_flow(tmp_path):
     broken = example_flowset()
     broken.flows.loc[0, "sources"] = "{not json"
-    with pytest.raises(OutputError, match="flow 'f1'"):
+    with pytest.raises(MapperError, match="flow 'f1': its sources are not a JSON list"):
         render(broken, tmp_path / "map.svg")
     assert list(tmp_path.iterdir()) == []
 
@@ -317,7 +319,7 @@ def test_width_legend_shows_reference_figures(tmp_path):
 
 def test_protected_sites_are_noted(tmp_path):
     texts = svg_text(render(example_flowset(meta={"protect_sites_km": 5}), tmp_path / "map.svg"))
-    assert "Camp locations are shown on a 5 km grid, not exactly" in " ".join(texts)
+    assert "Camp locations generalised to a 5 km grid to protect the" in " ".join(texts)
 
 
 def test_no_flows_still_draws_a_map(tmp_path):
@@ -336,7 +338,7 @@ def test_flows_readable_in_black_and_white(tmp_path):
 
     fig = static._build_figure(flowset, title=None, min_people=0, dpi=100, borders=BORDERS)
     ax = fig.axes[0]
-    lat, lon = _curve_points(35.6433, 36.6744, 36.2103, 36.6814)[12]
+    lat, lon = curve_points(35.6433, 36.6744, 36.2103, 36.6814)[12]
     x, y = ax.transData.transform((lon, lat))
     x, y = int(round(x)), int(round(fig_h - y))
     patch = [grey.getpixel((x + dx, y + dy)) for dx in range(-3, 4) for dy in range(-3, 4)]
@@ -350,17 +352,17 @@ def test_flows_readable_in_black_and_white(tmp_path):
 # --- curve geometry -----------------------------------------------------------------------------------------------
 
 def test_curve_starts_and_ends_at_the_places_and_bends_right():
-    points = _curve_points(35.0, 36.0, 36.0, 36.0, bend=0.2, n=24)
+    points = curve_points(35.0, 36.0, 36.0, 36.0, n=24)
     assert len(points) == 24
     assert points[0] == pytest.approx((35.0, 36.0)) and points[-1] == pytest.approx((36.0, 36.0))
     assert points[12][1] > 36.0  # heading north, the curve bows to the right: east
-    back = _curve_points(36.0, 36.0, 35.0, 36.0)
+    back = curve_points(36.0, 36.0, 35.0, 36.0)
     assert back[12][1] < 36.0  # the return flow bows the other way, so the two do not overlap
 
 
 def test_curve_bulge_is_true_to_distance_at_any_latitude():
     # Heading east along a parallel, the bulge (in km) is bend x chord (in km), at 36 degrees north as at the equator.
-    points = _curve_points(36.0, 36.0, 36.0, 37.0, bend=0.2, n=3)
+    points = curve_points(36.0, 36.0, 36.0, 37.0, n=3)
     chord_km = 111.32 * math.cos(math.radians(36.0))
     bulge_km = (36.0 - points[1][0]) * 111.32  # a quadratic Bezier reaches half-way to its control point
     assert bulge_km == pytest.approx(0.5 * 0.2 * chord_km, rel=1e-6)
