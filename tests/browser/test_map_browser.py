@@ -123,8 +123,8 @@ def test_clicking_a_flow_opens_its_popup_with_its_sources(watched, example):
     _assert_clean(watched)
 
 
-def test_clicking_a_place_lists_its_flows_and_highlights_them(watched, example):
-    _flowset, path = example
+def test_clicking_a_place_lists_its_flows_and_highlights_them(watched, split_example):
+    _flowset, path = split_example
     page = _ready(watched.open(path))
     # The largest camp destination: some flows reach it, others not.
     page.evaluate("""() => {
