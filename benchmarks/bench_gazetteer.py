@@ -1,16 +1,14 @@
 """Gazetteer benchmark (run by hand): ``python benchmarks/bench_gazetteer.py [--store-size 50000] [--tune]``.
 
 Prints
-- resolves per second for exact and variant spellings over the bundled data (target >= 100,000/s);
+- resolves per second for exact and variant spellings over the bundled data, first sight (target >= 50,000/s in
+  plain Python) and repeated;
 - the same over a generated store of 50,000 imported names (import and load time too);
 - fuzzy resolving of generated misspellings against ``difflib.get_close_matches`` on the same names in the same
   run: speed (target >= 20x faster) and accuracy (target: at least as good), plus how many names of people and
   organisations each wrongly takes for a place. ``gazetteer`` answers as ``get()`` does (an ambiguous name is no
   answer); ``(batch)`` as ``resolve_many()`` does (its preferred candidate, flagged ambiguous);
-- ``idpmap --help`` start time (target <= 0.3 s).
-
-The keys of first-sight names come from the compiled module ``gazetteer._keys`` where ``pip install`` built it (the
-first line says which); ``--python-keys`` measures the Python path that a machine without a C compiler takes.
+- ``idpmap --help`` and ``idpmap resolve Atme`` start times (target <= 0.3 s for resolve).
 
 ``--tune`` also prints accuracy and false positives of the fuzzy tier for a range of cutoffs. The fuzzy comparison
 runs on 20,000 misspellings (about a minute, most of it difflib's): on 2,000, accuracy moves by a few tenths of a
@@ -32,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gazetteer import Gazetteer, core, normalize  # noqa: E402
-from gazetteer.core import _forget_query_keys  # noqa: E402
-from gazetteer.normalize import _PIECES, exact_key, is_arabic  # noqa: E402
+from gazetteer import Gazetteer  # noqa: E402
+from gazetteer.data import bundled_places  # noqa: E402
+from gazetteer.normalize import is_arabic  # noqa: E402
 from gazetteer.store import import_file  # noqa: E402
 
 #: Names of people, organisations and foreign places from the reports: none may resolve.
@@ -48,15 +46,13 @@ NON_PLACES = [
 ]
 
 
-def _forget(gaz=None) -> None:
-    """Make the next resolves first sight: drop remembered answers, query keys and the skeleton's word pieces.
-
-    The word pieces must go too: a later pass would otherwise find every word of its names already done.
-    """
-    if gaz is not None:
-        gaz._answers.clear()
-    _forget_query_keys()
-    _PIECES.clear()
+def _fresh(gaz) -> Gazetteer:
+    """A gazetteer over the same places that has seen no name yet (answers are remembered per gazetteer), its
+    tables built (the variant and fuzzy tables are built on the first lookup that needs them: a one-off cost at
+    start, not a per-name one)."""
+    fresh = Gazetteer(bundled_places(), store=gaz.store)
+    fresh.resolve_many(["Qqxv Zzk", "Marat al Numaan", "Sarakib", "Khan Sheykhoun", "Khan Shaykoun"])
+    return fresh
 
 
 def _resolve_all(gaz, queries) -> float:
@@ -74,15 +70,13 @@ def _resolve_all(gaz, queries) -> float:
 def _rates(gaz, queries, *, repeat=9) -> tuple[float, float]:
     """``(first sight, repeated)`` resolves/second over ``queries`` (distinct names), best of ``repeat`` passes.
 
-    First sight: the gazetteer has forgotten its answers, the normalised keys and the word pieces, so every name is
-    normalised and looked up. Repeated: the same names again (report files repeat a few dozen names thousands of
-    times). The best pass, as ``timeit`` advises: on a shared virtual machine one pass of the same code can take half
-    as long again as the next, and Python's full cycle collections land in one pass out of three or four (they are
-    part of the cost, and the fewer objects the gazetteer keeps, the cheaper they are).
+    First sight: a fresh gazetteer over the same places, so every name is normalised and looked up. Repeated: the
+    same names again (report files repeat a few dozen names thousands of times). The best pass, as ``timeit``
+    advises: on a shared virtual machine one pass of the same code can take half as long again as the next.
     """
     first = again = 0.0
     for _ in range(repeat):
-        _forget(gaz)
+        gaz = _fresh(gaz)
         first = max(first, len(queries) / _resolve_all(gaz, queries))
         again = max(again, len(queries) / _resolve_all(gaz, queries))
     return first, again
@@ -135,8 +129,8 @@ def bench_bundled(rng) -> None:
     gaz = Gazetteer.default()
     names = _unique_latin_names(gaz)
     generated = list(dict.fromkeys(_variant_spelling(n, rng) for n in names))
-    generated = [v for v in generated if exact_key(v) not in gaz._index.exact]
-    _forget()
+    generated = [v for v in generated if gaz.resolve_many([v])[0].method != "exact"]
+    gaz = _fresh(gaz)
     start = time.perf_counter()
     matches = [gaz.resolve_many([v])[0] for v in generated]
     cold = len(generated) / (time.perf_counter() - start)
@@ -185,7 +179,7 @@ def bench_store(rng, size: int) -> None:
         queries = rng.sample(list(names), min(size, 50_000))
         _print_rates("exact names", gaz, queries)
         variants = [_variant_spelling(n, rng) for n in queries]
-        _forget(gaz)
+        gaz = _fresh(gaz)
         start = time.perf_counter()
         matches = [gaz.resolve_many([v])[0] for v in variants]
         cold = len(variants) / (time.perf_counter() - start)
@@ -208,7 +202,7 @@ def _fuzzy_case(gaz, rng, count):
     while len(queries) < count:
         name = rng.choice(pool)
         typo = _misspell(name, rng)
-        if exact_key(typo) not in gaz._index.exact:
+        if gaz.resolve_many([typo])[0].method != "exact":
             queries.append((typo, names[name]))
     return names, queries
 
@@ -237,7 +231,7 @@ def bench_fuzzy(rng, count: int = 400, tune: bool = False) -> None:
 
     results = {}
     for label, func in (("gazetteer", ours), ("  (batch)", ours_batch), ("difflib", theirs)):
-        _forget()
+        gaz = _fresh(gaz)
         start = time.perf_counter()
         answers = [func(q) for q, _ in queries]
         elapsed = time.perf_counter() - start
@@ -271,7 +265,8 @@ def bench_help() -> None:
 
     base = median(["-c", "pass"])
     total = median(["-m", "mapper", "--help"])
-    print(f"idpmap --help: {total:.3f} s (python itself {base:.3f} s)")
+    resolve = median(["-m", "mapper", "resolve", "Atme"])
+    print(f"idpmap --help: {total:.3f} s, idpmap resolve Atme: {resolve:.3f} s (python itself {base:.3f} s)")
 
 
 def main() -> None:
@@ -280,15 +275,7 @@ def main() -> None:
     parser.add_argument("--fuzzy-queries", type=int, default=20_000)
     parser.add_argument("--tune", action="store_true", help="also print fuzzy accuracy for a range of cutoffs")
     parser.add_argument("--seed", type=int, default=2019)
-    parser.add_argument("--python-keys", action="store_true",
-                        help="compute the keys in Python, as where gazetteer._keys could not be built")
     args = parser.parse_args()
-    if args.python_keys:
-        normalize._variant_keys = core._variant_keys = normalize._python_keys
-        normalize._exact_key = core._exact_key = normalize._python_exact_key
-    compiled = core._variant_keys is not normalize._python_keys
-    print("keys: " + ("compiled (gazetteer._keys)" if compiled else "Python"
-                              + ("" if args.python_keys else " (gazetteer._keys was not built)")))
     rng = random.Random(args.seed)
     bench_bundled(rng)
     bench_store(rng, args.store_size)

@@ -6,16 +6,24 @@ class GazetteerError(Exception):
 
 
 class PlaceNotFoundError(GazetteerError, LookupError):
-    """No place matched a name well enough.
+    """No place matched a name well enough (inside the context, when one was given).
 
-    ``suggestions`` lists the nearest names (``did you mean``), best first.
+    ``suggestions`` lists the nearest names (``did you mean``), best first; when the name matches only places
+    outside the context, ``outside`` holds those places and ``suggestions`` describes them.
     """
 
-    def __init__(self, query, suggestions=()):
+    def __init__(self, query, suggestions=(), *, outside=(), context=None):
         self.query = query
+        self.outside = tuple(outside)
+        self.context = context
+        if self.outside:
+            suggestions = [f"{p.name} ({p.kind}, {p.pcode or p.admin3 or p.admin2 or p.admin1 or p.id})"
+                           for p in self.outside]
         self.suggestions = tuple(suggestions)
         msg = f"no place matches {query!r}"
-        if self.suggestions:
+        if self.outside:
+            msg += f" within {context!r}; outside it: " + "; ".join(self.suggestions)
+        elif self.suggestions:
             msg += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
         super().__init__(msg)
 

@@ -12,12 +12,12 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
+from .context import distance_km
 from .places import Match, Place
 
 __all__ = ["OfflineGeocoder"]
@@ -98,14 +98,9 @@ class OfflineGeocoder(Geocoder):
             Only places of these kinds (default: settlements, camps and crossings, not areas).
         """
         point = Point(query)
-        lat, lon = math.radians(point.latitude), math.radians(point.longitude)
-        coslat = math.cos(lat)
 
         def distance(place: Place) -> float:
-            dlat = math.radians(place.lat) - lat
-            dlon = math.radians(place.lon) - lon
-            h = math.sin(dlat / 2) ** 2 + coslat * math.cos(math.radians(place.lat)) * math.sin(dlon / 2) ** 2
-            return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+            return distance_km(point.latitude, point.longitude, place.lat, place.lon)
 
         wanted = set(kinds) if kinds is not None else None
         places = [p for p in self.gazetteer.places

@@ -19,14 +19,8 @@ through three forms computed here:
     the skeleton before the vowels are dropped, with every vowel run written ``a``: the string the *fuzzy* tier
     compares with rapidfuzz, so that vowel spellings cost nothing and consonant typos cost a little.
 
-Everything is built from precompiled translate tables and regular expressions: the gazetteer computes these keys
-for every query, and must answer 100,000 queries a second. Latin names take two shortcuts that give the same keys:
-plain ASCII is normalised with one ``bytes.translate``, and the skeleton is assembled from per-word pieces that are
-remembered (report names share their words: *Kafr*, *Tal*, *Maarat*, *al*), since every step of the skeleton but
-the article rule and the collapsing of doubled letters stays inside one word. Where ``pip install`` built it, the
-compiled module ``gazetteer._keys`` (``gazetteer/_keys.c``) computes the exact key, the normal form and that
-piecewise skeleton of plain ASCII names in C, step for step; the functions here remain the reference, and take every
-other name.
+Everything is built from translate tables and regular expressions compiled once; plain ASCII (nearly every
+query) is normalised with one ``bytes.translate``. Computing both keys of a name takes a few microseconds.
 """
 
 from __future__ import annotations
@@ -34,8 +28,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["exact_key", "normalize_name", "skeleton_key", "fuzzy_key", "variant_keys", "is_arabic", "has_ayn",
-           "ayn_spelling"]
+__all__ = ["exact_key", "normalize_name", "skeleton_key", "fuzzy_key", "spelled_key", "variant_keys", "is_arabic",
+           "has_ayn", "ayn_spelling"]
 
 # Apostrophe family (ayn and hamza signs, quotes, primes): dropped, since "Nu'man" and "Numan" are one word.
 _APOSTROPHES = "'’‘`´ʿʾʼʻʹʺ′″\"“”«»"
@@ -109,7 +103,6 @@ _DIGRAPHS = (
 _DOUBLED = re.compile(r"(.)(?=\1)")
 _VOWELS_TO_A = re.compile(r"[aeiouwy]+")
 _DROP_VOWELS = str.maketrans("", "", "aeiouwy ")
-_DROP_VOWEL_BYTES = b"aeiouwy "
 _CONSONANT_W = re.compile(r"w(?=[aeiou])")
 _CONSONANT_Y = re.compile(r"(?<=[aeou])y(?=[aeiou])")
 _WORD_VOWEL = re.compile(r"\b[aeiouwy]+")
@@ -125,20 +118,6 @@ _ASCII_FOLD = bytes.maketrans(
     bytes(range(ord("a"), ord("z") + 1)) + b" " * sum(c.isascii() for c in _SEPARATORS),
 )
 _ASCII_DELETE = "".join(c for c in _APOSTROPHES if c.isascii()).encode()
-_GLUED_START = re.compile(_GLUED_ARTICLE[2:])  # the glued article without its leading \b
-# _DIGRAPHS in three parts for one word, same order and result: x -> ks; the two- and three-letter digraphs (all
-# but dj have an h, so a word without h needs only dj); the one-letter swaps q, c, v, which come last and never make
-# another swapped letter, as one translate.
-_H_DIGRAPHS = tuple((old, new) for old, new in _DIGRAPHS if len(old) > 1)
-_SWAPS_LIST = tuple((old, new) for old, new in _DIGRAPHS[1:] if len(old) == 1)
-assert (_DIGRAPHS == (("x", "ks"), *_H_DIGRAPHS, *_SWAPS_LIST)
-        and [old for old, _ in _H_DIGRAPHS if "h" not in old] == ["dj"]
-        and not {new for _, new in _SWAPS_LIST} & {old for old, _ in _SWAPS_LIST}
-        and {old for old, _ in _SWAPS_LIST} == {"q", "c", "v"}), "update _word_piece"
-_SWAPS = str.maketrans(dict(_SWAPS_LIST))
-# word -> (first letter, last letter, vowel-less piece) of its skeleton piece; emptied when full.
-_PIECES: dict[str, tuple[str, str, str]] = {}
-_MAX_PIECES = 1 << 16
 
 
 def is_arabic(text: str) -> bool:
@@ -148,11 +127,6 @@ def is_arabic(text: str) -> bool:
 
 def exact_key(name: str) -> str:
     """The name as written, only case- and whitespace-insensitive: the key of the exact tier."""
-    return _exact_key(name)
-
-
-def _python_exact_key(name: str) -> str:
-    """:func:`exact_key` in Python (the compiled module computes it for ASCII names)."""
     if not name.isascii():
         name = unicodedata.normalize("NFC", name)
     return " ".join(name.casefold().split())
@@ -244,6 +218,19 @@ def _merged(norm: str) -> str:
     return _DOUBLED.sub("", _spaced(norm).replace(" ", ""))
 
 
+def spelled_key(name: str, *, normalized: bool = False) -> str:
+    """The name as spelt, less what transliterations vary in: article, ending, digraphs, doubled letters.
+
+    Vowels stay, so ``"Saraqeb"`` (``"sarakeb"``) and ``"Saraqib"`` (``"sarakib"``) differ by one letter, and
+    ``"Sara"`` and ``"Syria"`` by two: the variant tier scores how alike two names are spelt on this form.
+    Arabic-script names give their Arabic key.
+    """
+    norm = name if normalized else normalize_name(name)
+    if not norm.isascii() and is_arabic(norm):
+        return _arabic_key(norm)
+    return _merged(norm)
+
+
 def _arabic_key(norm: str) -> str:
     """Arabic-script key: normal form without the article and spaces (المعرة النعمان -> معرهنعمان)."""
     return _ARABIC_ARTICLE.sub("", norm).replace(" ", "")
@@ -266,25 +253,15 @@ def skeleton_key(name: str, *, normalized: bool = False) -> str:
         Idleb. Arabic-script names get an Arabic key instead. ``""`` for a name without letters.
     """
     norm = name if normalized else normalize_name(name)
-    if norm.isascii():
-        return _ascii_skeleton(norm)
-    if is_arabic(norm):
+    if not norm.isascii() and is_arabic(norm):
         return _arabic_key(norm)
-    return _whole_skeleton(norm)
+    return _latin_skeleton(norm)
 
 
-def _ascii_skeleton(norm: str) -> str:
-    """The skeleton of an ASCII normal form: from word pieces where every word is simple, else whole."""
-    key = _piecewise_skeleton(norm)
-    return _whole_skeleton(norm) if key is None else key
-
-
-def _whole_skeleton(norm: str) -> str:
-    """The skeleton of a Latin normal form, computed on the whole string (the reference for the pieces)."""
+def _latin_skeleton(norm: str) -> str:
+    """The skeleton of a Latin normal form."""
     # A vowel that starts a word is kept (as "A"): "eastern" and "southern", "Idlib" and "Dalb" stay apart.
     text = _mark_consonants(_DOUBLED.sub("", _WORD_VOWEL.sub("A", _spaced(norm)).replace(" ", "")))
-    if text.isascii():
-        return text.encode().translate(None, _DROP_VOWEL_BYTES).decode()
     return text.translate(_DROP_VOWELS)
 
 
@@ -297,79 +274,6 @@ def _mark_consonants(text: str) -> str:
     if "y" in text:
         text = _CONSONANT_Y.sub("Y", text)
     return text
-
-
-def _word_piece(word: str) -> tuple[str, str, str] | None:
-    """``(first, last, piece)`` of one simple word, or None for a word the piecewise path cannot take.
-
-    The piece is the word's skeleton with its doubled letters collapsed and W/Y marked, before the vowels go;
-    ``first`` and ``last`` are its first and last letters at that stage (to collapse across word boundaries).
-    """
-    # Only words of [a-z0-9]: there the regular expressions' word boundaries fall exactly at the spaces (anything
-    # else takes the whole-string path). String predicates say it without a regex: ASCII letters and digits, and
-    # either some lower-case letter and no upper-case one, or only digits.
-    if not (word.isascii() and word.isalnum() and (word.islower() or word.isdigit())):
-        return None
-    # The steps of _spaced and _WORD_VOWEL, each reduced to what it can do inside one word of [a-z0-9] (where a
-    # regex word boundary is only the start or the end), with string methods instead of regex passes.
-    text = word
-    # the article pattern, on one word, can only strip a glued "al"/"el" at its start
-    if text.startswith(("al", "el")) and _GLUED_START.match(text):
-        text = text[2:]
-    # the ending rule can only remove a final h after a vowel
-    if text[-1] == "h" and len(text) > 1 and text[-2] in "aeiou":
-        text = text[:-1]
-    if "ou" in text:
-        text = _FRENCH_W.sub("w", text)
-    if "x" in text:
-        text = text.replace("x", "ks")
-    if "h" in text:
-        for old, new in _H_DIGRAPHS:
-            if old in text:
-                text = text.replace(old, new)
-    elif "dj" in text:
-        text = text.replace("dj", "j")
-    if "q" in text or "c" in text or "v" in text:  # _SWAPPED, spelled out: three substring tests beat a set's
-        text = text.translate(_SWAPS)
-    # the word's first vowels become "A"
-    rest = text.lstrip("aeiouwy")
-    if len(rest) != len(text):
-        text = "A" + rest
-    text = _mark_consonants(_DOUBLED.sub("", text))
-    piece = (text[0], text[-1], text.encode().translate(None, _DROP_VOWEL_BYTES).decode())
-    if len(_PIECES) >= _MAX_PIECES:
-        _PIECES.clear()
-    _PIECES[word] = piece
-    return piece
-
-
-def _piecewise_skeleton(norm: str) -> str | None:
-    """The skeleton of an ASCII normal form assembled from remembered word pieces; None when a word is not simple.
-
-    Same result as :func:`_whole_skeleton`: on single-spaced words of ``[a-z0-9]`` the article rule drops whole
-    words (an article word that is not the last) or a glued prefix, and the ending, ``ou``, digraph and word-vowel
-    rules never reach across a space. Doubled letters are collapsed inside each piece and then across the joins;
-    a piece never starts with a lower-case vowel, w or y (a word's first vowels became ``A``), so collapsing at a
-    join drops a letter that survives vowel-dropping, and the W/Y lookarounds never need the neighbouring word.
-    """
-    words = norm.split(" ")
-    if words[-1] in _ARTICLE_WORDS:
-        # an article word that ends the name is a word, not an article (rare: the whole-string path takes it)
-        return None
-    out = []
-    prev = ""
-    for word in words:
-        if word in _ARTICLE_WORDS:
-            continue
-        piece = _PIECES.get(word)
-        if piece is None:
-            piece = _word_piece(word)
-            if piece is None:
-                return None
-        first, end, consonants = piece
-        out.append(consonants[1:] if first == prev else consonants)
-        prev = end
-    return "".join(out)
 
 
 def fuzzy_key(name: str, *, normalized: bool = False) -> str:
@@ -386,43 +290,5 @@ def fuzzy_key(name: str, *, normalized: bool = False) -> str:
 
 def variant_keys(name: str) -> tuple[str, str]:
     """``(normal form, skeleton)`` of a name: the keys the variant tier looks up, strictest first."""
-    return _variant_keys(name)
-
-
-def _python_keys(name: str) -> tuple[str, str]:
-    """:func:`variant_keys` in Python: the reference, and the path of the names the compiled module leaves (of those,
-    a name whose normal form is ASCII, accents gone, still gets its skeleton from the compiled module)."""
-    if type(name) is str and name.isascii():
-        # the path of nearly every query, without the checks that other scripts need
-        norm = _ascii_normal(name)
-        return norm, _ascii_skeleton(norm)
     norm = normalize_name(name)
-    if _KEYS_MODULE is not None and norm.isascii():
-        # accents gone, a Latin name is ASCII: its skeleton is the compiled one (ascii_keys of a normal form keeps it)
-        keys = _KEYS_MODULE.ascii_keys(norm)
-        if keys is not None and keys[0] == norm:
-            return keys
     return norm, skeleton_key(norm, normalized=True)
-
-
-def _compiled_keys():
-    """The compiled module ``gazetteer._keys`` (built by ``pip install``), configured with this module's tables and
-    :func:`_python_keys` and :func:`_python_exact_key` for the names it leaves; None where it was not built (no C
-    compiler)."""
-    try:
-        from . import _keys
-    except ImportError:
-        return None
-    fold = bytearray(_ASCII_FOLD)
-    for byte in _ASCII_DELETE:
-        fold[byte] = 0xFF  # bytes.translate deletes before it maps
-    _keys.configure(bytes(fold), tuple(sorted(_ARTICLE_WORDS)), _python_keys, _python_exact_key)
-    return _keys
-
-
-_KEYS_MODULE = _compiled_keys()
-#: variant_keys without a Python call in front: compiled for plain ASCII names where the module was built. The
-#: gazetteer calls it for every query.
-_variant_keys = _python_keys if _KEYS_MODULE is None else _KEYS_MODULE.variant_keys
-#: exact_key, likewise
-_exact_key = _python_exact_key if _KEYS_MODULE is None else _KEYS_MODULE.exact_key

@@ -2,8 +2,8 @@
 
 Used only when a :class:`~gazetteer.core.Gazetteer` is given ``online=OnlineFallback(...)`` and only for names that
 no offline tier matched. Nominatim's usage policy asks for a user agent that identifies the application and at most
-one request per second; both are enforced here. Answers (including "not found") are cached on disk so that the same
-name is never asked twice. This is the only module of the project that talks to a network geocoder.
+one request per second; both are enforced here (the rate through geopy's ``RateLimiter``). Answers (including
+"not found") are cached on disk so that the same name is never asked twice. This is the only module of the project that talks to a network geocoder.
 """
 
 from __future__ import annotations
@@ -24,6 +24,18 @@ DEFAULT_TIMEOUT = 10.0
 _KINDS = {"city": "city", "town": "town", "village": "village", "hamlet": "village", "suburb": "village",
           "neighbourhood": "village", "refugee_site": "camp", "camp_site": "camp", "state": "governorate",
           "county": "district", "municipality": "subdistrict", "country": "country"}
+
+
+def _rate_limited(func, *, min_delay_seconds: float, clock, sleep):
+    """``func`` behind geopy's :class:`~geopy.extra.rate_limiter.RateLimiter`, with its clock and sleep given (the
+    seams tests use); errors are not retried nor swallowed: the caller reports them."""
+    from geopy.extra.rate_limiter import RateLimiter
+
+    limiter = RateLimiter(func, min_delay_seconds=min_delay_seconds, max_retries=0,
+                          error_wait_seconds=min_delay_seconds, swallow_exceptions=False)
+    limiter._clock = clock  # RateLimiter reads the time and sleeps through these two methods
+    limiter._sleep = sleep
+    return limiter
 
 
 def default_cache_path() -> Path:
@@ -78,9 +90,8 @@ class OnlineFallback:
         self.min_delay_seconds = float(min_delay_seconds)
         self.timeout = timeout
         self.geocode_kwargs = dict(geocode_kwargs or {})
-        self._clock = clock
-        self._sleep = sleep
-        self._last_request: float | None = None
+        self._limited = _rate_limited(self._geocode, min_delay_seconds=self.min_delay_seconds, clock=clock,
+                                      sleep=sleep)
         self.requests = 0
 
     # ------------------------------------------------------------------ cache
@@ -116,21 +127,15 @@ class OnlineFallback:
 
     # ------------------------------------------------------------------ network
 
-    def _wait_for_slot(self) -> None:
-        """Sleep until ``min_delay_seconds`` have passed since the previous request."""
-        if self._last_request is not None:
-            wait = self.min_delay_seconds - (self._clock() - self._last_request)
-            if wait > 0:
-                self._sleep(wait)
-        self._last_request = self._clock()
+    def _geocode(self, name: str):
+        self.requests += 1
+        return self.geocoder.geocode(name, exactly_one=True, timeout=self.timeout, **self.geocode_kwargs)
 
     def _ask(self, name: str):
         from geopy.exc import GeocoderTimedOut, GeopyError
 
-        self._wait_for_slot()
-        self.requests += 1
         try:
-            location = self.geocoder.geocode(name, exactly_one=True, timeout=self.timeout, **self.geocode_kwargs)
+            location = self._limited(name)
         except GeocoderTimedOut as err:
             raise OnlineGeocoderError(
                 f"online geocoder {type(self.geocoder).__name__} timed out after {self.timeout} s on {name!r}; "

@@ -19,8 +19,42 @@ KINDS = (
     "border_crossing",
 )
 
+#: How well a place's coordinate is known: its own point, or only the admin area (of that level) it lies in.
+PRECISIONS = ("point", "admin3", "admin2", "admin1")
+
 #: Kinds that are administrative or loose areas rather than settlements.
 AREA_KINDS = frozenset({"country", "governorate", "district", "subdistrict", "region"})
+
+
+#: Credit line for each source key of the bundled data (``SOURCES.md`` lists them with their licences).
+SOURCE_CREDITS = {
+    "cod-ab": "Admin areas: UNCS / UN OCHA COD-AB via HDX (CC BY-IGO)",
+    "opensyria": "Admin areas and P-codes: OCHA COD-AB via Open-Syria data-geography (CC BY 4.0)",
+    # A community with no point of its own sits at its subdistrict's point (OpenSyria centroid or COD-AB polygon).
+    "iom-dtm": "Community P-codes and names: IOM DTM; approximate points: OCHA COD-AB subdistricts via OpenSyria "
+               "(CC BY 4.0)",
+    "osm": "Community points: © OpenStreetMap contributors (ODbL), matched to IOM DTM P-codes",
+    "ocha-hnap": "Community names and P-codes: OCHA HNAP",
+    "ocha-cod-pp": "Some points: OCHA COD populated places (CC BY-IGO)",
+    "geonames": "Places: GeoNames (CC BY 4.0)",
+    "wikipedia": "Some coordinates: Wikipedia (CC BY-SA)",
+    "wikipedia-coords": "Some coordinates: Wikipedia (CC BY-SA)",
+    "wikimapia": "Some coordinates: wikimapia (CC BY-SA)",
+    "geomaps-land": "Country outline: © OpenStreetMap contributors (ODbL)",
+}
+
+
+def source_credit(source: str) -> str:
+    """The credit line a map shows for a place's ``source`` (``""`` for points computed from other rows).
+
+    A known key (``osm:node/…``, ``geonames:…``, ``iom-dtm:…`` …) gives its credit line; an unknown one (a user's
+    own CSV) is credited as written, up to its first colon.
+    """
+    source = source.strip()
+    if not source or source.startswith("centroid of"):
+        return ""
+    key = source.split(":", 1)[0].strip()
+    return SOURCE_CREDITS.get(key, key)
 
 
 @dataclass(frozen=True)
@@ -48,7 +82,12 @@ class Place:
     alt_names : tuple of str
         Alternate spellings (any script).
     source : str
-        Where the coordinate comes from.
+        Where the coordinate comes from (a key such as ``osm:``, ``geonames:``, ``cod-ab:``; see
+        :func:`source_credit`).
+    precision : str
+        ``"point"``: a sourced coordinate of the place itself. ``"admin3"`` / ``"admin2"`` / ``"admin1"``: the place
+        is known by P-code and admin area only, and ``lat, lon`` is that area's representative point (never a
+        guessed point of the place).
     """
 
     id: str
@@ -65,6 +104,7 @@ class Place:
     population: int | None = None
     alt_names: tuple[str, ...] = ()
     source: str = ""
+    precision: str = "point"
 
     @property
     def is_area(self) -> bool:
@@ -77,7 +117,8 @@ class Place:
         return tuple(p for p in (self.pcode, self.admin3, self.admin2, self.admin1) if p)
 
     def to_dict(self) -> dict:
-        """The place as the JSON object the CLI prints (``id, name, name_ar, kind, lat, lon, pcode, admin1..3``)."""
+        """The place as the JSON object the CLI prints (``id, name, name_ar, kind, lat, lon, precision, pcode,
+        admin1..3``)."""
         return {
             "id": self.id,
             "name": self.name,
@@ -85,6 +126,7 @@ class Place:
             "kind": self.kind,
             "lat": self.lat,
             "lon": self.lon,
+            "precision": self.precision,
             "pcode": self.pcode,
             "admin1": self.admin1,
             "admin2": self.admin2,
@@ -103,13 +145,14 @@ class Match:
     place : Place or None
         The best place; ``None`` when nothing matched (only in batch results).
     method : str
-        ``"exact"``, ``"variant"`` (after normalisation), ``"fuzzy"``, ``"online"`` or ``"none"``.
+        ``"pcode"``, ``"exact"``, ``"variant"`` (after normalisation), ``"fuzzy"``, ``"online"`` or ``"none"``.
     score : float
-        0-100; 100 for exact and variant matches.
+        0-100: 100 for a P-code, the name as written, or the same name in other typography; below 100 for a
+        spelling that differs (a transliteration variant, a typo).
     ambiguous : bool
         True when other places matched as well and no context decided (batch results only).
     alternatives : tuple of Place
-        The other candidates, best first.
+        The other candidates, best first; for a name not found (batch results), the namesakes outside the context.
     """
 
     query: str
@@ -118,6 +161,11 @@ class Match:
     score: float
     ambiguous: bool = False
     alternatives: tuple[Place, ...] = field(default=())
+
+    @property
+    def candidates(self) -> tuple[Place, ...]:
+        """The chosen place and the alternatives, best first (only the alternatives when nothing was chosen)."""
+        return self.alternatives if self.place is None else (self.place, *self.alternatives)
 
     def to_dict(self) -> dict:
         """The JSON object of ``idpmap resolve --json``."""
@@ -129,24 +177,3 @@ class Match:
             "ambiguous": self.ambiguous,
             "alternatives": [p.to_dict() for p in self.alternatives],
         }
-
-
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _plain_match(query: str, place: Place, method: str, score: float) -> Match:
-    """``Match(query, place, method, score)``, about a quarter quicker than the frozen dataclass's ``__init__``.
-
-    The gazetteer makes one for every name it sees for the first time, and must answer 100,000 names a second.
-    Attributes are set one by one, as ``__init__`` sets them: assigning a whole ``__dict__`` would be quicker but
-    gives every answer a second object for Python's cycle collector to walk, and costs more than it saves.
-    """
-    match = _new(Match)
-    _set(match, "query", query)
-    _set(match, "place", place)
-    _set(match, "method", method)
-    _set(match, "score", score)
-    _set(match, "ambiguous", False)
-    _set(match, "alternatives", ())
-    return match

@@ -1,4 +1,4 @@
-"""The local store: places a user imports (a GeoNames country dump, or a CSV) kept in SQLite beside the bundled data.
+"""The local store: places a user imports (a GeoNames dump, OCHA COD files, a CSV) kept in SQLite beside the bundled data.
 
 ``import_file`` validates a whole file first and writes it in one transaction, so a malformed line leaves the store as
 it was. The store keeps every name with its precomputed lookup keys (indexed), and :class:`PlaceStore` loads them
@@ -24,12 +24,16 @@ from pathlib import Path
 
 from .errors import DataFileError
 from .normalize import exact_key, fuzzy_key, is_arabic, variant_keys
-from .places import KINDS, Place
+from .places import KINDS, PRECISIONS, Place
 
 __all__ = ["PlaceStore", "ImportResult", "import_file", "default_store_path", "FORMATS"]
 
-#: Import formats ``import_file`` understands.
-FORMATS = ("geonames", "csv")
+#: Import formats ``import_file`` understands: a geonames.org dump, a CSV of places, OCHA COD-AB boundaries or COD
+#: populated places (``cod``: GeoJSON, TopoJSON, shapefile, GeoPackage; see :mod:`gazetteer.cod`).
+FORMATS = ("geonames", "csv", "cod")
+#: Longest line read from a GeoNames dump or CSV (bytes). Real GeoNames lines stay under 20 KB; a longer line means
+#: the file is not one of those formats (a binary file, or a huge member of a zip without line breaks).
+MAX_LINE_BYTES = 1 << 20
 _SCHEMA_VERSION = "1"
 _GEONAMES_FIELDS = 19
 # GeoNames feature codes imported outside class P (populated places), and the kind they become.
@@ -45,7 +49,7 @@ _GEONAMES_KINDS = {
 }
 _CSV_REQUIRED = ("name", "lat", "lon")
 _CSV_OPTIONAL = ("id", "name_ar", "kind", "alt_names", "pcode", "admin1", "admin2", "admin3", "parent",
-                 "population", "source")
+                 "population", "source", "precision")
 # Alternate names worth keeping: Latin-script or Arabic-script words (GeoNames also lists Cyrillic, CJK, codes, URLs).
 _KEEP_NAME = re.compile(r"^[A-Za-z0-9\u00C0-\u024F\u1E00-\u1EFF\s'’‘`´ʿʾʼ.,()\-]+$")
 _MAX_ALT_NAMES = 60
@@ -56,7 +60,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS places (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, name_ar TEXT NOT NULL, kind TEXT NOT NULL,
     lat REAL NOT NULL, lon REAL NOT NULL, pcode TEXT NOT NULL, admin1 TEXT NOT NULL, admin2 TEXT NOT NULL,
-    admin3 TEXT NOT NULL, parent TEXT NOT NULL, population INTEGER, alt_names TEXT NOT NULL, source TEXT NOT NULL
+    admin3 TEXT NOT NULL, parent TEXT NOT NULL, population INTEGER, alt_names TEXT NOT NULL, source TEXT NOT NULL,
+    precision TEXT NOT NULL DEFAULT 'point'
 );
 CREATE TABLE IF NOT EXISTS names (
     place_id TEXT NOT NULL REFERENCES places(id) ON DELETE CASCADE,
@@ -115,9 +120,12 @@ class PlaceStore:
         try:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             try:
+                # Stores written before places had a precision have no such column: their places are points.
+                has_precision = any(c[1] == "precision" for c in conn.execute("PRAGMA table_info(places)"))
+                precision = "precision" if has_precision else "'point'"
                 rows = conn.execute(
                     "SELECT id, name, name_ar, kind, lat, lon, pcode, admin1, admin2, admin3, parent, population,"
-                    " alt_names, source FROM places ORDER BY rowid").fetchall()
+                    f" alt_names, source, {precision} FROM places ORDER BY rowid").fetchall()
                 keys = conn.execute("SELECT place_id, exact, norm, skeleton, fuzzy FROM names ORDER BY rowid"
                                     ).fetchall()
             finally:
@@ -127,7 +135,7 @@ class PlaceStore:
         self.places: tuple[Place, ...] = tuple(
             Place(id=r[0], name=r[1], name_ar=r[2], kind=r[3], lat=r[4], lon=r[5], pcode=r[6], admin1=r[7],
                   admin2=r[8], admin3=r[9], parent=r[10], population=r[11],
-                  alt_names=tuple(a for a in r[12].split("|") if a), source=r[13])
+                  alt_names=tuple(a for a in r[12].split("|") if a), source=r[13], precision=r[14])
             for r in rows
         )
         self._keys = keys
@@ -167,7 +175,10 @@ def _lines(path: Path, progress: Callable[[int, int], None] | None) -> Iterator[
     """``(line number, text)`` of each line, decoded as UTF-8; reports bytes read to ``progress``."""
     done = reported = 0
     with _open_binary(path) as (fh, total):
-        for number, raw in enumerate(fh, start=1):
+        for number, raw in enumerate(iter(lambda: fh.readline(MAX_LINE_BYTES + 1), b""), start=1):
+            if len(raw) > MAX_LINE_BYTES:
+                raise DataFileError(path, number, f"line longer than {MAX_LINE_BYTES:,} bytes (the limit, "
+                                                  "gazetteer.store.MAX_LINE_BYTES): not a GeoNames dump or CSV")
             done += len(raw)
             if progress is not None and done - reported >= _PROGRESS_STEP:
                 progress(done, total)
@@ -231,7 +242,7 @@ def _geonames_kind(fclass: str, fcode: str, population: int | None) -> str | Non
 
 def _read_geonames(path: Path, progress) -> tuple[list[Place], int]:
     """Places of a geonames.org country dump (19 tab-separated fields, no header)."""
-    places, skipped = [], 0
+    places, skipped, lines = [], 0, {}
     for line, text in _lines(path, progress):
         if not text.strip():
             continue
@@ -241,12 +252,16 @@ def _read_geonames(path: Path, progress) -> tuple[list[Place], int]:
                                             f"got {len(fields)}")
         gid, name, asciiname, alternates, lat, lon, fclass, fcode, country = fields[:9]
         if not gid.strip().isdigit():
-            raise DataFileError(path, line, f"expected a numeric geonameid, got {gid!r}", field="geonameid")
+            raise DataFileError(path, line, f"expected a numeric geonameid, got {_shown(gid)}", field="geonameid")
         if not name.strip():
             raise DataFileError(path, line, "empty name", field="name")
         lat_v = _number(path, line, "latitude", lat, -90, 90)
         lon_v = _number(path, line, "longitude", lon, -180, 180)
         population = _population(path, line, fields[14])
+        if gid.strip() in lines:  # a dump has each id once: a repeat means two files run together
+            raise DataFileError(path, line, f"repeated geonameid {gid.strip()} (first on line {lines[gid.strip()]})",
+                                field="geonameid")
+        lines[gid.strip()] = line
         kind = _geonames_kind(fclass.strip(), fcode.strip(), population)
         if kind is None:
             skipped += 1  # mountains, wadis, wells ...: not places people flee from or to
@@ -281,6 +296,9 @@ def _read_csv(path: Path, progress) -> tuple[list[Place], int]:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise DataFileError(path, 1, "empty file: expected a header row with name, lat, lon") from None
+    except csv.Error as err:
+        raise DataFileError(path, numbers[-1] if numbers else 1, f"malformed CSV header: {_csv_problem(err)}",
+                            field="header") from None
     missing = [c for c in _CSV_REQUIRED if c not in header]
     if missing:
         raise DataFileError(path, 1, f"missing column(s) {', '.join(missing)} (need name, lat, lon)", field="header")
@@ -310,19 +328,48 @@ def _read_csv(path: Path, progress) -> tuple[list[Place], int]:
                 raise DataFileError(path, line, f"duplicate id {pid!r} (first on line {ids[pid]})", field="id")
             ids[pid] = line
             name_ar = get("name_ar")
+            precision = get("precision") or "point"
+            if precision not in PRECISIONS:
+                raise DataFileError(path, line, f"expected one of {', '.join(PRECISIONS)} or nothing, got "
+                                                f"{_shown(precision)}", field="precision")
             places.append(Place(
                 id=pid, name=name, kind=kind, lat=lat, lon=lon, name_ar=name_ar, pcode=get("pcode"),
                 admin1=get("admin1"), admin2=get("admin2"), admin3=get("admin3"), parent=get("parent"),
                 population=_population(path, line, get("population")),
                 alt_names=_keep_alternates(get("alt_names").split("|"), {name, name_ar}),
-                source=get("source") or f"imported from {path.name}",
+                source=get("source") or f"imported from {path.name}", precision=precision,
             ))
     except csv.Error as err:
-        raise DataFileError(path, numbers[-1] if numbers else None, f"malformed CSV: {err}") from err
+        raise DataFileError(path, numbers[-1] if numbers else None, f"malformed CSV: {_csv_problem(err)}") from None
     return places, 0
 
 
+def _csv_problem(err: csv.Error) -> str:
+    text = str(err)
+    if "field larger than field limit" in text:
+        return f"a field is longer than {csv.field_size_limit():,} characters (the csv module's limit)"
+    return _shown(text)
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """``repr`` of a text from the input, cut to ``limit`` characters so that an error stays one short line."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text):,} characters)"
+
+
+def _is_cod(path: Path) -> bool:
+    from .cod import COD_SUFFIXES
+
+    if path.suffix.lower() in COD_SUFFIXES:
+        return True
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            return any(n.lower().endswith(COD_SUFFIXES) for n in archive.namelist())
+    return False
+
+
 def _sniff_format(path: Path) -> str:
+    if _is_cod(path):
+        return "cod"
     with _open_binary(path) as (fh, _):
         for raw in fh:
             if raw.strip():
@@ -346,19 +393,22 @@ def _name_rows(place: Place):
 
 def import_file(path, *, store_path=None, format: str = "auto",
                 progress: Callable[[int, int], None] | None = None) -> ImportResult:
-    """Import a GeoNames country dump or a CSV of places into the local store.
+    """Import a GeoNames country dump, OCHA COD files or a CSV of places into the local store.
 
     Parameters
     ----------
     path : path-like
-        A geonames.org country dump (``SY.txt``, or ``SY.zip`` as downloaded: 19 tab-separated fields, no header)
-        or a CSV with a header row and
+        A geonames.org country dump (``SY.txt``, or ``SY.zip`` as downloaded: 19 tab-separated fields, no header);
+        OCHA COD-AB admin boundaries or COD populated places (GeoJSON, TopoJSON, shapefile or zipped shapefile,
+        GeoPackage: ``ADMn_PCODE`` / ``ADMn_EN`` / ``ADMn_AR`` fields, or the older ``PCODE`` / ``NAME_EN``;
+        see :mod:`gazetteer.cod`); or a CSV with a header row and
         at least ``name, lat, lon`` (optional ``id, name_ar, kind, alt_names`` (``|``-separated), ``pcode,
-        admin1, admin2, admin3, parent, population, source``).
+        admin1, admin2, admin3, parent, population, source, precision``).
     store_path : path-like, optional
         The store to fill (created if missing); default :func:`default_store_path`.
-    format : {"auto", "geonames", "csv"}
-        ``auto`` recognises a GeoNames dump by its tab-separated first line.
+    format : {"auto", "geonames", "csv", "cod"}
+        ``auto`` recognises COD files by their extension (also inside a zip) and a GeoNames dump by its
+        tab-separated first line.
     progress : callable, optional
         Called as ``progress(bytes_done, bytes_total)`` while the file is read.
 
@@ -375,11 +425,14 @@ def import_file(path, *, store_path=None, format: str = "auto",
     """
     path = Path(path)
     if format not in ("auto",) + FORMATS:
-        raise ValueError(f"expected format auto, geonames or csv, got {format!r}")
+        raise ValueError(f"expected format auto, {', '.join(FORMATS)}, got {format!r}")
     if not path.is_file():
         raise DataFileError(path, None, "no such file")
     fmt = _sniff_format(path) if format == "auto" else format
-    reader = _read_geonames if fmt == "geonames" else _read_csv
+    if fmt == "cod":
+        from .cod import read_cod as reader
+    else:
+        reader = _read_geonames if fmt == "geonames" else _read_csv
     places, skipped = reader(path, progress)
 
     target = Path(store_path) if store_path is not None else default_store_path()
@@ -390,12 +443,15 @@ def import_file(path, *, store_path=None, format: str = "auto",
             for statement in _SCHEMA.strip().split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            if not any(c[1] == "precision" for c in conn.execute("PRAGMA table_info(places)")):
+                conn.execute("ALTER TABLE places ADD COLUMN precision TEXT NOT NULL DEFAULT 'point'")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
             conn.executemany("DELETE FROM names WHERE place_id = ?", [(p.id,) for p in places])
             conn.executemany(
-                "INSERT OR REPLACE INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO places (id, name, name_ar, kind, lat, lon, pcode, admin1, admin2, admin3,"
+                " parent, population, alt_names, source, precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(p.id, p.name, p.name_ar, p.kind, p.lat, p.lon, p.pcode, p.admin1, p.admin2, p.admin3, p.parent,
-                  p.population, "|".join(p.alt_names), p.source) for p in places],
+                  p.population, "|".join(p.alt_names), p.source, p.precision) for p in places],
             )
             conn.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?, ?)",
                              (row for p in places for row in _name_rows(p)))

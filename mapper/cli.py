@@ -13,6 +13,7 @@ import sys
 import click
 
 from gazetteer import __version__
+from gazetteer.places import KINDS as KIND_CHOICES
 
 #: Exit code for malformed input files and bad options (click's own usage errors use 2 as well).
 EXIT_BAD_INPUT = 2
@@ -127,26 +128,61 @@ def _open_gazetteer(store, online, user_agent):
     return Gazetteer.default(store=store_path if store_path.is_file() else None, online=fallback)
 
 
+def _terminal_safe(text) -> str:
+    """``text`` with control characters (ESC, CR, BEL, bidi overrides ...) written as escapes, not obeyed."""
+    import unicodedata
+
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else
+                   (repr(c)[1:-1] if unicodedata.category(c) == "Cc" else f"\\u{ord(c):04x}") for c in text)
+
+
 def _resolve_table(matches):
     """Rows of the readable ``resolve`` output, aligned."""
-    header = ("query", "name", "Arabic", "kind", "P-code", "lat", "lon", "method", "score")
+    header = ("query", "name", "Arabic", "kind", "P-code", "lat", "lon", "precision", "method", "score")
     rows = [header]
     for m in matches:
         p = m.place
         if p is None:
-            rows.append((m.query, "-", "", "", "", "", "", m.method, ""))
+            rows.append((m.query, "-", "", "", "", "", "", "", m.method, ""))
             continue
         method = m.method + (" (ambiguous)" if m.ambiguous else "")
         rows.append((m.query, p.name, p.name_ar, p.kind, (p.pcodes or ("",))[0], f"{p.lat:.4f}", f"{p.lon:.4f}",
-                     method, f"{m.score:.0f}"))
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(header))]
-    return ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+                     p.precision, method, f"{m.score:.0f}"))
+    rows = [[_terminal_safe(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def _resolve_problem(gaz, match, within) -> str | None:
+    """The line ``resolve`` writes to stderr for a name that did not resolve to one place, else None."""
+    def describe(p):
+        return f"{p.name} ({p.kind}, {p.pcode or p.admin3 or p.admin2 or p.admin1 or p.id})"
+
+    if match.place is None and match.alternatives and within:
+        text = f"{match.query}: not found within {within}; outside it: {'; '.join(map(describe, match.alternatives))}"
+    elif match.place is None and match.alternatives:
+        text = f"{match.query}: not found of that kind; there is {'; '.join(map(describe, match.alternatives))}"
+    elif match.place is None:
+        hint = gaz.suggest(match.query) if match.query.strip() else []
+        text = f"{match.query}: not found" + (f"; did you mean {', '.join(hint)}?" if hint else "")
+    elif match.ambiguous:
+        text = f"{match.query}: ambiguous, also {'; '.join(map(describe, match.alternatives))}; pass --within or --kind"
+    else:
+        return None
+    return _terminal_safe(text)
 
 
 @cli.command()
 @click.argument("names", nargs=-1, required=True)
 @click.option("--within", metavar="X",
-              help="Context: a P-code (SY0706), a place name, or a box lat_min,lon_min,lat_max,lon_max.")
+              help="Where the places lie: a P-code (SY0706), a place name, or a box lat_min,lon_min,lat_max,lon_max. "
+                   "A name known only outside is not found.")
+@click.option("--kind", type=click.Choice(KIND_CHOICES), metavar="KIND",
+              help="What the places are (governorate, district, subdistrict, city, town, village, camp ...): a bare "
+                   "'Homs' is the city, --kind governorate the governorate.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per name, in order.")
 @click.option("--store", type=click.Path(dir_okay=False),
               help="Local gazetteer store (default: the one `idpmap gazetteer import` fills, if any).")
@@ -154,11 +190,11 @@ def _resolve_table(matches):
 @click.option("--user-agent", envvar="IDPMAP_USER_AGENT", metavar="UA",
               help="Identifies you to the online geocoder (required with --online; env IDPMAP_USER_AGENT).")
 @_handle_errors
-def resolve(names, within, as_json, store, online, user_agent):
-    """Resolve place NAMES (any spelling; `-` reads names from stdin, one per line).
+def resolve(names, within, kind, as_json, store, online, user_agent):
+    """Resolve place NAMES or P-codes (any spelling; `-` reads names from stdin, one per line).
 
-    Exit code 0 when every name resolved to one place, 1 when a name was not found or stayed ambiguous (use
-    --within to decide).
+    Exit code 0 when every name resolved to one place, 1 when a name was not found (inside --within) or stayed
+    ambiguous (use --within or --kind to decide).
     """
     import json
 
@@ -172,24 +208,20 @@ def resolve(names, within, as_json, store, online, user_agent):
             queries.append(name)
     gaz = _open_gazetteer(store, online, user_agent)
     try:
-        matches = gaz.resolve_many(queries, within=_parse_within(within) if within else None)
+        matches = gaz.resolve_many(queries, within=_parse_within(within) if within else None, kind=kind)
     except (PlaceNotFoundError, AmbiguousPlaceError, ValueError) as err:
         # resolve_many never raises for a name; these come from the --within context
-        raise InputError(f"--within {within!r}: {err}") from err
+        raise InputError(_terminal_safe(f"--within {within!r}: {err}")) from err
     if as_json:
         for m in matches:
             click.echo(json.dumps(m.to_dict(), ensure_ascii=False))
     else:
         for line in _resolve_table(matches):
             click.echo(line)
-        for m in matches:
-            if m.place is None:
-                hint = gaz.suggest(m.query)
-                click.echo(f"{m.query}: not found" + (f"; did you mean {', '.join(hint)}?" if hint else ""), err=True)
-            elif m.ambiguous:
-                others = "; ".join(f"{p.name} ({p.kind}, {p.id})" for p in m.alternatives)
-                click.echo(f"{m.query}: ambiguous, also {others}; pass --within", err=True)
-    if any(m.place is None or m.ambiguous for m in matches):
+    problems = [_resolve_problem(gaz, m, within) for m in matches if m.place is None or m.ambiguous]
+    for problem in problems if not as_json else ():
+        click.echo(problem, err=True)
+    if problems:
         click.get_current_context().exit(1)
 
 
@@ -202,11 +234,13 @@ def gazetteer_group():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--store", type=click.Path(dir_okay=False),
               help="Store to fill (created if missing; default: gazetteer.sqlite in the user data directory).")
-@click.option("--format", "fmt", type=click.Choice(["auto", "geonames", "csv"]), default="auto", show_default=True,
-              help="geonames: a geonames.org country dump (SY.txt); csv: name,lat,lon[,id,name_ar,kind,...].")
+@click.option("--format", "fmt", type=click.Choice(["auto", "geonames", "csv", "cod"]), default="auto",
+              show_default=True,
+              help="geonames: a geonames.org country dump (SY.txt); cod: OCHA COD-AB boundaries or COD populated "
+                   "places (GeoJSON, TopoJSON, shapefile, zip, GeoPackage); csv: name,lat,lon[,id,name_ar,kind,...].")
 @_handle_errors
 def gazetteer_import(file, store, fmt):
-    """Import FILE (a GeoNames dump or a CSV of places) into the local gazetteer store."""
+    """Import FILE (a GeoNames dump, OCHA COD boundaries or populated places, or a CSV) into the local store."""
     import os
 
     from gazetteer.store import import_file

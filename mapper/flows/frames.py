@@ -35,25 +35,11 @@ def _border_km(lats, lons) -> np.ndarray:
     return np.asarray(border_distance_km(lats, np.asarray(lons, dtype=float)), dtype=float)
 
 
-# Attribution lines for the keys that start a place's ``source`` in the bundled data (gazetteer/data/SOURCES.md).
-_SOURCE_ATTRIBUTION = {
-    "opensyria": "Admin areas and P-codes: OCHA COD-AB via Open-Syria data-geography (CC BY 4.0)",
-    "geonames": "Places: GeoNames (CC BY 4.0)",
-    "wikipedia": "Some coordinates: Wikipedia (CC BY-SA)",
-    "wikipedia-coords": "Some coordinates: Wikipedia (CC BY-SA)",
-    "wikimapia": "Some coordinates: wikimapia (CC BY-SA)",
-    "geomaps-land": "Country outline: OpenStreetMap contributors (ODbL)",
-}
-
-
 def attribution(places) -> list:
     """Who to credit: the gazetteer's sources of the places shown, then the border data."""
-    out = []
-    for place in places:
-        key = place.source.split(":", 1)[0].strip()
-        if key and not key.startswith("centroid of"):  # computed from other rows, credited through them
-            out.append(_SOURCE_ATTRIBUTION.get(key, key))
-    out.sort()
+    from gazetteer.places import source_credit
+
+    out = sorted(source_credit(place.source) for place in places)  # "" for points computed from other rows
     try:
         from ..borders import load_borders
 

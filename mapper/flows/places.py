@@ -123,6 +123,9 @@ class _Places:
                 elif match.ambiguous:
                     cands = ([match.place] if match.place is not None else []) + list(match.alternatives)
                     failed[key] = ("ambiguous name", [_describe(p) for p in cands])
+                elif within and match.alternatives:  # the gazetteer names the namesakes outside the context
+                    failed[key] = ("unresolved name", [f"only {_describe(p)}, outside {within}"
+                                                       for p in match.alternatives[:3]])
                 else:
                     # Suggestions cost a search each: made only for the names an error shows (see build_flows).
                     failed[key] = ("unresolved name", (name, within, match))

@@ -62,6 +62,33 @@ def make_places() -> list[Place]:
     ]
 
 
+def make_towns() -> list[Place]:
+    """Towns whose names are close to each other's: typos, marks and transliterations between them."""
+    P = Place
+    return [
+        P("sy-azaz", "A'zaz", "city", 36.586, 37.045, alt_names=("Azaz", "I'zaz", "Iʿzāz")),
+        P("sy-harim", "Harim", "town", 36.207, 36.519),
+        P("sy-hama", "Hama", "city", 35.131, 36.757, alt_names=("Hamah",)),
+        P("sy-kessab", "Kessab", "town", 35.928, 35.987, alt_names=("Kassab",)),
+        P("sy-kinsabba", "Kinsabba", "village", 35.708, 36.150),
+        P("sy-kafr-rumah", "Kafr Rumah", "village", 35.617, 36.575),
+        P("sy-kafriya", "Kafriya", "town", 35.99, 36.718),
+        P("sy-aleppo", "Aleppo", "city", 36.202, 37.161, alt_names=("Haleb", "Ḥaleb")),
+        P("sy-idlib", "Idlib", "city", 35.931, 36.634, admin1="SY07", alt_names=("Idleb",)),
+        P("sy-al-bab", "al-Bab", "city", 36.371, 37.517, admin1="SY02", alt_names=("al-Bāb",)),
+        P("sy-al-rai", "al-Rai", "town", 36.601, 37.545, admin1="SY02"),
+        P("sy-suran-hama", "Suran", "town", 35.29, 36.74, alt_names=("Sūrān",)),
+        P("sy-suran-aleppo", "Suran", "village", 36.52, 37.27, alt_names=("Sūrān",)),
+        P("sy-darkush", "Darkush", "town", 35.992, 36.394, alt_names=("Darkoush",)),
+        P("sy-syria", "Syria", "country", 35.0, 38.5, pcode="SY"),
+    ]
+
+
+@pytest.fixture(scope="session")
+def towns() -> Gazetteer:
+    return Gazetteer(make_towns())
+
+
 @pytest.fixture(scope="session")
 def places() -> list[Place]:
     return make_places()

@@ -23,7 +23,7 @@ def test_geocode_returns_a_location(geocoder):
     assert loc.address == "Maarat al-Numan"
     assert (loc.latitude, loc.longitude) == (35.6433, 36.6736)
     assert loc.raw["id"] == "sy-maarat-al-numan"
-    assert loc.raw["method"] == "variant" and loc.raw["score"] == 100
+    assert loc.raw["method"] == "variant" and 75 <= loc.raw["score"] < 100  # another spelling: not a sure 100
 
 
 def test_geocode_not_found_is_none(geocoder):

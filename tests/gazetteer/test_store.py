@@ -214,3 +214,197 @@ def test_import_geonames_zip_as_downloaded(tmp_path, store_path):
         zf.writestr("TR.txt", GEONAMES[1])
     with pytest.raises(DataFileError, match="expected one data file in the zip"):
         import_file(two, store_path=store_path)
+
+
+# ---------------------------------------------------------------------------------------------- OCHA COD files
+# A two-district fake country in the layouts OCHA publishes on HDX (Yemen-like P-codes, made-up shapes).
+
+
+def _square(lon, lat, size=0.5):
+    return [[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]]
+
+
+def _feature(props, geometry):
+    return {"type": "Feature", "properties": props, "geometry": geometry}
+
+
+def _write_geojson(path, features):
+    import json
+
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                    encoding="utf-8")
+    return path
+
+
+ADM1 = {"ADM1_PCODE": "YE11", "ADM1_EN": "Ibb", "ADM1_AR": "إب", "ADM0_PCODE": "YE", "ADM0_EN": "Yemen"}
+DISTRICTS = [
+    dict(ADM1, ADM2_PCODE="YE1101", ADM2_EN="Al Qafr", ADM2_AR="القفر", ADM2_REF="Al-Qafr", ADM2ALT1EN="Qafr"),
+    dict(ADM1, ADM2_PCODE="YE1102", ADM2_EN="Yarim", ADM2_AR="يريم", ADM2_REF="", ADM2ALT1EN=""),
+]
+
+
+@pytest.fixture
+def cod_ab(tmp_path):
+    """COD-AB admin1 and admin2 layers as two GeoJSON files."""
+    adm1 = _write_geojson(tmp_path / "yem_admbnda_adm1_cso.geojson",
+                          [_feature(ADM1, {"type": "Polygon", "coordinates": _square(44.0, 14.0, 1.0)})])
+    adm2 = _write_geojson(tmp_path / "yem_admbnda_adm2_cso.geojson", [
+        _feature(DISTRICTS[0], {"type": "Polygon", "coordinates": _square(44.0, 14.0)}),
+        _feature(DISTRICTS[1], {"type": "Polygon", "coordinates": _square(44.5, 14.0)}),
+    ])
+    return adm1, adm2
+
+
+def test_import_cod_ab_boundaries_gives_pcodes_names_and_parents(cod_ab, store_path, places):
+    adm1, adm2 = cod_ab
+    assert (import_file(adm1, store_path=store_path).format, import_file(adm2, store_path=store_path).imported) == (
+        "cod", 2)
+    gaz = Gazetteer(places, store=store_path)
+    qafr = gaz.resolve("Al Qafr").place
+    assert (qafr.id, qafr.kind, qafr.pcode, qafr.admin1, qafr.admin2) == ("cod-ye1101", "district", "YE1101",
+                                                                          "YE11", "YE1101")
+    assert qafr.name_ar == "القفر" and "Al-Qafr" in qafr.alt_names and "Qafr" in qafr.alt_names
+    assert 44.0 < qafr.lon < 44.5 and 14.0 < qafr.lat < 14.5  # a point inside its polygon
+    assert gaz.resolve("يريم").place.pcode == "YE1102"
+    assert [p.id for p in gaz.ancestors(qafr)] == ["cod-ye11"]
+    assert gaz.by_id("cod-ye11").kind == "governorate" and "COD-AB YE11" in gaz.by_id("cod-ye11").source
+
+
+def test_import_cod_populated_places_and_an_older_layout(tmp_path, store_path, places):
+    pp = _write_geojson(tmp_path / "yem_pplp_adm4.geojson", [
+        _feature(dict(DISTRICTS[0], ADM3_PCODE="YE110101", ADM4_PCODE="YE11010101", ADM4_EN="Bayt al Faqih",
+                      ADM4_AR="بيت الفقيه"), {"type": "Point", "coordinates": [44.1, 14.2]}),
+    ])
+    old = _write_geojson(tmp_path / "old_admin2.json", [
+        _feature({"PCODE": "YE1103", "NAME_EN": "As Sabrah", "NAME_AR": "السبرة", "NAM_EN_REF": "Sabrah",
+                  "ADM1_PCODE": "YE11", "ADM0_PCODE": "YE"},
+                 {"type": "Polygon", "coordinates": _square(45.0, 14.0)}),
+    ])
+    assert import_file(pp, store_path=store_path).imported == 1
+    assert import_file(old, store_path=store_path, format="cod").imported == 1
+    gaz = Gazetteer(places, store=store_path)
+    village = gaz.resolve("Bayt al Faqih").place
+    assert (village.kind, village.lat, village.lon, village.pcode) == ("village", 14.2, 44.1, "YE11010101")
+    assert (village.admin1, village.admin2, village.admin3, village.parent) == ("YE11", "YE1101", "YE110101",
+                                                                               "cod-ye110101")
+    sabrah = gaz.resolve("Sabrah").place
+    assert (sabrah.kind, sabrah.pcode, sabrah.admin1, sabrah.parent) == ("district", "YE1103", "YE11", "cod-ye11")
+
+
+def test_import_cod_zipped_shapefile(tmp_path, cod_ab, store_path):
+    import zipfile
+
+    import geopandas
+
+    frame = geopandas.read_file(cod_ab[1])
+    shp = tmp_path / "shp" / "yem_admbnda_adm2.shp"
+    shp.parent.mkdir()
+    frame.to_file(shp)
+    archive = tmp_path / "yem_adm2_shp.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in sorted(shp.parent.iterdir()):
+            zf.write(part, part.name)
+    result = import_file(archive, store_path=store_path)
+    assert (result.format, result.imported) == ("cod", 2)
+    assert {p.pcode for p in PlaceStore(store_path).places} == {"YE1101", "YE1102"}
+
+
+def test_cod_without_pcodes_or_names_is_refused_with_the_feature_named(tmp_path, store_path):
+    no_code = _write_geojson(tmp_path / "nocode.geojson", [
+        _feature({"ADM1_EN": "Ibb"}, {"type": "Point", "coordinates": [44, 14]})])
+    with pytest.raises(DataFileError, match="no feature with a P-code"):
+        import_file(no_code, store_path=store_path)
+    no_name = _write_geojson(tmp_path / "noname.geojson", [
+        _feature({"ADM1_PCODE": "YE11"}, {"type": "Polygon", "coordinates": _square(44, 14)})])
+    with pytest.raises(DataFileError, match=r"feature 1 \(YE11\): no name"):
+        import_file(no_name, store_path=store_path)
+    junk = tmp_path / "junk.geojson"
+    junk.write_text("{not json", encoding="utf-8")
+    with pytest.raises(DataFileError, match="junk.geojson"):
+        import_file(junk, store_path=store_path)
+    assert not store_path.exists()
+
+
+# ---------------------------------------------------------------------------------------------- hostile input
+
+
+def test_a_repeated_geonames_id_is_refused_not_counted_twice(tmp_path, store_path):
+    path = tmp_path / "SY.txt"
+    path.write_text("\n".join([GEONAMES[0], GEONAMES[1], GEONAMES[0]]) + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as info:
+        import_file(path, store_path=store_path)
+    assert (info.value.line, info.value.field) == (3, "geonameid")
+    assert "repeated geonameid 7001 (first on line 1)" in str(info.value)
+    assert not store_path.exists()
+
+
+def test_a_huge_zip_member_without_line_breaks_fails_fast(tmp_path, store_path):
+    import time
+    import zipfile
+
+    archive = tmp_path / "SY.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("SY.txt", "w", force_zip64=True) as member:
+            block = b"7" * (1 << 20)
+            for _ in range(16):  # 16 MiB of one line, about 16 KB zipped
+                member.write(block)
+    started = time.perf_counter()
+    with pytest.raises(DataFileError) as info:
+        import_file(archive, store_path=store_path)
+    assert time.perf_counter() - started < 2
+    message = str(info.value)
+    assert "line longer than 1,048,576 bytes" in message and len(message) < 300 and "\n" not in message
+
+
+def test_a_200_kb_header_field_is_a_one_line_error(tmp_path, store_path):
+    path = tmp_path / "places.csv"
+    path.write_text("name,lat,lon," + "x" * 200_000 + "\nA,35,36,\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as info:
+        import_file(path, store_path=store_path, format="csv")
+    assert (info.value.line, info.value.field) == (1, "header")
+    assert "longer than 131,072 characters" in str(info.value) and len(str(info.value)) < 300
+
+
+def test_cli_import_of_cod_boundaries(cod_ab, store_path):
+    from click.testing import CliRunner
+
+    from mapper.cli import cli
+
+    result = CliRunner().invoke(cli, ["gazetteer", "import", str(cod_ab[1]), "--store", str(store_path),
+                                      "--format", "cod"])
+    assert result.exit_code == 0, result.output
+    assert "imported 2 places (cod)" in result.output
+    bad = CliRunner().invoke(cli, ["gazetteer", "import", str(cod_ab[1]) + ".missing", "--store", str(store_path)])
+    assert bad.exit_code != 0 and "Traceback" not in bad.output
+
+
+def test_imported_places_keep_their_precision_and_old_stores_still_open(tmp_path, store_path, places):
+    path = tmp_path / "communities.csv"
+    path.write_text("name,lat,lon,pcode,admin3,precision\n"
+                    "Kafr Lusin,36.24013,36.72875,C8812,SY070301,admin3\nTal Karamah,36.1,36.7,,,\n",
+                    encoding="utf-8")
+    import_file(path, store_path=store_path)
+    gaz = Gazetteer(places, store=store_path)
+    assert gaz.resolve("Kafr Lusin").place.precision == "admin3"
+    assert gaz.resolve("Tal Karamah").place.precision == "point"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,lat,lon,precision\nA,35,36,roughly\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"bad.csv:2: precision: expected one of point, admin3"):
+        import_file(bad, store_path=store_path)
+    # A store written before places had a precision: its places read as points, and a new import upgrades it.
+    old = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(old)
+    with conn:
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("CREATE TABLE places (id TEXT PRIMARY KEY, name TEXT NOT NULL, name_ar TEXT NOT NULL, kind TEXT "
+                     "NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL, pcode TEXT NOT NULL, admin1 TEXT NOT NULL, "
+                     "admin2 TEXT NOT NULL, admin3 TEXT NOT NULL, parent TEXT NOT NULL, population INTEGER, "
+                     "alt_names TEXT NOT NULL, source TEXT NOT NULL)")
+        conn.execute("CREATE TABLE names (place_id TEXT NOT NULL, name TEXT NOT NULL, exact TEXT NOT NULL, "
+                     "norm TEXT NOT NULL, skeleton TEXT NOT NULL, fuzzy TEXT NOT NULL)")
+        conn.execute("INSERT INTO places VALUES ('x', 'Old Place', '', 'village', 35, 36, '', '', '', '', '', NULL, "
+                     "'', 'mine')")
+    conn.close()
+    assert [p.precision for p in PlaceStore(old).places] == ["point"]
+    import_file(path, store_path=old)
+    assert sorted(p.precision for p in PlaceStore(old).places) == ["admin3", "point", "point"]

@@ -25,7 +25,8 @@ def test_resolve_table(runner, tmp_path):
     result = invoke(runner, "resolve", "Marratinnuman", "Saraqeb", "--store", str(_empty_store(tmp_path)))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split() == ["query", "name", "Arabic", "kind", "P-code", "lat", "lon", "method", "score"]
+    assert lines[0].split() == ["query", "name", "Arabic", "kind", "P-code", "lat", "lon", "precision", "method",
+                                "score"]
     assert "Maarat al-Numan" in lines[1] and "معرة النعمان" in lines[1]
     assert lines[2].startswith("Saraqeb") and "Saraqib" in lines[2]
     # columns are aligned: "name" starts at the same offset on every line
@@ -41,8 +42,8 @@ def test_resolve_json_from_stdin(runner):
     for row in rows:
         assert list(row) == ["query", "match", "method", "score", "ambiguous", "alternatives"]
     assert rows[0]["match"]["name"] == "Maarat al-Numan"
-    assert list(rows[0]["match"]) == ["id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1", "admin2",
-                                      "admin3"]
+    assert list(rows[0]["match"]) == ["id", "name", "name_ar", "kind", "lat", "lon", "precision", "pcode", "admin1",
+                                      "admin2", "admin3"]
     assert rows[1]["match"] is None and rows[1]["method"] == "none"
     assert rows[2]["match"]["name"] == "Idlib"
     assert "\\u" not in result.stdout  # Arabic printed as is
@@ -71,6 +72,50 @@ def test_resolve_within_and_ambiguity(runner, tmp_path):
         assert json.loads(result.stdout)["match"]["id"] == expected
     table = invoke(runner, "resolve", "Zarqa Twin", "--store", str(store))
     assert "ambiguous" in table.stdout and "pass --within" in table.stderr
+
+
+def test_resolve_pcodes(runner):
+    result = invoke(runner, "resolve", "C4130", "SY07", "sy070301", "--json")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["match"]["pcode"], r["method"], r["score"]) for r in rows] == [
+        ("C4130", "pcode", 100), ("SY07", "pcode", 100), ("SY070301", "pcode", 100)]
+    assert rows[0]["match"]["name"] == "Atmeh"
+    unknown = invoke(runner, "resolve", "C999999")
+    assert unknown.exit_code == 1 and "C999999: not found" in unknown.stderr
+
+
+def test_resolve_within_restricts_and_names_the_namesake_outside(runner):
+    # Saraqib lies in Idlib district (SY0700), not in Harim district (SY0703)
+    inside = invoke(runner, "resolve", "Saraqeb", "--within", "SY0700")
+    assert inside.exit_code == 0, inside.output
+    outside = invoke(runner, "resolve", "Saraqeb", "--within", "SY0703")
+    assert outside.exit_code == 1
+    assert "Saraqeb: not found within SY0703; outside it: Saraqib (city" in outside.stderr
+
+
+def test_resolve_kind(runner, tmp_path):
+    csv_path = tmp_path / "places.csv"
+    csv_path.write_text("id,name,kind,lat,lon,pcode,admin1,parent\n"
+                        "gov,Homs Governorate,governorate,34.5,38.3,SY04,SY04,\n"
+                        "city,Homs,city,34.73,36.72,C2000,SY04,gov\n", encoding="utf-8")
+    store = tmp_path / "s.sqlite"
+    assert invoke(runner, "gazetteer", "import", str(csv_path), "--store", str(store)).exit_code == 0
+    result = invoke(runner, "resolve", "Homs", "--kind", "governorate", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["match"]["kind"] == "governorate"
+    bad = invoke(runner, "resolve", "Homs", "--kind", "hamlet")
+    assert bad.exit_code == 2
+
+
+def test_resolve_escapes_control_characters(runner, tmp_path):
+    csv_path = tmp_path / "evil.csv"
+    csv_path.write_text("id,name,lat,lon,kind\nevil,Evil\x1b[2J Town,36.0,36.5,village\n", encoding="utf-8")
+    store = tmp_path / "s.sqlite"
+    assert invoke(runner, "gazetteer", "import", str(csv_path), "--store", str(store)).exit_code == 0
+    result = invoke(runner, "resolve", "Evil\x1b[2J Town", "Nowhere\x07\x1b]0;title\x07", "--store", str(store))
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "Evil\\x1b[2J Town" in result.stdout and "Nowhere\\x07" in result.stderr
 
 
 @pytest.mark.parametrize("within", ["SY9999", "Qwxz Zzyq", "36,37,35,38"])
@@ -121,7 +166,8 @@ def test_gazetteer_import_then_resolve(runner, tmp_path):
 
 def test_gazetteer_import_malformed_is_one_line_exit_2(runner, tmp_path):
     dump = tmp_path / "SY.txt"
-    dump.write_text(GEONAMES_LINE + "\n" + GEONAMES_LINE.replace("36.2044", "north") + "\n", encoding="utf-8")
+    bad = GEONAMES_LINE.replace("36.2044", "north").replace("9001", "9002", 1)
+    dump.write_text(GEONAMES_LINE + "\n" + bad + "\n", encoding="utf-8")
     store = tmp_path / "store.sqlite"
     result = invoke(runner, "gazetteer", "import", str(dump), "--store", str(store), "--format", "geonames")
     assert result.exit_code == 2

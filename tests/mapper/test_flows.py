@@ -658,16 +658,11 @@ def test_example_totals():
     from mapper.reports import read_reports
 
     reports = read_reports(EXAMPLE)
-    # Two names of the example have no sourced coordinate in the gazetteer: the build stops and names them ...
-    with pytest.raises(UnresolvedPlacesError) as caught:
-        build_flows(reports)
-    # Bidama: the only namesake with a coordinate (Badama) lies outside the report's context SY0702.
-    assert {name.split(" (")[0] for name in caught.value.unresolved} == {"Kafr Lusian", "al-Kanayes", "Bidama"}
-    assert "Badama" in str(caught.value) and "outside SY0702" in str(caught.value)
-    # ... and with allow_unresolved it lists the reports naming them as left out, never silently.
-    fs = build_flows(reports, allow_unresolved=True)
-    unplaced = {rid for item in fs.left_out if item.what == "unresolved name" for rid in item.report_ids}
-    assert unplaced == {"ds-srcg-10000", "zw-cd-al-kanayes", "zw-cd-bidama"}
+    # Every place of the example resolves (Kafr Lusian at its subdistrict with precision admin3, Bidama as the town
+    # Badama in its context SY0704): the build needs no allow_unresolved and leaves nothing out.
+    fs = build_flows(reports)
+    assert len(fs.left_out) == 0
+    unplaced = set()
     # 12-25 December from southern Idlib: OCHA's 235,000, not a sum of the agencies' figures.
     from_south = fs.flows[fs.flows["origin_name"] == "southern Idlib"]
     assert from_south["people"].sum() == pytest.approx(235000)
