@@ -59,8 +59,9 @@ Destinations
     Destinations are the places the report names: no destination is invented. A region (``camps along the
     Turkish border``) or a camp cluster is drawn to itself, the arrow ending at its representative point. Only with
     ``split_regions=True`` (``--split-regions``) is a region replaced by its camp clusters that lie inside the
-    region's own admin area (its members in the gazetteer, whose data names the source of each membership), and a
-    camp cluster by its camps: a *modelled* split, marked ``modelled=True`` on those flows and ``"modelled split:
+    region's own admin area and inside the area the report states (``destination_within``, when it is a P-code:
+    OCHA's "camps along the border" within SY07 never reach Jarablus in Aleppo) -- its members in the gazetteer,
+    whose data names the source of each membership -- and a camp cluster by its camps: a *modelled* split, marked ``modelled=True`` on those flows and ``"modelled split:
     ..."`` in ``split_rule``. The figure is split in two steps: across the named destinations, then within each
     split one. Each step splits by population (for a camp or cluster its population or capacity; a split
     destination weighs the sum of its members) when every member of the step has one, else equally.

@@ -417,8 +417,9 @@ def split_flows(state):
 
     def fields(frame, rows):
         series = frame["series"].to_numpy()[rows]
+        within = frame["destination_within"].to_numpy()[rows]
         return zip(frame["_row"].to_numpy()[rows], frame["_s"].to_numpy()[rows], frame["_e"].to_numpy()[rows],
-                   [bool(str(v).strip()) for v in series])
+                   [bool(str(v).strip()) for v in series], [str(w or "").strip() for w in within])
 
     jobs = [(int(cl), rec, int(p), int(lo), int(hi), note) for cl, rec, p, lo, hi, note in zip(
         chosen["cluster"], fields(move, chosen["row"].to_numpy(dtype=np.int64)), chosen["people"], chosen["pmin"],
@@ -426,9 +427,9 @@ def split_flows(state):
     jobs += [(base + k, rec, int(p), int(lo), int(hi), "") for k, (rec, p, lo, hi) in enumerate(zip(
         fields(own, np.arange(len(own))), own["people"], own["people_min"], own["people_max"]))]
     parts = []
-    for group, (row, start, end, in_series), people, pmin, pmax, note in jobs:
+    for group, (row, start, end, in_series, within), people, pmin, pmax, note in jobs:
         origins = state.o_places[row]
-        dest_parts, rule = dests.split(state.d_places[row])
+        dest_parts, rule = dests.split(state.d_places[row], within)
         if len(origins) > 1:
             rule = f"{rule}; origin equal ({len(origins)} origins)"
         pairs = [(o, d, frac / len(origins), modelled) for o in origins for d, frac, modelled in dest_parts]

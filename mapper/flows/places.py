@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -224,6 +225,8 @@ def _weights_rule(places, what):
 
 
 _KIND_PLURAL = {"camp_cluster": "camp clusters", "camp": "camps"}
+#: An admin P-code (SY07, SY0703, SY070301): a stated area a modelled split must stay in.
+_PCODE = re.compile(r"SY\d{2}(\d{2}){0,2}", re.IGNORECASE)
 
 
 def _inside(area, place) -> bool:
@@ -244,9 +247,10 @@ class _Destinations:
         self.split_regions = split_regions
         self._cache = {}
 
-    def expand(self, place):
-        """Members replacing ``place`` in a modelled split: the camp clusters of a region that lie in its area,
-        the camps of a cluster; ``None`` when not split (the default: a region is drawn to itself)."""
+    def expand(self, place, within=""):
+        """Members replacing ``place`` in a modelled split: the camp clusters of a region, the camps of a cluster,
+        that lie in the region's own area and in the area the report states (``within``, a P-code such as SY07);
+        ``None`` when not split (the default: a region is drawn to itself)."""
         if not self.split_regions:
             return None
         if place.kind == "region":
@@ -255,17 +259,21 @@ class _Destinations:
             kids = [k for k in self.places.children(place) if k.kind == "camp"]
         else:
             return None
+        if within and _PCODE.fullmatch(within):
+            kids = [k for k in kids if any(str(c).upper().startswith(within.upper())
+                                           for c in (k.pcode, k.admin3, k.admin2, k.admin1) if c)]
         return kids or None
 
-    def split(self, dests):
-        """[(place, fraction, modelled)], split_rule for the destinations named by one report."""
-        key = tuple(d.id for d in dests)
+    def split(self, dests, within=""):
+        """[(place, fraction, modelled)], split_rule for the destinations named by one report (``within``: the
+        report's ``destination_within``)."""
+        key = (tuple(d.id for d in dests), within)
         if key not in self._cache:
-            self._cache[key] = self._split(dests)
+            self._cache[key] = self._split(dests, within)
         return self._cache[key]
 
-    def _split(self, dests):
-        groups = [(d, self.expand(d)) for d in dests]
+    def _split(self, dests, within):
+        groups = [(d, self.expand(d, within)) for d in dests]
 
         def weight_place(d, members):
             if members is None:

@@ -337,3 +337,11 @@ def test_an_unknown_p_code_stops_the_build_unless_allowed(gazetteer):
         build_flows(make_reports(rows), gazetteer=gazetteer)
     fs = build_flows(make_reports(rows), gazetteer=gazetteer, allow_unresolved=True)
     assert [(e.what, e.people, e.report_ids) for e in fs.left_out] == [("unknown P-code", 12, ("r1",))]
+
+
+def test_a_modelled_split_stays_in_the_area_the_report_states(gazetteer):
+    rows = [{"destination": "camps along the Turkish border", "destination_within": "SY07", "people": 9000}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer, split_regions=True)
+    # Azaz camps (Aleppo, SY02) are a member of the region, but the report speaks of Idlib (SY07).
+    assert {r.dest_id: r.people for r in fs.flows.itertuples()} == {"cc-atme": 6000, "cc-qah": 3000}
+    assert fs.flows["modelled"].all()
