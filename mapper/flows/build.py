@@ -257,12 +257,14 @@ def triangulate_estimates(state):
                for k, r in firsts.groupby("o")["row"].first().items()}
     d_codes = {k: frozenset(_codes_of(state, state.d_places[r]))
                for k, r in firsts.groupby("d")["row"].first().items()}
-    state._sig_codes = {int(s_): (o_codes[o], d_codes[d]) for s_, o, d in zip(firsts.index, firsts["o"],
-                                                                               firsts["d"])}
-    o_foot = [(s_, c) for s_, (o, _) in state._sig_codes.items() for c in o]
-    d_foot = [(s_, c) for s_, (_, d) in state._sig_codes.items() for c in d]
-    o_entries = pd.DataFrame(o_foot, columns=["sig", "code"])
-    d_entries = pd.DataFrame(d_foot, columns=["sig", "code"])
+    # Per signature (numbered 0..n-1 by factorize): its origin list and destination list.
+    state._sig_o, state._sig_d = firsts["o"].to_numpy(), firsts["d"].to_numpy()
+    state._o_codes, state._d_codes = o_codes, d_codes
+    sigs = pd.DataFrame({"sig": firsts.index.to_numpy(), "o": state._sig_o, "d": state._sig_d})
+    o_table = pd.DataFrame([(k, c) for k, codes in o_codes.items() for c in codes], columns=["o", "code"])
+    d_table = pd.DataFrame([(k, c) for k, codes in d_codes.items() for c in codes], columns=["d", "code"])
+    o_entries = sigs.merge(o_table, on="o")[["sig", "code"]]
+    d_entries = sigs.merge(d_table, on="d")[["sig", "code"]]
     cluster = triangulate(np.asarray(sig, dtype=np.int64), move["_s"].to_numpy(), move["_e"].to_numpy(),
                           o_entries, d_entries)
     if len(cluster):
@@ -281,10 +283,13 @@ def _contains(outer: frozenset, inner: frozenset) -> bool:
     return all(any(inside(a, b) for a in outer) for b in inner)
 
 
-def _scope(state, sig_r, sig_c):
-    o_r, d_r = state._sig_codes[sig_r]
-    o_c, d_c = state._sig_codes[sig_c]
-    return (_contains(o_c, o_r) and _contains(d_c, d_r), _contains(o_r, o_c) and _contains(d_r, d_c))
+def _contained(codes, outer_keys, inner_keys) -> np.ndarray:
+    """For each pair of code-list keys, whether the inner list lies inside the outer one (each distinct pair
+    decided once)."""
+    width = int(max(outer_keys.max(initial=0), inner_keys.max(initial=0))) + 1
+    pair_codes, pairs = pd.factorize(outer_keys.astype(np.int64) * width + inner_keys, sort=False)
+    answers = np.array([_contains(codes[int(p // width)], codes[int(p % width)]) for p in pairs], dtype=bool)
+    return answers[pair_codes] if len(pair_codes) else np.zeros(0, dtype=bool)
 
 
 def _describe_report(row) -> str:
@@ -334,10 +339,10 @@ def _bounds_by_scope(state, chosen_rows, people, canon) -> list:
     drawn = np.flatnonzero(~np.isnan(c_row))
     c = c_row[drawn].astype(np.int64)
     s, e, sig = move["_s"].to_numpy(), move["_e"].to_numpy(), move["_sig"].to_numpy()
-    width = int(sig.max()) + 1 if len(sig) else 1
-    pair_codes, pairs = pd.factorize(sig[drawn].astype(np.int64) * width + sig[c], sort=False)
-    scopes = np.array([_scope(state, int(p // width), int(p % width)) for p in pairs], dtype=bool).reshape(-1, 2)
-    inside, outside = scopes[pair_codes, 0], scopes[pair_codes, 1]
+    o_r, o_c = state._sig_o[sig[drawn]], state._sig_o[sig[c]]
+    d_r, d_c = state._sig_d[sig[drawn]], state._sig_d[sig[c]]
+    inside = _contained(state._o_codes, o_c, o_r) & _contained(state._d_codes, d_c, d_r)
+    outside = _contained(state._o_codes, o_r, o_c) & _contained(state._d_codes, d_r, d_c)
     t_in = (s[c] <= s[drawn]) & (e[drawn] <= e[c])
     t_out = (s[drawn] <= s[c]) & (e[c] <= e[drawn])
     same = inside & outside & t_in & t_out
