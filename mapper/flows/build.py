@@ -292,10 +292,11 @@ def _contained(codes, outer_keys, inner_keys) -> np.ndarray:
     return answers[pair_codes] if len(pair_codes) else np.zeros(0, dtype=bool)
 
 
-def _describe_report(row) -> str:
-    period = f"{_iso_from_days([row['_s']])[0]} to {_iso_from_days([row['_e']])[0]}"
-    who = str(row["agency"] or "").strip() or str(row["report_id"])
-    return f"{who}'s {int(row['people']):,} ({period})"
+def _describe_report(columns, i) -> str:
+    """``UN OCHA's 235,000 (2019-12-12 to 2019-12-25)`` for report ``i`` (``columns``: name -> array)."""
+    period = f"{_iso_from_days([columns['_s'][i]])[0]} to {_iso_from_days([columns['_e'][i]])[0]}"
+    who = str(columns["agency"][i] or "").strip() or str(columns["report_id"][i])
+    return f"{who}'s {int(columns['people'][i]):,} ({period})"
 
 
 def choose_estimates(state):
@@ -357,16 +358,16 @@ def _bounds_by_scope(state, chosen_rows, people, canon) -> list:
     below = upper & (pmax_all[drawn] < est)
     notes, stretch_lo, stretch_hi = {}, {}, {}
     odd = np.flatnonzero(above | below)
+    columns = {name: move[name].to_numpy() for name in ("_s", "_e", "agency", "report_id", "people")}
     for k in odd[np.argsort(canon[drawn][odd], kind="stable")]:
         i, ci = int(drawn[k]), int(c[k])
-        rec, chosen_rec = move.iloc[i], move.iloc[ci]
         if above[k]:
-            text = (f"sources disagree: {_describe_report(rec)} for part of this movement is above "
-                    f"{_describe_report(chosen_rec)}")
+            text = (f"sources disagree: {_describe_report(columns, i)} for part of this movement is above "
+                    f"{_describe_report(columns, ci)}")
             stretch_hi[ci] = max(stretch_hi.get(ci, 0), int(pmin_all[i]))
         else:
-            text = (f"sources disagree: {_describe_report(rec)} for a wider area or period is below "
-                    f"{_describe_report(chosen_rec)}")
+            text = (f"sources disagree: {_describe_report(columns, i)} for a wider area or period is below "
+                    f"{_describe_report(columns, ci)}")
             stretch_lo[ci] = min(stretch_lo.get(ci, int(pmax_all[i])), int(pmax_all[i]))
         notes.setdefault(ci, []).append(text)
     rows = []

@@ -17,6 +17,8 @@ def whole_shares(total: int, fractions) -> list:
     go one each to the largest remainders (ties to the earlier share).
     """
     total = int(total)
+    if len(fractions) == 1:  # the common case: one part takes the whole
+        return [total]
     fractions = np.asarray(fractions, dtype=float)
     if len(fractions) == 0:
         return []
