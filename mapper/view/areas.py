@@ -3,6 +3,7 @@ people by admin area on the gazetteer's COD-AB polygons (``gazetteer.areas``, th
 
 from __future__ import annotations
 
+import functools
 import json
 
 from .cells import as_list, cell_text, unique
@@ -10,6 +11,13 @@ from .cells import as_list, cell_text, unique
 
 def admin_area_names() -> dict:
     """English names of admin areas by P-code from ``gazetteer.areas`` (where the gazetteer ships it)."""
+    return dict(_admin_area_names())
+
+
+@functools.lru_cache(maxsize=1)
+def _admin_area_names() -> dict:
+    # The shipped polygons do not change while a process runs: read their names once (a test suite or a service
+    # draws many maps).
     try:
         from gazetteer.areas import admin_areas
     except ImportError:
