@@ -161,8 +161,6 @@ from __future__ import annotations
 
 from .agencies import DEFAULT_PRIORITY, agency_rank
 from .build import build_flows
-from .options import protected_sites_label
 from .places import DEFAULT_PROTECT_KINDS, LEVELS, PROTECT_RULE
 
-__all__ = ["build_flows", "DEFAULT_PRIORITY", "DEFAULT_PROTECT_KINDS", "LEVELS", "PROTECT_RULE", "agency_rank",
-           "protected_sites_label"]
+__all__ = ["build_flows", "DEFAULT_PRIORITY", "DEFAULT_PROTECT_KINDS", "LEVELS", "PROTECT_RULE", "agency_rank"]

@@ -56,27 +56,6 @@ def _check_options(level, min_people, priority, protect_sites_km):
     return min_people, priority, protect_sites_km
 
 
-def protected_sites_label(kinds) -> str:
-    """How a legend names the generalised places: ``"Camp locations"`` for the default kinds, else e.g.
-    ``"Locations of camps, camp clusters and villages"``.
-
-    Parameters
-    ----------
-    kinds : sequence of str or None
-        ``meta["protect_kinds"]`` of a FlowSet.
-
-    Returns
-    -------
-    str
-    """
-    kinds = [str(k).replace("_", " ") for k in (kinds or ()) if k]
-    if set(kinds) <= {"camp", "camp cluster"}:
-        return "Camp locations"
-    plural = [k if k.endswith("s") else k + "s" for k in kinds]
-    listed = plural[0] if len(plural) == 1 else ", ".join(plural[:-1]) + " and " + plural[-1]
-    return f"Locations of {listed}"
-
-
 def _check_protect_kinds(kinds):
     """``protect_kinds`` as a tuple of known place kinds (a comma-separated string or a sequence)."""
     from gazetteer.places import KINDS
