@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import time
 
 import pytest
@@ -334,3 +335,27 @@ def test_arabic_months_and_common_words_are_not_places(gaz):
 def test_a_compass_part_of_a_governorate_is_read_as_the_region(gaz):
     row, = _rows("Some 5,000 people fled southern Idlib Governorate on Monday, OCHA said.", gaz)
     assert row.origin == "southern Idlib"
+
+
+# ------------------------------------------------------------------------------------------------ one pipe
+
+def test_one_pipe_from_a_folder_of_articles_to_a_map(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Publisher: First Daily\nPublished: 2020-02-12\n\nMore than 40,000 people fled Ariha "
+                                  "for Atme between 1 and 10 February, OCHA said. Thousands more fled Saraqeb.\n",
+                                  encoding="utf-8")
+    (folder / "b.txt").write_text("10 February 2020\n\nSome 3,000 people fled Sarmada to Dana on Sunday, the RCT "
+                                  "said.\n", encoding="utf-8")
+    drafted = CliRunner().invoke(cli, ["extract", str(folder), "-o", "-"])
+    assert drafted.exit_code == 0, drafted.output
+    assert [row["status"] for row in _csv(drafted.stdout)] == ["ok", "needs_review", "ok"]
+    out = tmp_path / "map.html"
+    mapped = CliRunner().invoke(cli, ["map", "-", "-o", str(out)], input=drafted.stdout)
+    assert mapped.exit_code == 0, mapped.output
+    assert out.is_file() and "(2 flows)" in mapped.output
+    flows = tmp_path / "flows.geojson"
+    built = CliRunner().invoke(cli, ["flows", "-", "-o", str(flows)], input=drafted.stdout)
+    assert built.exit_code == 0, built.output
+    left_out = json.loads(flows.read_text(encoding="utf-8"))["left_out"]
+    assert [(item["what"], item["report_ids"]) for item in left_out] == [("needs review", ["a-002"])]
