@@ -16,10 +16,11 @@ ambiguous.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 
 from .context import KIND_PREFERENCE, SAME_PLACE_KM, Hierarchy, area_size, is_pcode, kind_test, preference
-from .data import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, bundled_places, read_places_csv
+from .data import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, bundled_places, read_places_csv, shipped_index
 from .errors import AmbiguousPlaceError, PlaceNotFoundError
 from .index import NameIndex
 from .places import AREA_KINDS, Match, Place
@@ -83,7 +84,8 @@ class Gazetteer:
         self._fuzzy_cutoff = float(fuzzy_cutoff)
         self._online = online
         self._store = _open_store(store)
-        indexes = [NameIndex(self._own)]
+        # the bundled places come with their tables (read on the first variant lookup)
+        indexes = [NameIndex(self._own, tables=functools.partial(shipped_index, self._own))]
         store_places: tuple[Place, ...] = ()
         if self._store is not None:
             store_places = tuple(p for p in self._store.places if p.id not in ids)

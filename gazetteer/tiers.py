@@ -293,7 +293,7 @@ class Tiers:
         for name in names:
             norm, skel = variant_keys(name)
             if (not norm or _KIND_SUFFIX.match(norm) or (len(norm) < SHORT_NAME and has_ayn(name))
-                    or any(exact_key(name) in ix.exact or norm in ix.norm or skel in ix.skeleton
+                    or any(exact_key(name) in ix.exact or norm in ix.norm or skel in ix.skeleton_entries
                            for ix in self.indexes)):
                 continue
             norms.setdefault(norm, []).append(name)

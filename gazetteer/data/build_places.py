@@ -1,4 +1,4 @@
-"""Build the gazetteer's bundled data: ``places.csv`` and ``admin_areas.geojson``, from open sources.
+"""Build the gazetteer's bundled data: ``places.csv``, ``admin_areas.geojson`` and ``name_index.json``, from open sources.
 
 Run by hand from the repository root, with the folder of the reference tables as argument (CI never runs it; nothing
 reads that folder at run time or in tests)::
@@ -34,11 +34,13 @@ Rules (each row says in ``source`` where its coordinate comes from, and in ``pre
   source of the place ``ID``.
 
 The output is deterministic: the same inputs give byte-identical files (sorted rows, fixed float formatting, UTF-8,
-``\\n`` line ends). Ends with a summary of row counts per source and the file sizes.
+``\\n`` line ends). ``name_index.json`` is derived from ``places.csv`` alone: the lookup tables of its names
+(``gazetteer.index.index_tables``), so that the first variant spelling resolves without building them. Ends with a summary of row counts per source and the file sizes.
 """
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import re
@@ -488,6 +490,19 @@ def write_json(obj, path):
     os.replace(tmp, path)
 
 
+def write_name_index(places_path, path):
+    """The name index of the places just written (``gazetteer.index.index_tables``), with the SHA-256 of that file:
+    the gazetteer uses it only for that very file."""
+    sys.path.insert(0, str(HERE.parents[1]))
+    from gazetteer.data import read_places_csv
+    from gazetteer.index import index_tables
+
+    tables = index_tables(read_places_csv(places_path), neighbours=True)
+    tables = {"places_sha256": hashlib.sha256(places_path.read_bytes()).hexdigest(), **tables}
+    write_json(tables, path)
+    return path
+
+
 def build(ref, outdir):
     cod = read_cod_ab(ref)
     opensyria = {r["pcode"]: r for r in read_csv(ref / "syria_admin1_3_pcodes_opensyria.csv")}
@@ -523,9 +538,11 @@ def build(ref, outdir):
     areas = build_areas(cod)
     areas_path = outdir / "admin_areas.geojson"
     write_json(areas, areas_path)
+    index_path = write_name_index(places_path, outdir / "name_index.json")
     counts = Counter(r["source"].split(":", 1)[0].split(" ", 1)[0] for r in ordered)
     print(f"wrote {places_path}: {len(ordered):,} places, {places_path.stat().st_size:,} bytes")
     print(f"wrote {areas_path}: {len(areas['features'])} areas, {areas_path.stat().st_size:,} bytes")
+    print(f"wrote {index_path}: name index, {index_path.stat().st_size:,} bytes")
     print(f"precision: {dict(Counter(r['precision'] or 'point' for r in ordered))}")
     print(f"GeoNames cities: {merged} matched to a community, {added} added as their own rows")
     print("rows by source of the point:", dict(sorted(counts.items())))

@@ -584,3 +584,21 @@ def test_closest_written_ranks_shared_marks_before_the_written_ratio():
     both = [(plain, 85.0), (marked, 85.0)]
     assert [p.id for p, _ in closest_written("Ḥalb", both)] == ["p-marked"]
     assert [p.id for p, _ in closest_written("Ḥalb", both[:1])] == ["p-plain"]
+
+
+def test_the_first_variant_spelling_uses_the_shipped_index_and_answers_as_computed_tables_do(monkeypatch):
+    # `idpmap resolve Sarakib` must not normalise the 19,000 bundled names first: the data ships their tables
+    import gazetteer.index
+    from gazetteer.data import bundled_places
+
+    shipped = Gazetteer(bundled_places())
+    computed = Gazetteer(list(bundled_places()))  # not the bundled tuple: tables computed from the names
+    queries = ["Sarakib", "Marat al Numaan", "Khan Shaykoun", "Haim", "Qqxv Zzk", "Idleb province", "سراقب"]
+    expected = [computed.resolve_many([q])[0] for q in queries]
+
+    def no_keys(*args, **kwargs):
+        raise AssertionError("name keys computed for the bundled places")
+
+    monkeypatch.setattr(gazetteer.index, "name_keys", no_keys)
+    assert shipped.resolve("Sarakib").place.pcode == "C3916"
+    assert [shipped.resolve_many([q])[0] for q in queries] == expected

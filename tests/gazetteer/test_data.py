@@ -441,3 +441,20 @@ def test_every_source_is_credited_on_maps():
             assert credit in SOURCE_CREDITS.values(), (row["id"], row["source"])
     assert "OpenStreetMap" in source_credit(BY_PCODE["C4130"]["source"])
     assert "IOM DTM" in source_credit(BY_PCODE["C8812"]["source"])
+
+
+def test_the_shipped_name_index_is_that_of_the_bundled_places():
+    # name_index.json is built with places.csv (build_places.py); a change to either, or to the name keys, without a
+    # rebuild would make the gazetteer look names up in stale tables
+    import hashlib
+    import json
+
+    from gazetteer.data import bundled_places
+    from gazetteer.index import index_tables
+
+    data = resources.files("gazetteer").joinpath("data")
+    raw = data.joinpath("name_index.json").read_bytes()
+    assert len(raw) < 2_000_000
+    shipped = json.loads(raw)
+    assert shipped.pop("places_sha256") == hashlib.sha256(data.joinpath("places.csv").read_bytes()).hexdigest()
+    assert shipped == json.loads(json.dumps(index_tables(bundled_places(), neighbours=True)))
