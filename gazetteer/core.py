@@ -316,6 +316,7 @@ class Gazetteer:
         """The answer for ``name``, never raising for the name: place None when nothing matched."""
         if not isinstance(name, str):
             raise TypeError(f"expected a place name as str, got {name!r}")
+        anywhere = kinds is None and inside is None
         passes = (lambda p: (kinds is None or kinds(p)) and (inside is None or inside(p)))
         if is_pcode(name):
             place = self.by_pcode(name)
@@ -324,7 +325,7 @@ class Gazetteer:
             return Match(name, None, "none", 0.0, alternatives=(place,) if place else ())
         outside: list[Place] = []
         for method, scored in self._tiers.steps(name, self._fuzzy_cutoff):
-            kept = [ps for ps in scored if passes(ps[0])]
+            kept = scored if anywhere else [ps for ps in scored if passes(ps[0])]
             if not kept:
                 outside.extend(p for p, _ in scored if kinds is None or kinds(p))
                 continue
