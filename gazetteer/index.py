@@ -223,7 +223,7 @@ class NameIndex:
                 _append_once(exact, ekey, place)
         self.exact = {k: tuple(v) for k, v in exact.items()}
         self._near = None  # skeleton -> skeletons one edit away
-        self._neighbours: dict[str, tuple[list[int], list[str]]] | None = None  # skeleton -> entries, their norms
+        self._neighbours: dict[str, tuple[list[int], list[str]]] = {}  # skeleton -> entries one edit away, norms
 
     def __getattr__(self, name: str):
         # only called for attributes not set yet: the lazy tables
@@ -285,17 +285,12 @@ class NameIndex:
         return self._neighbour_lists(skel)[1]
 
     def _neighbour_lists(self, skel: str) -> tuple[list[int], list[str]]:
-        found = self._neighbours.get(skel) if self._neighbours is not None else None
+        found = self._neighbours.get(skel)
         if found is None:
             entries_of = self.skeleton_entries
             if self._near is None:
-                shipped = self._shipped_neighbours
-                if shipped is None:
-                    self._near = neighbour_table(entries_of)
-                else:  # positions in the skeleton_entries keys
-                    skeletons = list(entries_of)
-                    self._near = _Near(shipped, skeletons)
-                self._neighbours = {}
+                shipped = self._shipped_neighbours  # positions in the skeleton_entries keys
+                self._near = neighbour_table(entries_of) if shipped is None else _Near(shipped, list(entries_of))
             entries = [e for other in self._near.get(skel, ()) for e in entries_of[other]]
             found = self._neighbours[skel] = (entries, [self.fuzzy_norms[i] for i in entries])
         return found
