@@ -222,7 +222,7 @@ class NameIndex:
             for place, ekey, *_ in self._keys:
                 _append_once(exact, ekey, place)
         self.exact = {k: tuple(v) for k, v in exact.items()}
-        self._near = None  # skeleton -> skeletons one edit away
+        self._near = None  # skeleton -> the entries one edit away (_near_entries)
         self._neighbours: dict[str, tuple[list[int], list[str]]] = {}  # skeleton -> entries one edit away, norms
 
     def __getattr__(self, name: str):
@@ -287,23 +287,18 @@ class NameIndex:
     def _neighbour_lists(self, skel: str) -> tuple[list[int], list[str]]:
         found = self._neighbours.get(skel)
         if found is None:
-            entries_of = self.skeleton_entries
             if self._near is None:
-                shipped = self._shipped_neighbours  # positions in the skeleton_entries keys
-                self._near = neighbour_table(entries_of) if shipped is None else _Near(shipped, list(entries_of))
-            entries = [e for other in self._near.get(skel, ()) for e in entries_of[other]]
+                self._near = self._near_entries()
+            entries = self._near(skel)
             found = self._neighbours[skel] = (entries, [self.fuzzy_norms[i] for i in entries])
         return found
 
-
-class _Near:
-    """skeleton -> the skeletons one edit away, over the shipped table of positions."""
-
-    __slots__ = ("_positions", "_skeletons")
-
-    def __init__(self, positions: dict[str, list[int]], skeletons: list[str]):
-        self._positions, self._skeletons = positions, skeletons
-
-    def get(self, skel: str, default=()):
-        near = self._positions.get(skel)
-        return default if near is None else [self._skeletons[i] for i in near]
+    def _near_entries(self):
+        """skeleton -> the entries of the skeletons one edit away: from the shipped table of positions in the
+        skeleton_entries keys, else from :func:`neighbour_table`."""
+        entries_of, shipped = self.skeleton_entries, self._shipped_neighbours
+        if shipped is not None:
+            by_position = list(entries_of.values())
+            return lambda skel: [e for j in shipped.get(skel, ()) for e in by_position[j]]
+        table = neighbour_table(entries_of)
+        return lambda skel: [e for other in table.get(skel, ()) for e in entries_of[other]]
