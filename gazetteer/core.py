@@ -325,6 +325,8 @@ class Gazetteer:
             return Match(name, None, "none", 0.0, alternatives=(place,) if place else ())
         outside: list[Place] = []
         for method, scored in self._tiers.steps(name, self._fuzzy_cutoff):
+            if not scored:
+                continue
             kept = scored if anywhere else [ps for ps in scored if passes(ps[0])]
             if not kept:
                 outside.extend(p for p, _ in scored if kinds is None or kinds(p))

@@ -93,11 +93,11 @@ class LetterFilter:
         return [self.choices[i] for i in keep.tolist()]
 
 
-def _append_once(table: dict[str, list], key: str, value) -> None:
+def _append_once(table: dict[str, list[Place]], key: str, place: Place) -> None:
     if key:
         hits = table.setdefault(key, [])
-        if not hits or hits[-1] != value:  # a place's names arrive together
-            hits.append(value)
+        if not hits or hits[-1] is not place:  # a place's names arrive together
+            hits.append(place)
 
 
 def index_tables(places: Sequence[Place], keys=None, *, neighbours: bool = False) -> dict:
@@ -119,7 +119,10 @@ def index_tables(places: Sequence[Place], keys=None, *, neighbours: bool = False
     ayn: dict[str, list[str]] = {}
     for place, ekey, norm, skel, fkey in (name_keys(places) if keys is None else keys):
         row = position[id(place)]
-        _append_once(norm_t, norm, row)
+        if norm:
+            rows = norm_t.setdefault(norm, [])
+            if not rows or rows[-1] != row:  # a place's names arrive together
+                rows.append(row)
         if not fkey:
             continue
         entry = seen.get((norm, row))
