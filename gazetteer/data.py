@@ -137,37 +137,36 @@ def read_places_csv(path) -> list[Place]:
 INDEX_FILE = "name_index.json"
 
 
+@functools.lru_cache(maxsize=1)
 def bundled_places() -> tuple[Place, ...]:
     """The places of ``gazetteer/data/places.csv``, read once."""
-    return _bundled()[0]
-
-
-@functools.lru_cache(maxsize=1)
-def _bundled() -> tuple[tuple[Place, ...], str]:
-    """The bundled places and the SHA-256 of their file (what the shipped index was built from)."""
-    resource = resources.files("gazetteer").joinpath("data", "places.csv")
+    resource = _data_file("places.csv")
     label = str(resource)
-    raw = resource.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
+        text = resource.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DataFileError(label, None, f"not UTF-8 text ({err.reason})") from err
-    return tuple(read_places(io.StringIO(text, newline=""), label)), hashlib.sha256(raw).hexdigest()
+    return tuple(read_places(io.StringIO(text, newline=""), label))
 
 
 def shipped_index(places) -> dict | None:
     """The name index tables shipped for the bundled places (:func:`gazetteer.index.index_tables`), when ``places``
     are the bundled places (the tuple :func:`bundled_places` returns) and the index was built from this very
-    ``places.csv``; else None (the tables are then computed)."""
-    if _bundled.cache_info().currsize == 0 or places is not bundled_places():
+    ``places.csv`` (its SHA-256); else None (the tables are then computed)."""
+    if bundled_places.cache_info().currsize == 0 or places is not bundled_places():
         return None
     return _shipped_tables()
+
+
+def _data_file(name: str):
+    return resources.files("gazetteer").joinpath("data", name)
 
 
 @functools.lru_cache(maxsize=1)
 def _shipped_tables() -> dict | None:
     try:
-        tables = json.loads(resources.files("gazetteer").joinpath("data", INDEX_FILE).read_bytes())
+        tables = json.loads(_data_file(INDEX_FILE).read_bytes())
+        digest = hashlib.sha256(_data_file("places.csv").read_bytes()).hexdigest()
     except (OSError, ValueError):
         return None
-    return tables if tables.get("places_sha256") == _bundled()[1] else None
+    return tables if tables.get("places_sha256") == digest else None
