@@ -252,10 +252,12 @@ class Table:
 
     ``cells`` holds one object array of strings per header position; ``lines`` each data row's 1-based physical
     line number; ``header`` the original header cells; ``positions`` the column name -> header position; ``tags``
-    the HXL row (or None); ``unit_hint`` a unit implied by an HXL tag on the figure column.
+    the HXL row (or None); ``unit_hint`` a unit implied by an HXL tag on the figure column; ``tag_ranks`` the rank
+    (:data:`_TAG_RANK`) of the HXL tag that gave each column found by its tag.
     """
 
-    def __init__(self, path, header, positions, cells, lines, tags=None, unit_hint=None):
+    def __init__(self, path, header, positions, cells, lines, tags=None, unit_hint=None, tag_ranks=None):
+        self.tag_ranks = dict(tag_ranks or {})
         self.path = path
         self.header = header
         self.positions = positions
@@ -362,7 +364,8 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
         if not nonblank.all():
             matrix = [col[nonblank] for col in matrix]
             data_lines = data_lines[nonblank]
-    table = Table(path, header, positions, matrix, np.asarray(data_lines, dtype=np.int64), tags, unit_hint)
+    table = Table(path, header, positions, matrix, np.asarray(data_lines, dtype=np.int64), tags, unit_hint,
+                  {t: r for t, r in tag_rank.items() if positions.get(t) is not None})
     return table
 
 
@@ -671,8 +674,8 @@ def _validate(table, present, checks, ppf):
                                                f"{start[i].isoformat()}", np.arange(n))
     _, _, published = _dates(table.raw("published"), "published", checks, required=False)
 
-    origin = _names(table.raw("origin"))
-    destination = _names(table.raw("destination"))
+    origin = _area_kind(_names(table.raw("origin")), table.tag_ranks.get("origin"))
+    destination = _area_kind(_names(table.raw("destination")), table.tag_ranks.get("destination"))
     origin_pcode = _map_uniques(table.raw("origin_pcode"), lambda v: v.strip().upper())
     destination_pcode = _map_uniques(table.raw("destination_pcode"), lambda v: v.strip().upper())
     nowhere = (origin == "") & (origin_pcode == "") & (destination == "") & (destination_pcode == "")
@@ -712,6 +715,24 @@ def _validate(table, present, checks, ppf):
         "review_note": col("review_note"),
     }, columns=REPORT_COLUMNS)
     return frame
+
+
+# An HXL admin tag on a name column says which kind of area its names are: in a governorate table (#adm1+origin+name)
+# "Aleppo" is the governorate, not the city the gazetteer's rule gives a bare name. The kind word is added to the
+# name, the way a person would write it ("Aleppo governorate"), unless the name already ends in one.
+_AREA_WORDS = {1: "governorate", 2: "district", 3: "subdistrict"}
+_ENDS_IN_KIND = re.compile(r"\b(governorate|province|district|sub-?district|nahiya|muhafazah|mantiqa)$", re.I)
+
+
+def _area_kind(values, rank):
+    """Names of a column tagged #adm1/#adm2/#adm3 with that level's kind word appended (others unchanged)."""
+    word = _AREA_WORDS.get(rank)
+    if word is None:
+        return values
+
+    def with_kind(v):
+        return ";".join(n if _ENDS_IN_KIND.search(n) else f"{n} {word}" for n in v.split(";")) if v else v
+    return _map_uniques(values, with_kind)
 
 
 def _names(values):

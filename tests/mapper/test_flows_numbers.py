@@ -329,6 +329,21 @@ def test_bounds_follow_the_reports_scope(gazetteer):
     assert (row.people_min, row.people_max, row.note) == (1000, 1400, "")
 
 
+def test_a_governorate_table_means_governorates_for_every_name(tmp_path):
+    """OCHA's origin -> destination governorate matrix writes bare names ("Aleppo", "Idleb", "Homs"); its HXL tags
+    (#adm1) say they are governorates, so every one resolves to the governorate, none to the city of that name."""
+    path = tmp_path / "matrix.csv"
+    path.write_text("origin_governorate,destination_governorate,idps\n"
+                    "#adm1+origin+name,#adm1+dest+name,#affected+idps\n"
+                    "Aleppo,Idleb,100\nHoms,Rural Damascus,50\nIdleb province,Aleppo,7\n", encoding="utf-8")
+    frame = read_reports(path, defaults={"kind": "count", "period_start": "2018-12-01", "period_end": "2018-12-31"})
+    fs = build_flows(frame)
+    kinds = set(fs.flows["origin_kind"]) | set(fs.flows["dest_kind"])
+    assert kinds == {"governorate"}
+    assert set(fs.flows["origin_pcode"]) == {"SY02", "SY04", "SY07"}
+    assert int(fs.flows["people"].sum()) == 157
+
+
 def test_an_unknown_p_code_stops_the_build_unless_allowed(gazetteer):
     from mapper.errors import UnresolvedPlacesError
 
