@@ -163,6 +163,17 @@ _KIND_SYNONYMS = {"displacement": "displacement", "displacements": "displacement
                   "count": "count", "counts": "count", "incident": "incident", "incidents": "incident"}
 _STATUS_SYNONYMS = {"": "", "ok": "ok", "needs_review": "needs_review", "needs review": "needs_review",
                     "review": "needs_review"}
+#: OCHA's HNAP / IDP movement tables as exported without their HXL row: their column names stand for the tags HDX
+#: gives them, so the tables read as they come (a file's own HXL row, when present, is used instead).
+OCHA_COLUMN_TAGS = {
+    "governorate": "#adm1+name", "governorate_pcode": "#adm1+code", "district": "#adm2+name",
+    "district_pcode": "#adm2+code", "subdistrict": "#adm3+name", "subdistrict_pcode": "#adm3+code",
+    "sub_district": "#adm3+name", "sub_district_pcode": "#adm3+code", "community": "#loc+name",
+    "community_pcode": "#loc+code", "location_pcode": "#loc+code", "idp_flow_estimation": "#affected+idps",
+    "ret_flow_estimation": "#affected+returnees",
+    "idps": "#affected+idps", "origin_governorate": "#adm1+origin+name",
+    "destination_governorate": "#adm1+dest+name",
+}
 #: When several HXL-tagged columns give one field, the finest location wins (a community before its subdistrict).
 _TAG_RANK = {"#loc": 5, "#adm4": 4, "#adm3": 3, "#adm2": 2, "#adm1": 1}
 
@@ -317,6 +328,8 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
     if len(rows) > 1 and _is_hxl_row(rows[1]):
         tags = [str(c).strip() for c in rows[1]]
         body = slice(2, None)
+    elif hxl_tags and any(n in OCHA_COLUMN_TAGS for n in names if n not in known):
+        tags = [OCHA_COLUMN_TAGS.get(n, "") for n in names]
     aliases = aliases or {}
     positions, problems, unit_hint = {}, [], None
     tag_rank = {}  # target -> rank of the HXL tag that gave it
