@@ -237,7 +237,8 @@ function idpmapInit(map, D) {
   // --- the canvas of flows ------------------------------------------------------------------------------------
   var grid = null, CELL = 32;
   var FlowCanvas = L.Renderer.extend({
-    // The canvas reaches half a screen beyond the map on every side: a pan within that redraws nothing.
+    // The canvas holds every arrow of this zoom when they span at most three screens each way (no pan redraws);
+    // else it reaches half a screen beyond the map on every side (a pan within that redraws nothing).
     options: { padding: 0.5, pane: "idpmapFlows" },
     _initContainer: function () {
       this._container = document.createElement("canvas");
@@ -248,14 +249,19 @@ function idpmapInit(map, D) {
     _destroyContainer: function () { L.DomUtil.remove(this._container); delete this._container; },
     _updatePaths: function () {},
     _update: function () {
-      if (this._map._animatingZoom && this._bounds) { return; }
-      if (!this._dirty && this._bounds && this._zoom === this._map.getZoom()) {
-        var seen = this._map.getPixelBounds(), origin = this._map.getPixelOrigin();
-        var view = L.bounds(seen.min.subtract(origin), seen.max.subtract(origin));
-        if (this._bounds.contains(view)) { return; }  // still covered by what is drawn
-      }
+      var map = this._map;
+      if (map._animatingZoom && this._bounds) { return; }
+      var origin = map.getPixelOrigin(), seen = map.getPixelBounds();
+      var view = L.bounds(seen.min.subtract(origin), seen.max.subtract(origin));
+      if (!this._dirty && this._bounds && this._zoom === map.getZoom() && origin.equals(this._origin) &&
+          covers(this._bounds, view, this._extent)) { return; }  // what is in view is drawn already
       this._dirty = false;
       L.Renderer.prototype._update.call(this);
+      this._origin = origin;
+      var batches = arrange();
+      this._extent = extentOf(drawn);
+      var size = map.getSize(), e = this._extent;
+      if (e && e.max.x - e.min.x <= 3 * size.x && e.max.y - e.min.y <= 3 * size.y) { this._bounds = e; }
       var b = this._bounds, c = this._container, s = b.getSize(), m = L.Browser.retina ? 2 : 1;
       L.DomUtil.setPosition(c, b.min);
       c.width = m * s.x;
@@ -265,9 +271,38 @@ function idpmapInit(map, D) {
       var ctx = this._ctx;
       ctx.setTransform(m, 0, 0, m, 0, 0);
       ctx.translate(-b.min.x, -b.min.y);
-      paint(ctx);
+      paint(ctx, batches);
+    },
+    // While zooming, the canvas is scaled about its own top-left corner (Leaflet's assumes the padded bounds).
+    _updateTransform: function (center, zoom) {
+      if (!this._origin) { return; }
+      var scale = this._map.getZoomScale(zoom, this._zoom);
+      var topLeft = this._bounds.min.add(this._origin).multiplyBy(scale)
+        .subtract(this._map._getNewPixelOrigin(center, zoom));
+      if (L.Browser.any3d) { L.DomUtil.setTransform(this._container, topLeft, scale); }
+      else { L.DomUtil.setPosition(this._container, topLeft); }
     }
   });
+  // The layer-pixel box of the drawn arrows (a curve lies in the box of its ends and control point), or null.
+  function extentOf(items) {
+    if (!items.length) { return null; }
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    items.forEach(function (item) {
+      var g = item.g, pad = item.w / 2 + 2;
+      for (var k = 0; k < 10; k += 2) {
+        x0 = Math.min(x0, g[k] - pad); x1 = Math.max(x1, g[k] + pad);
+        y0 = Math.min(y0, g[k + 1] - pad); y1 = Math.max(y1, g[k + 1] + pad);
+      }
+    });
+    return L.bounds(L.point(Math.floor(x0), Math.floor(y0)), L.point(Math.ceil(x1), Math.ceil(y1)));
+  }
+  // Whether the canvas ``b`` holds the part of the arrows' extent that is in ``view``.
+  function covers(b, view, extent) {
+    if (!extent) { return true; }
+    var lo = L.point(Math.max(view.min.x, extent.min.x), Math.max(view.min.y, extent.min.y));
+    var hi = L.point(Math.min(view.max.x, extent.max.x), Math.min(view.max.y, extent.max.y));
+    return lo.x >= hi.x || lo.y >= hi.y || b.contains(L.bounds(lo, hi));
+  }
   var flowLayer = new FlowCanvas();
 
   function nodePoints() {
@@ -294,10 +329,11 @@ function idpmapInit(map, D) {
             ex - head * (tx * c25 - ty * s25), ey - head * (tx * s25 + ty * c25),
             ex - head * (tx * c25 + ty * s25), ey - head * (-tx * s25 + ty * c25)];
   }
-  function paint(ctx) {
+  // The arrows to draw (``drawn``, for hit-testing) and their batches by look, in drawing order.
+  function arrange() {
     grid = null;
     drawn = [];
-    if (!nodes.length) { return; }
+    if (!nodes.length) { return []; }
     var pts = nodePoints(), radius = nodes.map(radiusOf);
     var limit = showAll ? edges.length : topCount();
     var topPeople = edges.length ? edges[0].people : 1;
@@ -319,9 +355,18 @@ function idpmapInit(map, D) {
       batch.geo.push(g);
       drawn.push({ edge: e, g: g, w: w, dim: dim });
     }
-    var order = Array.from(batches.values()).sort(function (a, b) {
+    drawn.reverse();  // topmost (thinnest) first for hit-testing
+    container.setAttribute("data-drawn-flows", String(drawn.length));
+    var note = document.getElementById("idpmap-drawn");
+    if (note) {
+      note.textContent = limit < edges.length ? "drawing the largest " + fmt(limit) + " of " + fmt(edges.length)
+        : fmt(edges.length) + (levelIx >= 0 ? " arrows between groups" : " arrows");
+    }
+    return Array.from(batches.values()).sort(function (a, b) {
       return (a.alpha - b.alpha) || (b.w - a.w) || (a.colour < b.colour ? -1 : a.colour > b.colour ? 1 : 0);
     });
+  }
+  function paint(ctx, order) {
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
     order.forEach(function (batch) {
@@ -345,13 +390,6 @@ function idpmapInit(map, D) {
       ctx.stroke();
     });
     ctx.globalAlpha = 1;
-    drawn.reverse();  // topmost (thinnest) first for hit-testing
-    container.setAttribute("data-drawn-flows", String(drawn.length));
-    var note = document.getElementById("idpmap-drawn");
-    if (note) {
-      note.textContent = limit < edges.length ? "drawing the largest " + fmt(limit) + " of " + fmt(edges.length)
-        : fmt(edges.length) + (levelIx >= 0 ? " arrows between groups" : " arrows");
-    }
   }
   // "Top N": the largest edges that carry 90% of the people shown, at least 100 and at most D.top.
   function topCount() {
@@ -626,7 +664,8 @@ function idpmapInit(map, D) {
     pending = ev;
     L.Util.requestAnimFrame(function () {
       if (!pending || !flowLayer._map) { return; }
-      var hit = flowAt(pending.layerPoint, 4);
+      // no hover while the map is dragged: the pointer moves with the map, and the frames stay free for the pan
+      var hit = map.dragging && map.dragging.moving() ? null : flowAt(pending.layerPoint, 4);
       container.classList.toggle("idpmap-over-flow", !!hit);
       if (hit) {
         hoverTip.setLatLng(pending.latlng).setContent(el("div", "", edgeLabel(hit.edge)));
