@@ -575,9 +575,12 @@ function idpmapInit(map, D) {
     highlighted = ni;
     redraw();
   }
+  // Thousands of round markers as SVG paths slow every frame of a pan: past MANY_MARKERS they share one canvas.
+  var MANY_MARKERS = 2000, markerCanvas = L.canvas({ pane: "idpmapPlaces", padding: 0.5 });
   function buildMarkers() {
     towns.clearLayers();
     camps.clearLayers();
+    var renderer = nodes.length > MANY_MARKERS ? markerCanvas : undefined;
     nodes.forEach(function (node) {
       var r = radiusOf(node);
       var camp = node.kind === "camp" || node.kind === "camp_cluster";
@@ -590,7 +593,8 @@ function idpmapInit(map, D) {
       } else {
         var cls = !node.place ? "idpmap-place idpmap-cluster"
           : "idpmap-place idpmap-town" + (node.prec > 0 ? " idpmap-approx" : "");
-        marker = L.circleMarker([node.lat, node.lon], { pane: "idpmapPlaces", radius: r, color: "#222",
+        marker = L.circleMarker([node.lat, node.lon], { pane: "idpmapPlaces", renderer: renderer, radius: r,
+          color: "#222",
           weight: node.place ? 1.5 : 3, dashArray: node.prec > 0 ? "3 3" : null, bubblingMouseEvents: false,
           fillColor: node.pout > 0 ? groupColour(node.group) : "#ffffff", fillOpacity: 0.8, className: cls });
       }
