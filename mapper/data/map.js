@@ -6,7 +6,7 @@
  * m: 1 when modelled). Coordinates are integers in 1/q degrees.
  *
  * All flows are drawn on ONE canvas (a Leaflet renderer: it follows pans and zoom animations), batched by colour
- * and width, with a lazily built grid for hit-testing hover and clicks. Places can be grouped by zoom (D.levels):
+ * and width, with lazily built boxes for hit-testing hover and clicks. Places can be grouped by zoom (D.levels):
  * flows between groups are summed at low zoom and split as you zoom in. Only the largest D.top flows are drawn
  * until the reader asks for all.
  *
@@ -235,7 +235,7 @@ function idpmapInit(map, D) {
   }
 
   // --- the canvas of flows ------------------------------------------------------------------------------------
-  var grid = null, CELL = 32;
+  var grid = null;  // the drawn arrows' boxes for hit-testing (x0, y0, x1, y1 each), built on first use
   var FlowCanvas = L.Renderer.extend({
     // The canvas holds every arrow of this zoom when they span at most three screens each way (no pan redraws);
     // else it reaches half a screen beyond the map on every side (a pan within that redraws nothing).
@@ -400,31 +400,30 @@ function idpmapInit(map, D) {
   }
   function redraw() { flowLayer._dirty = true; if (flowLayer._map) { flowLayer._update(); } }
 
-  // Hit-testing: a grid of CELL-px cells listing the drawn arrows that pass near, built on first use.
+  // Hit-testing: the box of each drawn arrow (its curve's ends and control point, the arrowhead, 12 px around),
+  // built on first use in one pass (a grid of cells cost most of a second at 100,000 arrows), then a scan of boxes.
   function sample(g, k) {
     var t = k / 8, u = 1 - t;
     return [u * u * g[0] + 2 * u * t * g[2] + t * t * g[4], u * u * g[1] + 2 * u * t * g[3] + t * t * g[5]];
   }
-  function buildGrid() {
-    grid = new Map();
+  function buildBoxes() {
+    grid = new Float64Array(4 * drawn.length);
     drawn.forEach(function (item, idx) {
-      var prev = sample(item.g, 0), pad = item.w / 2 + 12;
-      for (var k = 1; k <= 8; k++) {
-        var pt = sample(item.g, k);
-        var x0 = Math.floor((Math.min(prev[0], pt[0]) - pad) / CELL);
-        var x1 = Math.floor((Math.max(prev[0], pt[0]) + pad) / CELL);
-        var y0 = Math.floor((Math.min(prev[1], pt[1]) - pad) / CELL);
-        var y1 = Math.floor((Math.max(prev[1], pt[1]) + pad) / CELL);
-        for (var x = x0; x <= x1; x++) {
-          for (var y = y0; y <= y1; y++) {
-            var key = x + "," + y, list = grid.get(key);
-            if (!list) { list = []; grid.set(key, list); }
-            if (list[list.length - 1] !== idx) { list.push(idx); }
-          }
-        }
-        prev = pt;
-      }
+      var g = item.g, pad = item.w / 2 + 12;
+      grid[4 * idx] = Math.min(g[0], g[2], g[4], g[6], g[8]) - pad;
+      grid[4 * idx + 1] = Math.min(g[1], g[3], g[5], g[7], g[9]) - pad;
+      grid[4 * idx + 2] = Math.max(g[0], g[2], g[4], g[6], g[8]) + pad;
+      grid[4 * idx + 3] = Math.max(g[1], g[3], g[5], g[7], g[9]) + pad;
     });
+  }
+  function nearArrows(x, y) {  // indices of the drawn arrows whose box holds (x, y), topmost first
+    if (!grid) { buildBoxes(); }
+    var out = [];
+    for (var idx = 0, n4 = grid.length; 4 * idx < n4; idx++) {
+      var k = 4 * idx;
+      if (x >= grid[k] && x <= grid[k + 2] && y >= grid[k + 1] && y <= grid[k + 3]) { out.push(idx); }
+    }
+    return out;
   }
   function segDist(px, py, a, b) {
     var vx = b[0] - a[0], vy = b[1] - a[1], l2 = vx * vx + vy * vy;
@@ -433,9 +432,7 @@ function idpmapInit(map, D) {
     return Math.sqrt(dx * dx + dy * dy);
   }
   function flowAt(layerPoint, tolerance) {
-    if (!grid) { buildGrid(); }
-    var list = grid.get(Math.floor(layerPoint.x / CELL) + "," + Math.floor(layerPoint.y / CELL));
-    if (!list) { return null; }
+    var list = nearArrows(layerPoint.x, layerPoint.y);
     var best = null, bestD = Infinity;
     list.forEach(function (idx) {
       var item = drawn[idx], prev = sample(item.g, 0), d = Infinity;
