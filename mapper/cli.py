@@ -259,15 +259,17 @@ def gazetteer_import(file, store, fmt):
     click.echo(f"imported {result.imported} places ({result.format}) into {result.store_path}{skipped}")
 
 
-# --- flows command ---
+# --- flows and map: one option set, shared through decorators ---
 
 
-def _read_reports_file(path, encoding, people_per_family):
-    """Read REPORTS (a file, or standard input for ``-``) with the library's validation."""
+def _read_reports_file(path, encoding, people_per_family, defaults=None, data=None):
+    """Read REPORTS (a file, standard input for ``-``, or bytes already read) with the library's validation."""
+    import io
+
     from mapper.reports import read_reports
 
-    source = sys.stdin.buffer if path == "-" else path
-    return read_reports(source, encoding=encoding, people_per_family=people_per_family)
+    source = io.BytesIO(data) if data is not None else (sys.stdin.buffer if path == "-" else path)
+    return read_reports(source, encoding=encoding, people_per_family=people_per_family, defaults=defaults)
 
 
 def _store_option(func):
@@ -299,36 +301,88 @@ def _priority_list(text):
     return agencies
 
 
+def _defaults(pairs):
+    """``--default COLUMN=VALUE`` pairs as a dict."""
+    out = {}
+    for pair in pairs or ():
+        column, sep, value = pair.partition("=")
+        if not sep or not column.strip():
+            raise InputError(f"--default {pair}: expected COLUMN=VALUE, e.g. kind=count")
+        out[column.strip()] = value.strip()
+    return out
+
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+#: Options of building flows from reports, the same on ``flows`` and ``map`` (as datasette shares its options).
+_BUILD_OPTIONS = (
+    click.option("--from", "start", type=_DATE, metavar="YYYY-MM-DD",
+                 help="Keep reports whose period ends on or after this day."),
+    click.option("--to", "end", type=_DATE, metavar="YYYY-MM-DD",
+                 help="Keep reports whose period starts on or before this day."),
+    click.option("--level", type=click.Choice(["place", "admin3", "admin2", "admin1"]), default="place",
+                 show_default=True, help="Aggregate origins and destinations to this admin level."),
+    click.option("--min-people", type=click.FloatRange(min=0), default=0, show_default=True, metavar="N",
+                 help="Leave out flows under N people (listed as left out); OCHA's maps use 500."),
+    click.option("--priority", metavar="AGENCIES",
+                 help='Agencies to trust first when reports overlap, e.g. "UN OCHA,SRCG,RCT".'),
+    click.option("--people-per-family", type=click.FloatRange(min=1, max=50), metavar="N",
+                 help="People per family or household (default 5, the OCHA/CCCM planning figure for NW Syria)."),
+    click.option("--split-regions", is_flag=True,
+                 help="Split a region destination over its camp clusters (a modelled split, drawn as modelled) "
+                      "instead of drawing it to the region itself."),
+    click.option("--allow-unresolved", is_flag=True,
+                 help="Leave out reports whose places do not resolve (listed as left out) instead of stopping."),
+    click.option("--protect-sites", "protect_sites", type=click.FloatRange(min=0, min_open=True), metavar="KM",
+                 help="Snap camps to a fixed grid of at least KM km in every output, so it does not pinpoint "
+                      "where people shelter."),
+    click.option("--protect-kinds", "protect_kinds", metavar="KINDS",
+                 help=_PROTECT_KINDS_HELP + f"  [default: {PROTECT_KINDS_DEFAULT}]"),
+    click.option("--default", "defaults", multiple=True, metavar="COLUMN=VALUE",
+                 help="A value for a column the reports file lacks (repeatable), e.g. --default kind=count "
+                      "--default period_start=2018-12-01 for a table as OCHA publishes it."),
+    click.option("--encoding", metavar="ENC",
+                 help="Encoding of the input when not UTF-8 (with or without BOM) or UTF-16 with BOM, e.g. cp1256."),
+    click.option("--force", is_flag=True, help="Overwrite an existing output that idpmap did not write."),
+    _store_option,
+)
+
+
+def build_options(func):
+    """Decorate a command with the options of building flows from reports (shared by ``flows`` and ``map``)."""
+    for option in reversed(_BUILD_OPTIONS):
+        func = option(func)  # click options and _store_option alike
+    return func
+
+
+def _build(frame, options):
+    """Call the builder with the shared options (``options``: the command's keyword arguments)."""
+    from mapper.flows import build_flows
+
+    start = options["start"].date() if options["start"] else None
+    end = options["end"].date() if options["end"] else None
+    if start and end and end < start:
+        raise InputError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+    return build_flows(frame, gazetteer=_open_gazetteer(options["store"], False, None), start=start, end=end,
+                       level=options["level"], min_people=options["min_people"],
+                       priority=_priority_list(options["priority"]),
+                       allow_unresolved=options["allow_unresolved"], protect_sites_km=options["protect_sites"],
+                       protect_kinds=_protect_options(options["protect_sites"], options["protect_kinds"]),
+                       split_regions=options["split_regions"])
+
+
+# --- flows command ---
+
+
 @cli.command("flows")
 @click.argument("reports", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", required=True, metavar="FILE",
               help="Output file (.geojson, .gpkg, .csv), a folder for --format flowmap, or - for standard output.")
 @click.option("--format", "fmt", type=click.Choice(["geojson", "gpkg", "csv", "flowmap", "hxl"]),
               help="Output format (default: from the extension of FILE).")
-@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-              help="Keep reports whose period ends on or after this day.")
-@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-              help="Keep reports whose period starts on or before this day.")
-@click.option("--level", type=click.Choice(["place", "admin3", "admin2", "admin1"]), default="place",
-              show_default=True, help="Aggregate origins and destinations to this admin level.")
-@click.option("--min-people", type=click.FloatRange(min=0), default=0, show_default=True, metavar="N",
-              help="Leave out flows under N people (OCHA's maps use 500).")
-@click.option("--priority", metavar="AGENCIES",
-              help='Agencies to trust first when reports overlap, e.g. "UN OCHA,SRCG,RCT".')
-@click.option("--people-per-family", type=click.FloatRange(min=1, max=50), metavar="N",
-              help="People per family or household (default 5, the OCHA/CCCM planning figure for NW Syria).")
-@click.option("--allow-unresolved", is_flag=True,
-              help="Leave out reports whose place names do not resolve (listed in the output) instead of stopping.")
-@click.option("--protect-sites", "protect_sites", type=click.FloatRange(min=0, min_open=True), metavar="KM",
-              help="Snap camps to a grid of KM km in every output, so it does not pinpoint where people shelter.")
-@click.option("--protect-kinds", "protect_kinds", metavar="KINDS",
-              help=_PROTECT_KINDS_HELP + f"  [default: {PROTECT_KINDS_DEFAULT}]")
-@click.option("--encoding", metavar="ENC", help="Encoding of REPORTS when not UTF-8, e.g. cp1256.")
-@click.option("--force", is_flag=True, help="Overwrite an existing output that idpmap did not write.")
-@_store_option
+@build_options
 @_handle_errors
-def flows_command(reports, output, fmt, start, end, level, min_people, priority, people_per_family,
-                  allow_unresolved, protect_sites, protect_kinds, encoding, force, store):
+def flows_command(reports, output, fmt, **options):
     """Build triangulated origin -> destination flows from REPORTS (a CSV file, or - for standard input).
 
     \b
@@ -336,26 +390,22 @@ def flows_command(reports, output, fmt, start, end, level, min_people, priority,
     idpmap flows reports.csv -o flows.gpkg --level admin2 --min-people 500
     idpmap flows reports.csv -o flowmap/ --format flowmap
     """
-    from mapper.flows import build_flows
     from mapper.io import check_flows_output, write_flows
 
-    start = start.date() if start else None
-    end = end.date() if end else None
-    if start and end and end < start:
-        raise InputError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
-    agencies = _priority_list(priority)
-    protect_kinds = _protect_options(protect_sites, protect_kinds)
+    _protect_options(options["protect_sites"], options["protect_kinds"])
+    _priority_list(options["priority"])
+    defaults = _defaults(options["defaults"])
     # Refuse a clobbering output before the (possibly long) build, not after it.
-    check_flows_output(output, format=fmt, force=force)
-    frame = _read_reports_file(reports, encoding, people_per_family)
-    flowset = build_flows(frame, gazetteer=_open_gazetteer(store, False, None), start=start, end=end, level=level,
-                          min_people=min_people, priority=agencies, allow_unresolved=allow_unresolved,
-                          protect_sites_km=protect_sites, protect_kinds=protect_kinds)
-    written = write_flows(flowset, output, format=fmt, force=force)
-    people = float(flowset.flows["people"].sum()) if len(flowset.flows) else 0.0
+    check_flows_output(output, format=fmt, force=options["force"])
+    frame = _read_reports_file(reports, options["encoding"], options["people_per_family"], defaults)
+    flowset = _build(frame, options)
+    written = write_flows(flowset, output, format=fmt, force=options["force"])
     where = ", ".join(str(p) for p in written) or "standard output"
-    left = f", {len(flowset.left_out)} left out (listed in the output)" if flowset.left_out else ", none left out"
-    click.echo(f"idpmap: {len(flowset.flows)} flows, {people:,.0f} people{left} -> {where}", err=True)
+    left = sum(int(item.people) for item in flowset.left_out)
+    left_text = (f", {len(flowset.left_out)} left out (listed in the output) with {left:,} people"
+                 if flowset.left_out else ", none left out")
+    click.echo(f"idpmap: {len(flowset.flows)} flows, {flowset.meta.total_people:,} people{left_text} -> {where}",
+               err=True)
 
 
 # --- map command ---
@@ -367,11 +417,12 @@ _GENERIC_STEMS = {"reports", "flows", "locations", "input", "data"}
 
 
 def _default_map_output(input_path):
-    """output/<name>.html, named after the input file, or after its folder when the file is just 'reports.csv'."""
+    """output/<name>.html, named after the input file, or after its folder when the file is just 'reports.csv'
+    (output/map.html for standard input)."""
     from pathlib import Path
 
     path = Path(input_path)
-    name = path.stem
+    name = "map" if input_path == "-" else path.stem
     if name.lower() in _GENERIC_STEMS and path.resolve().parent.name:
         name = path.resolve().parent.name
     out = Path("output")
@@ -379,13 +430,14 @@ def _default_map_output(input_path):
     return out / f"{name}.html"
 
 
-def _is_reports_csv(path, encoding):
-    """True when the file's header names report_id and kind (a reports CSV), else it is a flows file."""
+def _is_reports_csv(head, encoding, defaults=()):
+    """True when the first bytes ``head`` are a reports CSV: its header names ``report_id`` and ``kind``, or
+    ``kind`` (or ``--default kind=...``) without the coordinates of a flows file; else it is a flows file."""
     import csv
     import io
 
-    with open(path, "rb") as fh:
-        head = fh.read(65536)
+    if head.startswith(b"SQLite format 3") or head.lstrip()[:1] in (b"{", b"["):
+        return False
     for codec in ([encoding] if encoding else []) + ["utf-8-sig", "utf-16", "cp1256"]:
         try:
             text = head.decode(codec)
@@ -396,37 +448,23 @@ def _is_reports_csv(path, encoding):
             return False
         header = next(csv.reader(io.StringIO(lines[0])), [])
         columns = {c.strip().lower() for c in header}
-        return {"report_id", "kind"} <= columns
+        has_kind = "kind" in columns or "kind" in {k.strip().lower() for k in defaults}
+        return {"report_id", "kind"} <= columns or (has_kind and "origin_lat" not in columns)
     return False
 
 
 @cli.command("map")
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Output file: .html (interactive, offline) or .png/.svg/.pdf (static image). "
                    "Default: output/<name>.html, named after the input (or its folder for reports.csv).")
 @click.option("--title", help="Map title (default: from the data and its period).")
-@click.option("--min-people", type=click.FloatRange(min=0), default=0, show_default=True,
-              help="Leave out flows under this many people (counted in the legend); OCHA's maps use 500.")
-@click.option("--from", "start", metavar="DATE", help="Keep reports whose period overlaps from this date (ISO).")
-@click.option("--to", "end", metavar="DATE", help="... up to this date (ISO).")
-@click.option("--level", type=click.Choice(["place", "admin3", "admin2", "admin1"]), default="place",
-              show_default=True, help="Aggregate origins and destinations to this admin level.")
-@click.option("--protect-sites", "protect_sites", type=click.FloatRange(min=0, min_open=True), metavar="KM",
-              help="Snap camps to a grid of KM km so the map does not pinpoint where people shelter.")
-@click.option("--protect-kinds", "protect_kinds", metavar="KINDS",
-              help=_PROTECT_KINDS_HELP + f"  [default: {PROTECT_KINDS_DEFAULT}]")
 @click.option("--online-tiles", is_flag=True,
               help="Offer OpenStreetMap tiles in the layer control (off by default: the map works offline).")
-@click.option("--allow-unresolved", is_flag=True,
-              help="Leave out reports naming unknown places (listed in the legend) instead of stopping.")
-@click.option("--encoding", help="Encoding of INPUT (default: UTF-8 with or without BOM, or UTF-16 with BOM).")
-@click.option("--force", is_flag=True, help="Overwrite an output file that idpmap did not write.")
-@_store_option
+@build_options
 @_handle_errors
-def map_command(input_path, output, title, min_people, start, end, level, protect_sites, protect_kinds,
-                online_tiles, allow_unresolved, encoding, force, store):
-    """Draw INPUT (a reports CSV, or a flows file from `idpmap flows`) as one offline map.
+def map_command(input_path, output, title, online_tiles, **options):
+    """Draw INPUT (a reports CSV, or a flows file from `idpmap flows`; - for standard input) as one offline map.
 
     \b
     idpmap map examples/idlib_dec_2019/reports.csv        -> output/idlib_dec_2019.html
@@ -444,28 +482,37 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
     kind = _MAP_FORMATS.get(output.suffix.lower())
     if kind is None:
         raise InputError(f"{output}: unknown map format {output.suffix!r}; use .html, .png, .svg or .pdf")
-    check_target(output, force=force)  # before the build, not after it
-    given_kinds = protect_kinds
-    protect_kinds = _protect_options(protect_sites, protect_kinds)
-    if _is_reports_csv(input_path, encoding):
-        from mapper.flows import build_flows
-        from mapper.reports import read_reports
+    check_target(output, force=options["force"])  # before the build, not after it
+    _protect_options(options["protect_sites"], options["protect_kinds"])
+    if input_path == "-":
+        from mapper.inputs import read_input
 
-        reports = read_reports(input_path, encoding=encoding)
-        flowset = build_flows(reports, gazetteer=_open_gazetteer(store, False, None), start=start, end=end,
-                              level=level, min_people=min_people,
-                              allow_unresolved=allow_unresolved, protect_sites_km=protect_sites,
-                              protect_kinds=protect_kinds)
+        data = read_input(sys.stdin.buffer, "<stdin>")[1]  # bounded by the input size limit
+        head = data[:65536]
     else:
-        given = [name for name, value in (("--from", start), ("--to", end), ("--protect-sites", protect_sites),
-                                          ("--protect-kinds", given_kinds)) if value]
-        given += ["--level"] if level != "place" else []
+        data = None
+        with open(input_path, "rb") as fh:
+            head = fh.read(65536)
+    if _is_reports_csv(head, options["encoding"], _defaults(options["defaults"])):
+        frame = _read_reports_file(input_path, options["encoding"], options["people_per_family"],
+                                   _defaults(options["defaults"]), data=data)
+        flowset = _build(frame, options)
+    else:
+        given = [name for name, key in (("--from", "start"), ("--to", "end"), ("--protect-sites", "protect_sites"),
+                                        ("--protect-kinds", "protect_kinds"), ("--priority", "priority"),
+                                        ("--people-per-family", "people_per_family"),
+                                        ("--split-regions", "split_regions"), ("--default", "defaults"))
+                 if options[key]]
+        given += ["--level"] if options["level"] != "place" else []
         if given:
             raise InputError(f"{input_path}: {', '.join(given)} apply to a reports CSV; "
                              "pass them to `idpmap flows` when building this flows file")
         from mapper.io import read_flows
 
-        flowset = read_flows(input_path, encoding=encoding)
+        if data is not None:
+            raise InputError("-: a flows file is read by name (standard input takes a reports CSV)")
+        flowset = read_flows(input_path, encoding=options["encoding"])
+    min_people, force = options["min_people"], options["force"]
     if kind == "html":
         from mapper.render import render_map
 
@@ -476,7 +523,6 @@ def map_command(input_path, output, title, min_people, start, end, level, protec
         render_image(flowset, output, title=title, min_people=min_people, force=force)
     drawn = len(flowset.flows) if min_people <= 0 else int((flowset.flows["people"] >= min_people).sum())
     click.echo(f"wrote {output} ({drawn} flows)")
-
 
 
 # --- extract command ---

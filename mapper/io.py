@@ -55,8 +55,8 @@ import pandas as pd
 
 from .atomic import GENERATOR, atomic_open, atomic_path, check_target
 from .errors import InputFileError, OutputError, shown
-from .model import FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS, FlowSet, LeftOut
 from .inputs import check_input_file, json_nesting_error, read_input
+from .model import COLUMN_DEFAULTS, FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS, FlowSet, LeftOut
 from .reports import MAX_PEOPLE, MAX_PROBLEMS, parse_figure, read_table
 from .spreadsheet import spreadsheet_safe
 
@@ -75,11 +75,12 @@ def _flow_tag(column):
             return {"id": f"#loc{attr}+id", "name": f"#loc{attr}+name", "name_ar": f"#loc{attr}+name+i_ar",
                     "kind": f"#loc{attr}+type", "lat": f"#geo{attr}+lat", "lon": f"#geo{attr}+lon",
                     "pcode": f"#loc{attr}+code", "admin1": f"#adm1{attr}+code", "admin2": f"#adm2{attr}+code",
-                    "admin3": f"#adm3{attr}+code", "border_km": f"#geo{attr}+border_km"}[field]
+                    "admin3": f"#adm3{attr}+code", "border_km": f"#geo{attr}+border_km",
+                    "precision": f"#geo{attr}+precision"}[field]
     return {"flow_id": "#meta+id", "people": "#affected+idps+ind", "people_min": "#affected+idps+ind+min",
             "people_max": "#affected+idps+ind+max", "period_start": "#date+start", "period_end": "#date+end",
             "sources": "#meta+source+json", "split_rule": "#meta+split_rule",
-            "distance_km": "#geo+distance_km"}[column]
+            "distance_km": "#geo+distance_km", "modelled": "#meta+modelled", "note": "#meta+note"}[column]
 
 
 #: The HXL hashtag written under each column of the ``hxl`` format.
@@ -182,7 +183,7 @@ def _table(frame, columns):
     """``frame``'s ``columns`` (missing ones empty) as a plain DataFrame without geometry."""
     out = pd.DataFrame(index=range(len(frame)))
     for column in columns:
-        out[column] = frame[column].to_numpy() if column in frame.columns else ""
+        out[column] = frame[column].to_numpy() if column in frame.columns else COLUMN_DEFAULTS.get(column, "")
     return out
 
 
@@ -583,7 +584,9 @@ def _flowset(frame, *, meta, path, places=None, incidents=None, left_out=()):
     for column in FLOW_COLUMNS:
         numeric = column.endswith(("_lat", "_lon", "_km")) or column.startswith("people")
         if column not in frame.columns:
-            frame[column] = np.nan if numeric else ""
+            frame[column] = np.nan if numeric else COLUMN_DEFAULTS.get(column, "")
+        elif column == "modelled":  # a flag: True, "true" or "1" in a file
+            frame[column] = [str(v).strip().lower() in ("true", "1", "yes") for v in frame[column]]
         elif numeric:
             frame[column] = pd.to_numeric(pd.Series(frame[column], dtype=object).replace("", np.nan),
                                           errors="coerce").astype(float)

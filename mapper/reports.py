@@ -7,27 +7,37 @@ A CSV file (comma separated, UTF-8; see *Encodings*) with a header row. Column n
 =====================  ========  ==========================================================================
 column                 required  meaning
 =====================  ========  ==========================================================================
-report_id              yes       unique id of the row, cited by every flow it backs (``ocha-2019-12-26``)
-kind                   yes       ``displacement`` or ``incident`` (a strike; kept as context on the map)
+report_id              no        unique id of the row, cited by every flow it backs (``ocha-2019-12-26``);
+                                 ``line-N`` when the file has no such column
+kind                   yes       ``displacement`` (an estimate), ``count`` (a tracked count of a distinct
+                                 group) or ``incident`` (a strike; kept as context on the map)
 figure                 one of    the number as published: ``235000``, ``235,000``, ``12 000``,
-                                 ``twelve thousand``, ``1.2 million``, ``10,000-12,000`` (a range)
+                                 ``twelve thousand``, ``1.2 million``, ``10,000-12,000`` (a range);
+                                 an estimate may have decimals (``16034.6``)
 figure_min/figure_max  these     a range instead of (or around) ``figure``
 qualifier              no        ``more than``, ``at least``, ``almost``, ``nearly``, ``about``, ``up to``,
                                  ``some``, ``fewer than``, ``at most`` or empty (synonyms such as
                                  ``over``, ``around``, ``>`` are normalised to these)
-unit                   yes       displacement: ``people``, ``families``, ``households``;
+unit                   yes       displacement and count: ``people``, ``families``, ``households``;
                                  incident: ``killed``, ``wounded``, ``people``
 period_start           yes       first day the statement covers, ISO ``YYYY-MM-DD``
 period_end             yes       last day (``>= period_start``; the same day for a one-day event)
-origin                 yes       where people fled from; for an incident, where it happened.
+origin                 one of    where people fled from; for an incident, where it happened.
                                  Several names are separated by ``;``
-destination            no        where people went (``;``-separated); empty for incidents
+destination            these     where people went (``;``-separated); empty for incidents
 origin_within          no        context for the gazetteer: a P-code, area or place name
 destination_within     no        likewise for the destination names
+origin_pcode           no        P-codes of the origin (``C4130``, ``SY070301``); win over the names
+destination_pcode      no        likewise for the destination
+series                 no        a name shared by running totals of one count (drawn as increments)
 agency                 no        who counted (``UN OCHA``, ``SRCG``, ``RCT``, ``SOHR``): drives triangulation
 publisher, published   no        who published it, and when (ISO date)
 url, note              no        link to the publication; free remark (judgement calls, caveats)
+status, review_note    no        ``needs_review`` keeps the row off the map (its other cells are not checked;
+                                 the builder lists it as left out with the note); empty or ``ok`` maps it
 =====================  ========  ==========================================================================
+
+Columns the file lacks can be given for every row with ``defaults=`` (``--default COLUMN=VALUE``).
 
 Families and households become people with ``people_per_family`` (default :data:`PEOPLE_PER_FAMILY` = 5, the
 household size OCHA and the CCCM cluster use for planning figures in north-west Syria); pass another factor when
@@ -67,6 +77,7 @@ import pandas as pd
 
 from .errors import InputFileError
 from .inputs import MAX_CELL, check_cell_lengths, check_line_lengths, read_input
+from .model import REPORT_COLUMNS, REPORT_KINDS, REPORT_STATUSES
 from .spreadsheet import ESCAPED_CELL, spreadsheet_text
 
 #: People per family or household when a report counts families: OCHA and CCCM cluster planning figure for NW Syria.
@@ -76,25 +87,18 @@ MAX_PEOPLE = 20_000_000
 #: Problems listed in one error; the rest are counted.
 MAX_PROBLEMS = 50
 
-KINDS = ("displacement", "incident")
-UNITS = {"displacement": ("people", "families", "households"), "incident": ("killed", "wounded", "people")}
+KINDS = REPORT_KINDS
+UNITS = {"displacement": ("people", "families", "households"), "count": ("people", "families", "households"),
+         "incident": ("killed", "wounded", "people")}
 #: Qualifiers after normalisation ("" = none).
 QUALIFIERS = ("", "more than", "at least", "almost", "nearly", "about", "up to", "some", "fewer than", "at most")
 
-#: Columns of the DataFrame :func:`read_reports` returns, in order.
-REPORT_COLUMNS = [
-    "line", "report_id", "kind", "figure_min", "figure_max", "qualifier", "unit", "people_min", "people_max",
-    "people", "period_start", "period_end", "origin", "destination", "origin_within", "destination_within",
-    "agency", "publisher", "published", "url", "note",
-]
 _INPUT_COLUMNS = (
     "report_id", "kind", "figure", "figure_min", "figure_max", "qualifier", "unit", "period_start", "period_end",
-    "origin", "destination", "origin_within", "destination_within", "agency", "publisher", "published", "url",
-    "note",
+    "origin", "destination", "origin_within", "destination_within", "origin_pcode", "destination_pcode", "series",
+    "agency", "publisher", "published", "url", "note", "status", "review_note",
 )
-_REQUIRED = ("report_id", "kind", "unit", "period_start", "period_end", "origin")
-_TEXT_COLUMNS = ("report_id", "origin", "destination", "origin_within", "destination_within", "agency",
-                 "publisher", "url", "note")
+_REQUIRED = ("kind", "unit", "period_start", "period_end")
 _ALIASES = {"dest": "destination", "id": "report_id", "start": "period_start", "end": "period_end",
             "from": "period_start", "to": "period_end", "source": "agency", "min": "figure_min",
             "max": "figure_max"}
@@ -114,6 +118,18 @@ HXL_TAGS = [
     ("#loc+dest", "destination"), ("#loc+destination", "destination"), ("#adm1+dest", "destination"),
     ("#adm2+dest", "destination"), ("#adm3+dest", "destination"), ("#adm4+dest", "destination"),
     ("#loc+origin+within", "origin_within"), ("#loc+dest+within", "destination_within"),
+    # P-codes: OCHA's tables tag the community where people are as #loc+code and its admin areas as #adm1+code ..
+    # #adm3+code (the finest present is the context); +origin / +dest name the side explicitly.
+    ("#loc+code", "destination_pcode"), ("#loc+dest+code", "destination_pcode"),
+    ("#loc+origin+code", "origin_pcode"), ("#loc+name", "destination"),
+    ("#adm1+code", "destination_within"), ("#adm2+code", "destination_within"),
+    ("#adm3+code", "destination_within"), ("#adm4+code", "destination_within"),
+    ("#adm1+origin+code", "origin_pcode"), ("#adm2+origin+code", "origin_pcode"),
+    ("#adm3+origin+code", "origin_pcode"), ("#adm4+origin+code", "origin_pcode"),
+    ("#adm1+dest+code", "destination_pcode"), ("#adm2+dest+code", "destination_pcode"),
+    ("#adm3+dest+code", "destination_pcode"), ("#adm4+dest+code", "destination_pcode"),
+    ("#meta+series", "series"), ("#status", "status"), ("#meta+status", "status"),
+    ("#meta+review_note", "review_note"),
     ("#org", "agency"), ("#org+source", "agency"), ("#org+publisher", "publisher"),
     ("#meta+publisher", "publisher"), ("#meta+source", "publisher"),
     ("#meta+url", "url"), ("#meta+link", "url"),
@@ -143,14 +159,13 @@ _UNIT_SYNONYMS = {
     "dead": "killed", "deaths": "killed", "fatalities": "killed", "wounded": "wounded", "injured": "wounded",
     "injuries": "wounded",
 }
-_KIND_SYNONYMS = {"displacement": "displacement", "displacements": "displacement", "incident": "incident",
-                  "incidents": "incident"}
+_KIND_SYNONYMS = {"displacement": "displacement", "displacements": "displacement", "estimate": "displacement",
+                  "count": "count", "counts": "count", "incident": "incident", "incidents": "incident"}
+_STATUS_SYNONYMS = {"": "", "ok": "ok", "needs_review": "needs_review", "needs review": "needs_review",
+                    "review": "needs_review"}
+#: When several HXL-tagged columns give one field, the finest location wins (a community before its subdistrict).
+_TAG_RANK = {"#loc": 5, "#adm4": 4, "#adm3": 3, "#adm2": 2, "#adm1": 1}
 
-_ONES = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
-_SCALES = {"thousand": 1_000, "million": 1_000_000}
 _VAGUE = re.compile(r"\b(hundreds|thousands|millions|dozens?|tens|several|few|many|scores)\b")
 _DIGITS = str.maketrans("\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"
                         "\u06f0\u06f1\u06f2\u06f3\u06f4\u06f5\u06f6\u06f7\u06f8\u06f9\u066b\u2212",
@@ -165,7 +180,7 @@ _QUALIFIER_PREFIX = re.compile(
     "^(" + "|".join(re.escape(q) for q in sorted(_QUALIFIER_SYNONYMS, key=len, reverse=True) if q) + r")\s*")
 
 
-def read_reports(path_or_buffer, *, encoding=None, people_per_family=None):
+def read_reports(path_or_buffer, *, encoding=None, people_per_family=None, defaults=None):
     """Read a reports CSV file, validate every cell, and return one row per report.
 
     Parameters
@@ -176,11 +191,15 @@ def read_reports(path_or_buffer, *, encoding=None, people_per_family=None):
         The file's encoding when it is neither UTF-8 nor has a byte-order mark, e.g. ``"cp1256"``.
     people_per_family : float, optional
         People per family or household (default :data:`PEOPLE_PER_FAMILY`).
+    defaults : dict, optional
+        Values for columns the file does not have, e.g. ``{"kind": "count", "period_start": "2018-12-01",
+        "period_end": "2018-12-31", "agency": "UN OCHA"}`` for a table as OCHA publishes it (the file's own
+        columns always win).
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`REPORT_COLUMNS`; ``df.attrs["path"]`` is the file name used in messages and
+        Columns :data:`~mapper.model.REPORT_COLUMNS`; ``df.attrs["path"]`` is the file name used in messages and
         ``df.attrs["people_per_family"]`` the factor used.
 
     Raises
@@ -197,6 +216,7 @@ def read_reports(path_or_buffer, *, encoding=None, people_per_family=None):
         raise ValueError(f"expected people per family between 1 and 50, got {people_per_family!r}")
     table = read_table(path_or_buffer, encoding=encoding, hxl_tags=HXL_TAGS, known=_INPUT_COLUMNS,
                        aliases=_ALIASES)
+    _add_defaults(table, defaults)
     columns = _check_columns(table)
     if not len(table.lines):
         raise InputFileError(table.path, [(None, None, "no reports: the file has a header but no rows")])
@@ -206,6 +226,21 @@ def read_reports(path_or_buffer, *, encoding=None, people_per_family=None):
     frame.attrs["path"] = table.path
     frame.attrs["people_per_family"] = ppf
     return frame
+
+
+def _add_defaults(table, defaults):
+    """Add a column of one value for each of ``defaults`` the file does not have."""
+    for name, value in (defaults or {}).items():
+        column = _normalize_column(name)
+        column = column if column in _INPUT_COLUMNS else _ALIASES.get(column)
+        if column is None:
+            raise InputFileError(table.path, [(None, str(name), f"unknown column {name!r} for a default value; use "
+                                                                f"one of {', '.join(_INPUT_COLUMNS)}")])
+        if column in table.positions:
+            continue
+        table.positions[column] = len(table.cells)
+        table.cells.append(np.full(len(table.lines), str(value), dtype=object))
+        table.header.append(column)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -282,16 +317,26 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
         body = slice(2, None)
     aliases = aliases or {}
     positions, problems, unit_hint = {}, [], None
+    tag_rank = {}  # target -> rank of the HXL tag that gave it
     for pos, name in enumerate(names):
         target = name if name in known or not known else aliases.get(name)
+        rank = None
         if target is None and tags is not None and pos < len(tags):
             target, attrs = _match_tag(tags[pos], hxl_tags)
+            rank = _TAG_RANK.get(tags[pos].strip().lower().split("+")[0], 0)
             if target == "figure":
                 unit_hint = next((_HXL_UNIT_ATTRIBUTES[a] for a in attrs if a in _HXL_UNIT_ATTRIBUTES), unit_hint)
         if target is None:
             target = name  # an extra column: kept by name, ignored by callers that do not know it
         if not target:
             continue
+        if target in tag_rank and rank is not None and rank != tag_rank[target]:
+            # Two tagged location columns for one field: the finer location wins, the other is kept by name.
+            if rank > tag_rank[target]:
+                positions[target], tag_rank[target] = pos, rank
+            continue
+        if rank is not None:
+            tag_rank.setdefault(target, rank)
         if target in positions:
             first_pos = positions[target]
             problems.append((1, target, f"column {target!r} appears twice (columns {first_pos + 1} and "
@@ -490,16 +535,19 @@ class _Problems:
         self.lines = lines
         self.found = []  # (line, field, message)
         self.count = 0
+        self.skip = np.zeros(len(lines), dtype=bool)  # rows not checked (status needs_review)
 
     def add(self, mask, field, message, values=None):
         """Record ``message`` (a str, or a callable of the cell value) for every row where ``mask`` is true."""
-        index = np.flatnonzero(mask)
+        index = np.flatnonzero(np.asarray(mask, dtype=bool) & ~self.skip)
         self.count += len(index)
         for i in index[:MAX_PROBLEMS]:
             text = message(values[i]) if callable(message) else message
             self.found.append((int(self.lines[i]), field, text))
 
     def add_one(self, i, field, message):
+        if self.skip[i]:
+            return
         self.count += 1
         self.found.append((int(self.lines[i]), field, message))
 
@@ -557,7 +605,17 @@ def _validate(table, present, checks, ppf):
     n = len(table.lines)
     col = table.column
 
-    report_id = col("report_id")
+    status = _map_uniques(table.raw("status"), lambda v: _STATUS_SYNONYMS.get(" ".join(v.lower().split()), v))
+    bad_status = ~np.isin(status, REPORT_STATUSES)
+    checks.add(bad_status, "status", lambda v: f"unknown status {v!r}; write ok, needs_review or leave it empty",
+               status)
+    # A row waiting for review is not mapped: its other cells may still be empty or wrong.
+    checks.skip = status == "needs_review"
+
+    if "report_id" in present:
+        report_id = col("report_id")
+    else:  # a table without ids (as OCHA publishes them): each row is known by its line
+        report_id = np.array([f"line-{line}" for line in table.lines], dtype=object)
     checks.add(report_id == "", "report_id", "empty; give each row a unique id")
     dup = pd.Series(report_id).duplicated().to_numpy() & (report_id != "")
     if dup.any():
@@ -569,9 +627,9 @@ def _validate(table, present, checks, ppf):
 
     kind = _map_uniques(table.raw("kind"), lambda v: _KIND_SYNONYMS.get(v.strip().lower(), v.strip()))
     bad_kind = ~np.isin(kind, KINDS)
-    checks.add(bad_kind & (kind == ""), "kind", "empty; write displacement or incident")
-    checks.add(bad_kind & (kind != ""), "kind", lambda v: f"unknown kind {v!r}; write displacement or incident",
-               kind)
+    checks.add(bad_kind & (kind == ""), "kind", "empty; write displacement, count or incident")
+    checks.add(bad_kind & (kind != ""), "kind", lambda v: f"unknown kind {v!r}; write displacement (an "
+                                                          "estimate), count (a tracked count) or incident", kind)
     is_incident = kind == "incident"
 
     unit_raw = table.raw("unit") if "unit" in present else np.full(n, table.unit_hint or "", dtype=object)
@@ -595,6 +653,10 @@ def _validate(table, present, checks, ppf):
     qualifier = np.where(bad_qual, "", qualifier).astype(object)
 
     fmin, fmax, point = _figures(table, present, checks, qualifier, qual_raw, is_incident)
+    # Estimates may carry decimals (OCHA's matrices: 16034.6), rounded when drawn; counts and incidents are whole.
+    fractional = (kind != "displacement") & ((np.nan_to_num(fmin) % 1 != 0) | (np.nan_to_num(fmax) % 1 != 0))
+    checks.add(fractional, "figure", lambda k: f"a {k} is a whole number of people; only estimates "
+                                               "(kind displacement) may have a decimal part", kind)
 
     factor = np.where(np.isin(unit, ("families", "households")), ppf, 1.0)
     people_min, people_max = fmin * factor, fmax * factor
@@ -611,8 +673,13 @@ def _validate(table, present, checks, ppf):
 
     origin = _names(table.raw("origin"))
     destination = _names(table.raw("destination"))
-    checks.add(origin == "", "origin", lambda k: "empty; write where people fled from" if k != "incident"
-               else "empty; write where the incident happened", kind)
+    origin_pcode = _map_uniques(table.raw("origin_pcode"), lambda v: v.strip().upper())
+    destination_pcode = _map_uniques(table.raw("destination_pcode"), lambda v: v.strip().upper())
+    nowhere = (origin == "") & (origin_pcode == "") & (destination == "") & (destination_pcode == "")
+    checks.add(nowhere & ~is_incident, "origin", "empty, and so is destination; write where people fled from "
+                                                 "or where they arrived")
+    checks.add(is_incident & (origin == "") & (origin_pcode == ""), "origin",
+               "empty; write where the incident happened")
     checks.add(is_incident & (destination != ""), "destination",
                "incidents have one place: put it in origin and leave destination empty")
 
@@ -633,11 +700,16 @@ def _validate(table, present, checks, ppf):
         "destination": destination,
         "origin_within": col("origin_within"),
         "destination_within": col("destination_within"),
+        "origin_pcode": origin_pcode,
+        "destination_pcode": destination_pcode,
+        "series": col("series"),
         "agency": _map_uniques(table.raw("agency"), str.strip),
         "publisher": _map_uniques(table.raw("publisher"), str.strip),
         "published": published,
         "url": col("url"),
         "note": col("note"),
+        "status": np.where(status == "needs_review", "needs_review", "").astype(object),
+        "review_note": col("review_note"),
     }, columns=REPORT_COLUMNS)
     return frame
 
@@ -748,17 +820,19 @@ def _parse_figure_safe(text, *, allow_range):
         value = float(text.replace(",", ""))
         return value, value, ""
     try:
-        return parse_figure(text, allow_range=allow_range)
+        return parse_figure(text, allow_range=allow_range, allow_decimal=True)
     except ValueError as err:
         return str(err)
 
 
-def parse_figure(text, *, allow_range=True):
+def parse_figure(text, *, allow_range=True, allow_decimal=False):
     """Parse a published figure into ``(min, max, qualifier)``.
 
     Accepts digits with thousands separators (``235,000``, ``12 000``, ``1.234.567``, Arabic-Indic digits),
     English number words (``twelve thousand``), a number with a scale (``1.2 million``, ``12k``), a leading
-    qualifier (``more than 235,000``, ``>12000``) and, when ``allow_range``, a range (``10,000-12,000``).
+    qualifier (``more than 235,000``, ``>12000``) and, when ``allow_range``, a range (``10,000-12,000``). With
+    ``allow_decimal`` a number with a decimal point (``16034.6``, an estimate) is read as it is; ``12.000`` stays
+    ambiguous.
 
     Raises
     ------
@@ -775,14 +849,15 @@ def parse_figure(text, *, allow_range=True):
     if re.match(r"-\s*\d", text):
         raise ValueError(f"negative figure {original!r}; figures count people and must be above zero")
     try:
-        value = _parse_number(text)
+        value = _parse_number(text, allow_decimal=allow_decimal)
         return value, value, qualifier
     except ValueError as err:
         if allow_range:
             match = _RANGE.fullmatch(text)
             if match:
                 try:
-                    lo, hi = _parse_number(match.group(1)), _parse_number(match.group(2))
+                    lo = _parse_number(match.group(1), allow_decimal=allow_decimal)
+                    hi = _parse_number(match.group(2), allow_decimal=allow_decimal)
                 except ValueError:
                     pass
                 else:
@@ -793,7 +868,7 @@ def parse_figure(text, *, allow_range=True):
         raise ValueError(str(err).replace("{!r}", repr(original))) from None
 
 
-def _parse_number(text):
+def _parse_number(text, *, allow_decimal=False):
     text = text.strip()
     if text.isdigit() and text.isascii():
         return float(int(text))
@@ -804,6 +879,8 @@ def _parse_number(text):
     if re.fullmatch(r"\d{1,3}\.\d{3}", text):
         raise ValueError("ambiguous figure {!r}: is the dot a decimal point or a thousands separator? write "
                          "digits only, e.g. 12000")
+    if allow_decimal and re.fullmatch(r"\d+\.\d+", text):
+        return float(text)
     if re.fullmatch(r"\d+[.,]\d+", text):
         raise ValueError("figure {!r} has a decimal part or a misplaced separator; write a whole count in "
                          "digits, e.g. 12000")
@@ -826,41 +903,16 @@ def _parse_number(text):
 
 
 def _parse_words(text):
-    """English number words up to the millions ('two hundred and thirty-five thousand'), or None."""
-    tokens = [t for t in re.split(r"[\s\-]+", text.replace(",", " ")) if t and t != "and"]
-    if not tokens or not all(t in _ONES or t in _TENS or t in _SCALES or t in ("hundred", "a") for t in tokens):
+    """English number words ('two hundred and thirty-five thousand', 'a hundred') through text2num, or None."""
+    from text_to_num import text2num
+
+    words = re.sub(r"^an? (?=hundred|thousand|million)", "one ", text.replace(",", " ").strip())
+    if not re.fullmatch(r"[a-z\- ]+", words):
         return None
-    total, group, last_scale, state = 0, 0, None, "start"
-    for i, tok in enumerate(tokens):
-        if tok == "a":
-            if state != "start" or i + 1 >= len(tokens) or tokens[i + 1] not in ("hundred", *_SCALES):
-                return None
-            group, state = 1, "ones"
-        elif tok in _ONES:
-            small = _ONES[tok] < 10
-            if state not in ("start", "hundred") and not (state == "tens" and small and _ONES[tok] > 0):
-                return None
-            group += _ONES[tok]
-            state = "ones" if state != "tens" else "tensones"
-        elif tok in _TENS:
-            if state not in ("start", "hundred"):
-                return None
-            group += _TENS[tok]
-            state = "tens"
-        elif tok == "hundred":
-            if state != "ones" or group >= 10:
-                return None
-            group *= 100
-            state = "hundred"
-        else:
-            scale = _SCALES[tok]
-            if state == "start" or (last_scale is not None and scale >= last_scale):
-                return None
-            total += group * scale
-            group, state, last_scale = 0, "start", scale
-    if state == "start" and last_scale is None:
+    try:
+        return int(text2num(words, "en"))
+    except ValueError:
         return None
-    return total + group
 
 
 def _dates(values, field, checks, *, required):

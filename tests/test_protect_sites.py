@@ -217,10 +217,12 @@ def _assert_figures_from_snapped_points(outputs):
 
 
 def _assert_on_grid(lat, lon, km=KM):
-    """A snapped point is the centre of its grid cell (flows.py's rule)."""
-    dlat = km / 111.32
+    """A snapped point is the centre of its cell of the fixed grid (mapper.flows' rule: power-of-two degree cells,
+    at least km, longitude by the cosine of the middle of the 8-degree latitude band)."""
+    dlat = 2.0 ** np.ceil(np.log2(km / 111.32))
     assert (lat / dlat - 0.5) == pytest.approx(round(lat / dlat - 0.5), abs=1e-4)
-    dlon = km / (111.32 * np.cos(np.radians(lat)))
+    band = (np.floor(lat / 8) + 0.5) * 8
+    dlon = 2.0 ** np.ceil(np.log2(km / (111.32 * np.cos(np.radians(band)))))
     assert (lon / dlon - 0.5) == pytest.approx(round(lon / dlon - 0.5), abs=1e-3)
 
 
@@ -243,7 +245,8 @@ def _assert_recorded(outputs, kinds, label):
 @pytest.fixture(scope="module")
 def example_outputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("protect_example")
-    return write_all(EXAMPLE, folder, "--protect-sites", "5", "--allow-unresolved")
+    # --split-regions: the modelled split draws the camp clusters, whose points must not leak either.
+    return write_all(EXAMPLE, folder, "--protect-sites", "5", "--allow-unresolved", "--split-regions")
 
 
 def _example_places(outputs):
@@ -276,7 +279,7 @@ def test_example_snaps_to_the_grid_and_records_it(example_outputs):
             continue
         if p["kind"] in ("camp", "camp_cluster"):
             _assert_on_grid(p["lat"], p["lon"])
-            assert abs(p["lat"] - exact[p["place_id"]].lat) <= KM / 111.32 / 2 + 1e-9
+            assert abs(p["lat"] - exact[p["place_id"]].lat) <= 2.0 ** np.ceil(np.log2(KM / 111.32)) / 2 + 1e-9
         else:  # towns and areas keep their coordinate
             assert (p["lat"], p["lon"]) == (exact[p["place_id"]].lat, exact[p["place_id"]].lon)
     _assert_figures_from_snapped_points(example_outputs)
@@ -293,7 +296,7 @@ def test_small_case_with_protected_village(small_gazetteer, tmp_path):
     reports = tmp_path / "reports.csv"
     reports.write_text(SMALL_REPORTS, encoding="utf-8")
     flowset = build_flows(read_reports(reports), gazetteer=small_gazetteer, protect_sites_km=KM,
-                          protect_kinds="camp,camp_cluster,village")
+                          protect_kinds="camp,camp_cluster,village", split_regions=True)
     outputs = write_all_library(flowset, tmp_path)
     protected = [p for p in SMALL_PLACES if p.kind != "town"]
     public = [p for p in SMALL_PLACES if p.kind == "town"]

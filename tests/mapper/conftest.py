@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from gazetteer import Gazetteer, Place
+from mapper.model import REPORT_COLUMNS
 
 
 def _area(pcode, name, kind, lat, lon, parent=""):
@@ -90,6 +91,11 @@ _DEFAULTS = {
     "published": "",
     "url": "",
     "note": "",
+    "origin_pcode": "",
+    "destination_pcode": "",
+    "series": "",
+    "status": "",
+    "review_note": "",
 }
 
 
@@ -114,10 +120,7 @@ def make_reports(rows):
             if isinstance(rec[key], str):
                 rec[key] = dt.date.fromisoformat(rec[key])
         records.append(rec)
-    columns = ["line", "report_id", "kind", "figure_min", "figure_max", "qualifier", "unit", "people_min",
-               "people_max", "people", "period_start", "period_end", "origin", "destination", "origin_within",
-               "destination_within", "agency", "publisher", "published", "url", "note"]
-    frame = pd.DataFrame(records, columns=columns)
+    frame = pd.DataFrame(records, columns=REPORT_COLUMNS)
     frame.attrs["path"] = "reports.csv"
     return frame
 

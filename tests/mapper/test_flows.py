@@ -115,31 +115,63 @@ def test_destinations_split_equally_when_a_population_is_missing(gazetteer):
     assert set(fs.flows["split_rule"]) == {"equal (3 destinations)"}
 
 
-def test_region_of_camp_clusters_splits_by_cluster_population(gazetteer):
+def test_region_destination_is_drawn_to_the_region_itself(gazetteer):
     fs = build_flows(make_reports([{"destination": "camps along the Turkish border", "people": 10000}]),
                      gazetteer=gazetteer)
+    [row] = list(fs.flows.itertuples())
+    # No camp cluster the source does not name: the arrow ends at the region's own point.
+    assert (row.dest_id, row.people, row.split_rule, row.modelled) == ("region-border-camps", 10000, "single",
+                                                                       False)
+    assert (row.dest_lat, row.dest_lon) == (36.20, 36.70)
+
+
+def test_region_of_camp_clusters_splits_by_cluster_population_only_when_asked(gazetteer):
+    fs = build_flows(make_reports([{"destination": "camps along the Turkish border", "people": 10000}]),
+                     gazetteer=gazetteer, split_regions=True)
     got = {r.dest_id: r.people for r in fs.flows.itertuples()}
-    assert got == pytest.approx({"cc-atme": 6000, "cc-qah": 3000, "cc-azaz": 1000})
-    assert set(fs.flows["split_rule"]) == {"by population (3 camp clusters)"}
+    assert got == {"cc-atme": 6000, "cc-qah": 3000, "cc-azaz": 1000}
+    assert set(fs.flows["split_rule"]) == {"modelled split: by population within camps along the Turkish border "
+                                           "(3 camp clusters)"}
+    assert fs.flows["modelled"].all() and fs.meta.split_regions
+
+
+def test_modelled_split_stays_inside_the_regions_area(gazetteer):
+    from gazetteer import Gazetteer, Place
+
+    from .conftest import PLACES
+
+    # A region of Idlib governorate whose members include a cluster in Aleppo: the split never reaches it.
+    places = PLACES + [Place("region-idlib-camps", "Idlib camps", "region", 36.2, 36.6, admin1="SY07",
+                             source="test"),
+                       Place("cc-in", "Inside camps", "camp_cluster", 36.3, 36.62, admin1="SY07", admin2="SY0703",
+                             admin3="SY070301", parent="region-idlib-camps", population=100, source="test"),
+                       Place("cc-out", "Outside camps", "camp_cluster", 36.6, 37.0, admin1="SY02", admin2="SY0204",
+                             admin3="SY020400", parent="region-idlib-camps", population=900, source="test")]
+    fs = build_flows(make_reports([{"destination": "Idlib camps", "people": 999}]), gazetteer=Gazetteer(places),
+                     split_regions=True)
+    assert [(r.dest_id, r.people, r.modelled) for r in fs.flows.itertuples()] == [("cc-in", 999, True)]
 
 
 def test_cluster_of_camps_splits_equally_when_a_camp_lacks_population(gazetteer):
-    fs = build_flows(make_reports([{"destination": "Atme camps", "people": 2000}]), gazetteer=gazetteer)
+    fs = build_flows(make_reports([{"destination": "Atme camps", "people": 2001}]), gazetteer=gazetteer,
+                     split_regions=True)
     got = {r.dest_id: r.people for r in fs.flows.itertuples()}
-    assert got == {"camp-karama": 1000, "camp-ataa": 1000}
-    assert set(fs.flows["split_rule"]) == {"equal (2 camps)"}
+    # Whole people: the odd person goes to one camp (largest remainder, the first on a tie).
+    assert sorted(got.values()) == [1000, 1001] and sum(got.values()) == 2001
+    assert set(fs.flows["split_rule"]) == {"modelled split: equal within Atme camps (2 camps)"}
 
 
 def test_named_destinations_then_members_split_in_two_steps(gazetteer):
     # Idlib (165,000) against the border camps (100,000 in their clusters), then within the clusters.
     fs = build_flows(make_reports([{"destination": "Idlib; camps along the Turkish border", "people": 265000}]),
-                     gazetteer=gazetteer)
+                     gazetteer=gazetteer, split_regions=True)
     got = {r.dest_id: r.people for r in fs.flows.itertuples()}
-    assert got == pytest.approx({"sy-idlib": 165000, "cc-atme": 60000, "cc-qah": 30000, "cc-azaz": 10000})
+    assert got == {"sy-idlib": 165000, "cc-atme": 60000, "cc-qah": 30000, "cc-azaz": 10000}
     rule = fs.flows.set_index("dest_id").loc["cc-atme", "split_rule"]
     assert rule == ("by population (2 destinations); "
-                    "by population within camps along the Turkish border (3 camp clusters)")
-    assert fs.flows["people"].sum() == pytest.approx(265000)
+                    "modelled split: by population within camps along the Turkish border (3 camp clusters)")
+    assert fs.flows["people"].sum() == 265000
+    assert not dict(zip(fs.flows["dest_id"], fs.flows["modelled"]))["sy-idlib"]
 
 
 def test_report_without_destination_is_left_out_not_dropped(gazetteer):
@@ -184,12 +216,15 @@ def test_exodus_from_southern_idlib_is_ochas_figure_not_a_sum(gazetteer):
     assert fs.flows["people"].sum() == pytest.approx(235000)
     assert set(fs.flows["origin_id"]) == {"region-southern-idlib"}
     assert set(fs.flows["period_start"]) == {"2019-12-12"} and set(fs.flows["period_end"]) == {"2019-12-25"}
-    # Every report backs the flows; the range spans all of them (split like the estimate).
+    # Every report backs the flows; the range comes only from reports whose scope bounds OCHA's: SRCG's
+    # 215,000 for all Idlib since 1 November (wider) is below it -- a disagreement, noted -- while the 24-hour
+    # and 3-day counts (inside it) are lower bounds below the estimate, and RCT's 110,000 up to 17 December
+    # (not covering 12-25 December) bounds nothing.
     for row in fs.flows.itertuples():
         assert source_ids(row) == ["ocha", "osdh", "rct-110", "rct-12", "srcg-10", "srcg-215"]
-    share = fs.flows["people"] / 235000
-    assert np.allclose(fs.flows["people_min"], 10000 * share)
-    assert np.allclose(fs.flows["people_max"], 235000 * share)
+        assert row.note.startswith("sources disagree: SRCG's 215,000 (2019-11-01 to 2019-12-25)")
+    assert fs.flows["people_min"].sum() == 215000 and fs.flows["people_max"].sum() == 235000
+    assert fs.meta.notes == [fs.flows["note"].iloc[0]]
     assert fs.left_out == []
 
 
@@ -209,7 +244,8 @@ def test_overlapping_reports_of_one_movement_take_the_priority_agency(gazetteer)
     fs = build_flows(make_reports(rows), gazetteer=gazetteer)
     [row] = list(fs.flows.itertuples())
     assert row.people == 20000
-    assert (row.people_min, row.people_max) == (20000, 90000)
+    # a and c cover 12-25 December, b 20-31 December: neither period contains the other, so they bound nothing.
+    assert (row.people_min, row.people_max) == (20000, 20000)
     assert source_ids(row) == ["a", "b", "c"]
     # The chosen report's period, not the union.
     assert (row.period_start, row.period_end) == ("2019-12-20", "2019-12-31")
@@ -307,8 +343,8 @@ def test_report_without_origin_backs_flows_into_its_destination(gazetteer):
     rows = [{"origin": "", "destination": "Atme", "people": 50000, "agency": "UN OCHA", "report_id": "arrivals"},
             {"origin": "Saraqeb", "destination": "Atme", "people": 3000, "agency": "SOHR", "report_id": "s"}]
     [row] = list(build_flows(make_reports(rows), gazetteer=gazetteer).flows.itertuples())
-    # Only a report with both ends can be drawn; the arrivals widen the range and back the flow.
-    assert (row.people, row.people_max) == (3000, 50000)
+    # Only a report with both ends can be drawn; the arrivals (an upper bound, above the estimate) back the flow.
+    assert (row.people, row.people_min, row.people_max) == (3000, 3000, 3000)
     assert source_ids(row) == ["arrivals", "s"]
     fs = build_flows(make_reports(rows[:1]), gazetteer=gazetteer)
     assert [(e.what, e.people, e.report_ids) for e in fs.left_out] == [("no origin", 50000, ("arrivals",))]

@@ -125,7 +125,7 @@ def _same_movement(x, y) -> bool:
 def test_triangulation_matches_the_pairwise_rule(signatures, reports):
     import numpy as np
 
-    from mapper.flows import _triangulate
+    from mapper.flows.triangulate import triangulate
 
     reports = [(s % len(signatures), start, start + length) for s, (start, length) in reports]
     sig = np.array([r[0] for r in reports])
@@ -133,7 +133,7 @@ def test_triangulation_matches_the_pairwise_rule(signatures, reports):
     end = np.array([r[2] for r in reports])
     o_entries = pd.DataFrame([(i, c) for i, (o, _) in enumerate(signatures) for c in o], columns=["sig", "code"])
     d_entries = pd.DataFrame([(i, c) for i, (_, d) in enumerate(signatures) for c in d], columns=["sig", "code"])
-    got = _triangulate(sig, start, end, o_entries, d_entries)
+    got = triangulate(sig, start, end, o_entries, d_entries)
     # Reference: union-find over every pair that the rule calls the same movement.
     parent = list(range(len(reports)))
 

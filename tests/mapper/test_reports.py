@@ -208,8 +208,8 @@ def test_hxl_figure_tag_gives_the_unit_when_there_is_no_unit_column(tmp_path):
 
 @pytest.mark.parametrize("changes, field, message", [
     ({"report_id": ""}, "report_id", "empty; give each row a unique id"),
-    ({"kind": ""}, "kind", "empty; write displacement or incident"),
-    ({"kind": "exodus"}, "kind", "unknown kind 'exodus'; write displacement or incident"),
+    ({"kind": ""}, "kind", "empty; write displacement, count or incident"),
+    ({"kind": "exodus"}, "kind", "unknown kind 'exodus'; write displacement (an estimate), count"),
     ({"figure": ""}, "figure", "empty; write the number as digits"),
     ({"figure": "-12000"}, "figure", "negative figure '-12000'"),
     ({"figure": "0"}, "figure", "0 people is not a displacement"),
@@ -225,7 +225,7 @@ def test_hxl_figure_tag_gives_the_unit_when_there_is_no_unit_column(tmp_path):
     ({"unit": "killed"}, "unit", "unknown unit 'killed' for displacement"),
     ({"kind": "incident", "unit": "families", "destination": ""}, "unit", "unknown unit 'families' for incident"),
     ({"kind": "incident"}, "destination", "incidents have one place: put it in origin"),
-    ({"origin": ""}, "origin", "empty; write where people fled from"),
+    ({"origin": "", "destination": ""}, "origin", "empty, and so is destination; write where people fled from"),
     ({"kind": "incident", "unit": "killed", "origin": "", "destination": ""}, "origin",
      "empty; write where the incident happened"),
     ({"period_start": ""}, "period_start", "empty; write the date as YYYY-MM-DD"),
