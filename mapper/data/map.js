@@ -246,7 +246,11 @@ function idpmapInit(map, D) {
       this._ctx = this._container.getContext("2d");
       this._dirty = true;
     },
-    _destroyContainer: function () { L.DomUtil.remove(this._container); delete this._container; },
+    _destroyContainer: function () {
+      if (paintJob !== null) { L.Util.cancelAnimFrame(paintJob); paintJob = null; }
+      L.DomUtil.remove(this._container);
+      delete this._container;
+    },
     _updatePaths: function () {},
     _update: function () {
       var map = this._map;
@@ -258,7 +262,7 @@ function idpmapInit(map, D) {
       this._dirty = false;
       L.Renderer.prototype._update.call(this);
       this._origin = origin;
-      var batches = arrange();
+      var queue = arrange();
       this._extent = extentOf(drawn);
       var size = map.getSize(), e = this._extent;
       if (e && e.max.x - e.min.x <= 3 * size.x && e.max.y - e.min.y <= 3 * size.y) { this._bounds = e; }
@@ -271,7 +275,7 @@ function idpmapInit(map, D) {
       var ctx = this._ctx;
       ctx.setTransform(m, 0, 0, m, 0, 0);
       ctx.translate(-b.min.x, -b.min.y);
-      paint(ctx, batches);
+      paintLater(ctx, queue, b);
     },
     // While zooming, the canvas is scaled about its own top-left corner (Leaflet's assumes the padded bounds).
     _updateTransform: function (center, zoom) {
@@ -329,38 +333,102 @@ function idpmapInit(map, D) {
             ex - head * (tx * c25 - ty * s25), ey - head * (tx * s25 + ty * c25),
             ex - head * (tx * c25 + ty * s25), ey - head * (-tx * s25 + ty * c25)];
   }
-  // The arrows to draw (``drawn``, for hit-testing) and their batches by look, in drawing order.
+  // The arrows to draw, largest first, each with its look (colour, width, alpha, dash); ``drawn`` is the same list
+  // topmost (thinnest) first for hit-testing.
+  var shorter = 0;  // arrows whose ends fall within 2 px of each other at this zoom: not drawn
   function arrange() {
     grid = null;
     drawn = [];
+    shorter = 0;
     if (!nodes.length) { return []; }
     var pts = nodePoints(), radius = nodes.map(radiusOf);
     var limit = showAll ? edges.length : topCount();
     var topPeople = edges.length ? edges[0].people : 1;
-    var batches = new Map();
+    var looks = new Map();
     for (var k = 0; k < limit; k++) {
       var e = edges[k], w = widthOf(e.people);
       var g = geometry(pts[e.o], pts[e.d], w, radius[e.d]);
-      if (!g) { continue; }
+      if (!g) { shorter++; continue; }
       var dim = highlighted !== null && e.o !== highlighted && e.d !== highlighted;
       var wq = Math.round(w * 2) / 2;
       // Small flows fade (as on flowmap.gl): opacity by the square root of their share of the largest.
       var alpha = dim ? 0.12 : Math.round(10 * (0.3 + 0.55 * Math.sqrt(Math.min(1, e.people / topPeople)))) / 10;
-      var key = alpha + (e.modelled ? "m" : "s") + e.colour + "|" + wq;
-      var batch = batches.get(key);
-      if (!batch) {
-        batch = { w: wq, alpha: alpha, dash: e.modelled, colour: e.colour, geo: [] };
-        batches.set(key, batch);
+      var byColour = looks.get(e.colour);
+      if (!byColour) { byColour = new Map(); looks.set(e.colour, byColour); }
+      var key = (Math.round(alpha * 100) * 2 + (e.modelled ? 1 : 0)) * 4096 + Math.round(wq * 2);
+      var look = byColour.get(key);
+      if (!look) {
+        look = { w: wq, alpha: alpha, dash: e.modelled, colour: e.colour };
+        byColour.set(key, look);
       }
-      batch.geo.push(g);
-      drawn.push({ edge: e, g: g, w: w, dim: dim });
+      drawn.push({ edge: e, g: g, w: w, dim: dim, look: look });
     }
+    var queue = drawn.slice();
     drawn.reverse();  // topmost (thinnest) first for hit-testing
     container.setAttribute("data-drawn-flows", String(drawn.length));
     var note = document.getElementById("idpmap-drawn");
     if (note) {
       note.textContent = limit < edges.length ? "drawing the largest " + fmt(limit) + " of " + fmt(edges.length)
         : fmt(edges.length) + (levelIx >= 0 ? " arrows between groups" : " arrows");
+    }
+    return queue;
+  }
+  // Painting: thousands of arrows at once would freeze the page (tens of thousands take seconds), so the queue is
+  // painted in slices, largest first, one slice per animation frame, each slice batched by look (faintest and
+  // widest first, as one pass would). A new view, zoom, filter or highlight cancels the rest and starts again.
+  var paintJob = null, painted = 0, forcedSlice = 0;
+  var sliceSize = 200;  // arrows per frame, adapted to keep each frame's work near SLICE_MS
+  var SLICE_MS = 6, progress = null;
+  function paintLater(ctx, queue, bounds) {
+    if (paintJob !== null) { L.Util.cancelAnimFrame(paintJob); paintJob = null; }
+    painted = 0;
+    function slice(count) {
+      var start = performance.now(), end = Math.min(queue.length, painted + count);
+      paint(ctx, batchesOf(queue, painted, end, bounds));
+      // Chromium records strokes and rasterises them later, in the same task: a one-pixel read rasterises them
+      // now, so that the time spent is the slice's real cost.
+      ctx.getImageData(0, 0, 1, 1);
+      var spent = performance.now() - start, done = end - painted;
+      painted = end;
+      if (!forcedSlice && done >= sliceSize) {  // the next slice: about SLICE_MS of work
+        sliceSize = Math.max(20, Math.min(2 * done, Math.round(done * SLICE_MS / Math.max(spent, 0.5))));
+      }
+      showProgress(queue.length);
+      if (painted < queue.length) {
+        paintJob = L.Util.requestAnimFrame(function () { paintJob = null; slice(forcedSlice || sliceSize); });
+      }
+    }
+    // The first slice now; "largest" (at most D.top arrows) at once, as before.
+    slice(forcedSlice || (showAll ? sliceSize : Math.max(sliceSize, D.top)));
+  }
+  function showProgress(total) {
+    container.setAttribute("data-painted-flows", String(painted));
+    if (!progress) {
+      var note = document.getElementById("idpmap-drawn");
+      if (!note) { return; }
+      progress = el("span", "idpmap-progress");
+      note.parentNode.insertBefore(progress, note.nextSibling);
+    }
+    var parts = [];
+    if (painted < total) { parts.push("drawing\u2026 " + Math.floor(100 * painted / total) + "%"); }
+    if (shorter) { parts.push(fmt(shorter) + " shorter than 2 px not drawn"); }
+    progress.textContent = parts.length ? "(" + parts.join("; ") + ")" : "";
+  }
+  // The arrows queue[from..to) that reach into ``bounds`` (the canvas), in batches by look.
+  function batchesOf(queue, from, to, bounds) {
+    var batches = new Map(), x0 = bounds.min.x, y0 = bounds.min.y, x1 = bounds.max.x, y1 = bounds.max.y;
+    for (var k = from; k < to; k++) {
+      var item = queue[k], g = item.g, pad = item.w / 2 + 1;
+      if (Math.max(g[0], g[2], g[4], g[6], g[8]) + pad < x0 || Math.min(g[0], g[2], g[4], g[6], g[8]) - pad > x1 ||
+          Math.max(g[1], g[3], g[5], g[7], g[9]) + pad < y0 || Math.min(g[1], g[3], g[5], g[7], g[9]) - pad > y1) {
+        continue;  // off the canvas
+      }
+      var batch = batches.get(item.look);
+      if (!batch) {
+        batch = { w: item.look.w, alpha: item.look.alpha, dash: item.look.dash, colour: item.look.colour, geo: [] };
+        batches.set(item.look, batch);
+      }
+      batch.geo.push(g);
     }
     return Array.from(batches.values()).sort(function (a, b) {
       return (a.alpha - b.alpha) || (b.w - a.w) || (a.colour < b.colour ? -1 : a.colour > b.colour ? 1 : 0);
@@ -416,10 +484,10 @@ function idpmapInit(map, D) {
       grid[4 * idx + 3] = Math.max(g[1], g[3], g[5], g[7], g[9]) + pad;
     });
   }
-  function nearArrows(x, y) {  // indices of the drawn arrows whose box holds (x, y), topmost first
+  function nearArrows(x, y) {  // indices of the painted arrows whose box holds (x, y), topmost first
     if (!grid) { buildBoxes(); }
     var out = [];
-    for (var idx = 0, n4 = grid.length; 4 * idx < n4; idx++) {
+    for (var idx = drawn.length - painted, n4 = grid.length; 4 * idx < n4; idx++) {
       var k = 4 * idx;
       if (x >= grid[k] && x <= grid[k + 2] && y >= grid[k + 1] && y <= grid[k + 3]) { out.push(idx); }
     }
@@ -841,6 +909,9 @@ function idpmapInit(map, D) {
       openEdge(e, k >= 0 ? map.containerPointToLatLng(this.pointOf(k)) : map.getCenter());
     },
     setShowAll: setShowAll,
+    // Arrows painted so far (the rest follow over the next frames); for tests, a fixed number per frame.
+    painted: function () { return painted; },
+    setSliceSize: function (k) { forcedSlice = Math.max(0, k | 0); },
     setGrouped: function (on) { grouped = on; setLevel(levelFor(map.getZoom())); redraw(); }
   };
   return window.idpmap;

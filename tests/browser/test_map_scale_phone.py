@@ -239,3 +239,37 @@ def test_thousands_of_places_share_one_canvas_and_still_open_and_pan(watched, tm
     page.wait_for_timeout(300)
     assert _drawn(page) == drawn
     _assert_clean(watched)
+
+
+def test_all_fills_in_over_frames_without_freezing_and_restarts_on_zoom(watched, tmp_path):
+    flowset = grid_flowset(n_flows=3000)
+    path = tmp_path / "fill.html"
+    render_map(flowset, path)
+    page = _ready(watched.open(path))
+    page.evaluate("() => { window.idpmap.setGrouped(false); window.idpmap.setSliceSize(40); }")
+    # Count the frames the page shows while "all" fills in, and the painted arrows at each.
+    page.evaluate("""() => { window.__fill = []; const map = window.idpmap.map.getContainer();
+        const tick = () => { window.__fill.push(+map.getAttribute('data-painted-flows'));
+            if (window.__fill.length < 2000) requestAnimationFrame(tick); };
+        requestAnimationFrame(tick); }""")
+    page.locator("#idpmap-all").click()
+    assert _drawn(page) == _visible(page) == 3000
+    assert "drawing" in page.locator(".idpmap-progress").inner_text()
+    page.wait_for_function("() => window.idpmap.painted() === 3000", timeout=30_000)
+    fill = page.evaluate("() => window.__fill")
+    # Every arrow is painted eventually, a slice per frame, the page drawing frames all along.
+    steps = sorted(set(k for k in fill if 0 < k < 3000))
+    assert len(steps) >= 3000 // 40 - 2
+    assert page.locator(".idpmap-progress").inner_text() == ""
+    assert page.locator("#idpmap-drawn").inner_text() == "3,000 arrows"
+    # The last (smallest) arrows are there to hover and open.
+    hit = _point_on_flow(page)
+    page.mouse.click(hit["x"], hit["y"])
+    page.locator(".idpmap-flow-pop").wait_for()
+    page.evaluate("() => window.idpmap.map.closePopup()")
+    # A zoom cancels the rest and starts again, at the new zoom.
+    restarted = page.evaluate("""() => { const m = window.idpmap.map; m.setZoom(m.getZoom() + 1, {animate: false});
+        return window.idpmap.painted(); }""")
+    assert restarted == 40
+    page.wait_for_function("() => window.idpmap.painted() === window.idpmap.drawn().length", timeout=30_000)
+    _assert_clean(watched)
