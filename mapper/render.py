@@ -136,6 +136,7 @@ def _page_data(view, basemap, online_tiles) -> dict:
         "q": COORD_SCALE,
         "places": places,
         "groups": [[name, colour] for name, colour, _people in view.groups],
+        "counts": [list(c) for c in view.counts],
         "periods": [list(p) for p in view.periods],
         "range": list(view.days) if view.days else None,
         "sources": [[s.report_id, s.agency, s.publisher, s.published, s.url, s.figure, s.note]
@@ -294,7 +295,7 @@ _PANEL = _JINJA.from_string("""\
 <div class="idpmap-body" id="idpmap-panel-body">
 <h1 class="idpmap-title">{{ title }}</h1>
 {% if period %}<div class="idpmap-period">{{ period }}</div>{% endif %}
-<div class="idpmap-total" id="idpmap-total">{{ total }} people in {{ flows }} flows shown</div>
+<div class="idpmap-total" id="idpmap-total">{{ headline }}</div>
 <div class="idpmap-time" id="idpmap-time">
 <div class="idpmap-time-label" id="idpmap-time-label"></div>
 <label>from <input type="range" id="idpmap-from" aria-label="from date"></label>
@@ -378,8 +379,8 @@ _TITLE = _JINJA.from_string('<meta http-equiv="Content-Security-Policy" content=
 
 
 def _panel_html(view) -> str:
-    return _PANEL.render(title=view.title, period=view.period_text(), total=fmt_people(view.total_people),
-                         flows=f"{len(view.flows):,}", top=f"{TOP_FLOWS:,}")
+    return _PANEL.render(title=view.title, period=view.period_text(), headline=view.headline(),
+                         top=f"{TOP_FLOWS:,}")
 
 
 def _legend_html(view, basemap) -> str:

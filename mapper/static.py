@@ -374,9 +374,7 @@ def draw_view(view, *, dpi, borders):
 
     _text(fig, 0.025, 0.955, view.title, fontsize=17, weight="bold", va="baseline", ha="left", color="#111111")
     period = _format_period(*view.period)
-    count = len(view.flows)
-    subtitle = "  ·  ".join(s for s in (period, f"{_fmt_people(view.total_people)} people in "
-                                                 f"{count:,} flow{'s' * (count != 1)} shown") if s)
+    subtitle = "  ·  ".join(s for s in (period, view.headline()) if s)
     _text(fig, 0.025, 0.918, subtitle, fontsize=10.5, color="#333333", va="baseline", ha="left")
 
     _draw_legend(panel, view, widths, places, incidents, left)
@@ -660,7 +658,7 @@ def _draw_legend(panel, view, largest, places, incidents, left):
             y -= 0.032 * (wrapped.count("\n") + 1) + 0.008
 
     heading("Total shown")
-    _text(panel, 0.0, y, f"{_fmt_people(view.total_people)} people", fontsize=13, weight="bold", va="top")
+    _text(panel, 0.0, y, f"{_fmt_people(view.headline_people)} people", fontsize=13, weight="bold", va="top")
     y -= 0.075
 
     if largest >= 1:

@@ -719,14 +719,28 @@ function idpmapInit(map, D) {
       if (on && !incidents.hasLayer(m)) { incidents.addLayer(m); }
       if (!on && incidents.hasLayer(m)) { incidents.removeLayer(m); }
     });
-    showTotal(count, people);
+    showTotal(count, people, a, b);
     buildEdges();
     redraw();
   }
-  function showTotal(count, people) {
+  function showTotal(count, people, a, b) {
     container.setAttribute("data-visible-flows", String(count));
     container.setAttribute("data-visible-people", String(people));
-    if (totalNode) { totalNode.textContent = fmt(people) + " people in " + fmt(count) + " flows shown"; }
+    if (totalNode) { totalNode.textContent = headline(count, people, a, b); }
+  }
+  function headline(count, people, a, b) {  // as mapper.view.headline_text; place counts follow their dates
+    var c = [0, 0, 0, 0], parts = [];
+    (D.counts || []).forEach(function (r) {
+      var p = r[3] >= 0 ? periods[r[3]] : null;
+      if (p && !isNaN(p.s) && a !== undefined && !(p.s <= b && p.e >= a)) { return; }
+      if (r[1] > 0) { c[0] += r[1]; c[1]++; }
+      if (r[2] > 0) { c[2] += r[2]; c[3]++; }
+    });
+    function nOf(k, word) { return fmt(k) + " " + word + (k === 1 ? "" : "s"); }
+    if (count || !(c[0] || c[2])) { parts.push(fmt(people) + " people in " + nOf(count, "flow") + " shown"); }
+    if (c[0]) { parts.push(fmt(c[0]) + " people arrived in " + nOf(c[1], "place")); }
+    if (c[2]) { parts.push(fmt(c[2]) + " people left " + nOf(c[3], "place")); }
+    return parts.join("; ");
   }
   function onSlide(e) {
     var a = +fromIn.value, b = +toIn.value;

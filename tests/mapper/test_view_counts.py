@@ -1,0 +1,53 @@
+"""Maps of places' own counts (arrivals-only / departures-only tables): the headline and legend say what is drawn;
+a region destination is drawn to its area; the protected-sites note states the real grid."""
+
+from __future__ import annotations
+
+import re
+
+from mapper.flows import build_flows
+from mapper.render import render_map
+from mapper.static import render_image
+from mapper.view import build_view
+
+from .conftest import make_reports
+
+ARRIVALS = [
+    {"kind": "count", "origin": "", "destination": "Atme", "people": 500, "report_id": "in-1",
+     "period_start": "2018-12-01", "period_end": "2018-12-31"},
+    {"kind": "count", "origin": "", "destination": "Kah", "people": 250, "report_id": "in-2",
+     "period_start": "2018-12-01", "period_end": "2018-12-31"},
+    {"kind": "count", "origin": "", "destination": "Azaz", "people": 1000, "report_id": "in-3",
+     "period_start": "2019-01-01", "period_end": "2019-01-31"},
+]
+
+
+def test_places_only_map_says_how_many_arrived_where(gazetteer, tmp_path):
+    fs = build_flows(make_reports(ARRIVALS), gazetteer=gazetteer)
+    assert fs.flows.empty and fs.meta.total_people == 1750
+    view = build_view(fs)
+    assert view.headline() == "1,750 people arrived in 3 places"
+    assert view.headline_people == 1750
+    assert view.title == "People arriving, 2018-12-01 to 2019-01-31"
+    page = render_map(fs, tmp_path / "arrivals.html")
+    page = (tmp_path / "arrivals.html").read_text(encoding="utf-8")
+    assert re.search(r'id="idpmap-total">1,750 people arrived in 3 places<', page)
+    assert "0 people in 0 flows" not in page
+
+
+def test_headline_names_flows_and_counts_side_by_side(gazetteer):
+    rows = ARRIVALS[:1] + [{"kind": "displacement", "origin": "Saraqeb", "destination": "Idlib", "people": 1000,
+                           "report_id": "est-1"},
+                          {"kind": "count", "origin": "Maarat al-Numan", "destination": "", "people": 90,
+                           "report_id": "out-1"}]
+    view = build_view(build_flows(make_reports(rows), gazetteer=gazetteer))
+    assert view.headline() == "1,000 people in 1 flow shown; 500 people arrived in 1 place; 90 people left 1 place"
+    assert view.headline_people == 1590
+
+
+def test_static_image_of_arrivals_states_them(gazetteer, tmp_path):
+    fs = build_flows(make_reports(ARRIVALS), gazetteer=gazetteer)
+    render_image(fs, tmp_path / "arrivals.svg")
+    svg = (tmp_path / "arrivals.svg").read_text(encoding="utf-8")
+    assert "1,750 people arrived in 3 places" in svg
+    assert "0 flows" not in svg
