@@ -383,6 +383,13 @@ def _panel_html(view) -> str:
                          top=f"{TOP_FLOWS:,}")
 
 
+def _place_word(view) -> str:
+    arrived, _, departed, _ = view.counted
+    if not len(view.flows) and (arrived or departed):
+        return ("place people arrived in" if not departed else "place people arrived in or left") + " (counted)"
+    return "town or area of origin" if view.has_camps else "place (origin or destination)"
+
+
 def _legend_html(view, basemap) -> str:
     shown = view.source_names[:12]
     more = f"; and {len(view.source_names) - 12} more" if len(view.source_names) > 12 else ""
@@ -390,7 +397,7 @@ def _legend_html(view, basemap) -> str:
         widths=[(fmt_people(v), width_px(v, view.max_people)) for v in view.legend_people],
         modelled=view.has_modelled,
         groups=[(name, colour, fmt_people(people)) for name, colour, people in view.groups],
-        place_word="town or area of origin" if view.has_camps else "place (origin or destination)",
+        place_word=_place_word(view),
         camps=view.has_camps, approximate=view.has_approximate, clusters=bool(view.levels),
         incidents=bool(view.incidents), border=bool(basemap["border"]), protect=view.protect_note,
         areas=_area_legend(view.areas),

@@ -23,6 +23,7 @@ and admin-area choropleths).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -613,11 +614,17 @@ def _period(meta, periods):
 
 
 def _protect_note(meta) -> str:
+    """The legend's note on protected sites, with the grid's real cell size from ``meta.protect_rule``."""
     km = finite(meta_get(meta, "protect_sites_km"), 0)
     if not km:
         return ""
-    return (f"{protected_sites_label(meta_get(meta, 'protect_kinds'))} generalised to a {km:g} km grid to protect the "
-            "people sheltering there.")
+    label = protected_sites_label(meta_get(meta, "protect_kinds"))
+    cell = re.search(r"cells of ([0-9.e-]+) degrees, about ([0-9.]+) km", cell_text(meta_get(meta, "protect_rule")))
+    if cell:
+        grid = f"cells of {float(cell[1]):g}\u00b0 (about {float(cell[2]):.0f} km) of a fixed grid"
+    else:  # a file from a build that did not record its rule
+        grid = f"a grid of at least {km:g} km"
+    return f"{label} generalised to {grid} to protect the people sheltering there."
 
 
 # --- clusters -------------------------------------------------------------------------------------------------------

@@ -51,3 +51,21 @@ def test_static_image_of_arrivals_states_them(gazetteer, tmp_path):
     svg = (tmp_path / "arrivals.svg").read_text(encoding="utf-8")
     assert "1,750 people arrived in 3 places" in svg
     assert "0 flows" not in svg
+
+
+def test_legend_of_arrivals_map_names_the_places_counted(gazetteer, tmp_path):
+    fs = build_flows(make_reports(ARRIVALS), gazetteer=gazetteer)
+    render_map(fs, tmp_path / "arrivals.html")
+    page = (tmp_path / "arrivals.html").read_text(encoding="utf-8")
+    assert "place people arrived in (counted)" in page
+    assert "origin or destination" not in page
+
+
+def test_protected_sites_note_states_the_real_cell_size(gazetteer, tmp_path):
+    rows = [{"kind": "displacement", "origin": "Saraqeb", "destination": "Atme camps", "people": 1000}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer, protect_sites_km=5)
+    note = build_view(fs).protect_note
+    assert note.startswith("Camp locations generalised to cells of 0.0625\u00b0 (about 7 km) of a fixed grid")
+    assert "5 km grid" not in note
+    render_map(fs, tmp_path / "protected.html")
+    assert "0.0625\u00b0 (about 7 km)" in (tmp_path / "protected.html").read_text(encoding="utf-8")
