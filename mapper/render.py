@@ -149,6 +149,9 @@ def _page_data(view, basemap, online_tiles) -> dict:
         "levels": [{"name": lv.name, "z": lv.min_zoom, "of": lv.of, "names": lv.names,
                     "lat": [_q(v) for v in lv.lat], "lon": [_q(v) for v in lv.lon]} for lv in view.levels],
         "areas": _areas_data(view.areas),
+        "regions": [[r["place"], r["name"] if r["label"] else "", {"type": r["geometry"]["type"],
+                                             "coordinates": _round_coords(r["geometry"]["coordinates"])}]
+                    for r in view.regions],
         "outlines": basemap["outlines"],
         "border": basemap["border"],
         "borderLabel": basemap["label"],
@@ -349,6 +352,8 @@ stroke="#555" stroke-width="3" stroke-dasharray="7 4"/></svg>\
 {% for colour, label in areas.rows %}<div class="idpmap-row">\
 <span class="idpmap-swatch" style="background:{{ colour }}"></span><span>{{ label }}</span></div>{% endfor %}
 {% endif %}
+{% if regions %}<div class="idpmap-row"><span class="idpmap-sym-region"></span>\
+<span>area the source names (arrow to its centre)</span></div>{% endif %}
 {% if clusters %}<div class="idpmap-row"><span class="idpmap-sym-cluster"></span>\
 <span>group of places (zoom in to split)</span></div>{% endif %}
 {% if incidents %}<div class="idpmap-row"><span class="idpmap-sym-incident"></span>\
@@ -400,7 +405,7 @@ def _legend_html(view, basemap) -> str:
         place_word=_place_word(view),
         camps=view.has_camps, approximate=view.has_approximate, clusters=bool(view.levels),
         incidents=bool(view.incidents), border=bool(basemap["border"]), protect=view.protect_note,
-        areas=_area_legend(view.areas),
+        areas=_area_legend(view.areas), regions=bool(view.regions),
         notes=view.meta_notes, disagree=any(view.notes[1:]),
         left_out=[(w, d, fmt_people(p) if p else "") for w, d, p in view.left_out],
         left_total=fmt_people(sum(p for _w, _d, p in view.left_out)),

@@ -366,6 +366,7 @@ def draw_view(view, *, dpi, borders):
 
     curves = _flow_paths(ax, flows, places)
     country_labels = _draw_basemap(ax, borders, curves, places, incidents)
+    _draw_regions(ax, view.regions)
     ax.set_xlabel("")  # geopandas labels the axes with the CRS's; the map needs no axis labels
     ax.set_ylabel("")
     widths = _draw_flows(ax, flows, curves)
@@ -531,6 +532,25 @@ def _draw_places(ax, places, incidents, curves, taken=()):
                 taken.append(fallback[1])
 
 
+_REGION_COLOUR = "#5b3a8c"
+
+
+def _draw_regions(ax, regions):
+    """Areas of region destinations (the area the source names): hatched, dashed outline, labelled."""
+    from shapely.geometry import shape
+
+    for region in regions:
+        geom = shape(region["geometry"])
+        gpd.GeoSeries([geom], crs="EPSG:4326").plot(ax=ax, facecolor="none", edgecolor=_REGION_COLOUR, hatch="///",
+                                                    linewidth=1.4, linestyle=(0, (5, 3)), aspect=None, zorder=2.5,
+                                                    alpha=0.8)
+        if not region["label"]:  # its place is labelled already
+            continue
+        spot = geom.representative_point()
+        _text(ax, spot.x, spot.y, region["name"], ha="center", va="center", fontsize=8, style="italic",
+              color=_REGION_COLOUR, zorder=8, halo=2.5)
+
+
 def _draw_basemap(ax, borders, curves, places, incidents):
     lon_min, lon_max = ax.get_xlim()
     lat_min, lat_max = ax.get_ylim()
@@ -690,6 +710,10 @@ def _draw_legend(panel, view, largest, places, incidents, left):
     if incidents:
         row(lambda yy: panel.scatter([0.12], [yy], marker="x", s=30, c="#111111", linewidths=1.4),
             "incident (context)")
+    if view.regions:
+        row(lambda yy: panel.add_patch(Rectangle((0.0, yy - 0.012), 0.24, 0.024, facecolor="none", hatch="///",
+                                                 edgecolor=_REGION_COLOUR, linestyle=(0, (5, 3)))),
+            "area the source names")
     if view.in_syria:
         row(lambda yy: panel.add_line(Line2D([0.0, 0.24], [yy, yy], color=_BORDER_COLOUR, linewidth=2.4,
                                              linestyle=(0, (7, 3)))), "Turkey–Syria border")

@@ -141,6 +141,19 @@ function idpmapInit(map, D) {
       }
     }).addTo(map);
   }
+  // Areas of region destinations ("camps along the border"): the area the source names, its arrow to its centre.
+  if (D.regions && D.regions.length) {
+    map.createPane("idpmapRegions").style.zIndex = 270;
+    D.regions.forEach(function (r) {
+      var area = L.geoJSON(r[2], { pane: "idpmapRegions", interactive: false,
+        style: { color: "#5b3a8c", weight: 2, dashArray: "6 4", fillColor: "#5b3a8c", fillOpacity: 0.12,
+                 className: "idpmap-region" } });
+      if (r[1]) {  // "" when its place is labelled already
+        area.bindTooltip(r[1], { permanent: true, direction: "center", className: "idpmap-region-label" });
+      }
+      area.addTo(map);
+    });
+  }
   var border = null;
   if (D.border) {
     border = L.layerGroup();

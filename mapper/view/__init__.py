@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .areas import admin_area_names, admin_choropleth, country_outlines
+from .areas import admin_area_names, admin_choropleth, country_outlines, label_regions, region_areas
 from .cells import (MAX_TEXT, ViewError, as_list, cell_text, column_reader, finite, fmt_people, meta_get, truthy,
                     unique)
 from .clusters import Level, cluster_levels
@@ -85,6 +85,7 @@ class Place:
     counted_in: int = 0  # of people_in: its own arrivals-only counts (not along a flow)
     counted_out: int = 0
     period: int = -1  # index into MapView.periods: the span of the reports behind its own counts (-1: none)
+    area_pcodes: tuple = ()  # a region's admin areas (its members'): the area the source names
 
     @property
     def camp(self) -> bool:
@@ -140,6 +141,8 @@ class MapView:
     levels: list = field(default_factory=list)
     #: Choropleth of people arriving and leaving by admin area (``gazetteer.areas`` polygons), or None.
     areas: dict = None
+    #: Areas of region destinations ("camps along the border"): ``[{"place", "name", "geometry"}]``.
+    regions: list = field(default_factory=list)
 
     @property
     def total_people(self) -> int:
@@ -306,7 +309,8 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
         protect_note=_protect_note(meta),
         meta_notes=[cell_text(n) for n in as_list(meta_get(meta, "notes")) if cell_text(n)],
         days=(min(tables.days), max(tables.days)) if tables.days else (), bounds=_bounds(places, incidents),
-        areas=admin_choropleth(places))
+        areas=admin_choropleth(places), regions=region_areas(places))
+    label_regions(view.regions, places)
     if cluster if cluster is not None else len(places) > CLUSTER_MIN_PLACES:
         view.levels = cluster_levels(places)
     return view
@@ -452,7 +456,8 @@ def _bools(column) -> np.ndarray:
 
 # --- places -----------------------------------------------------------------------------------------------------------
 
-_PLACE_FIELDS = ("id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1", "admin2", "admin3", "precision")
+_PLACE_FIELDS = ("id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1", "admin2", "admin3", "precision",
+                 "area_pcodes")
 
 
 def _collect_places(flowset, flows):
@@ -475,7 +480,8 @@ def _collect_places(flowset, flows):
             id=pid, name=cell_text(rec["name"]) or pid, name_ar=cell_text(rec["name_ar"]),
             kind=cell_text(rec["kind"]), lat=lat, lon=lon, pcode=cell_text(rec["pcode"]),
             admin1=cell_text(rec["admin1"]), admin2=cell_text(rec["admin2"]), admin3=cell_text(rec["admin3"]),
-            precision=precision if precision in PRECISIONS else "point"))
+            precision=precision if precision in PRECISIONS else "point",
+            area_pcodes=tuple(c for c in cell_text(rec["area_pcodes"], cap=False).split(";") if c)))
 
     table = getattr(flowset, "places", None)
     if table is not None and hasattr(table, "columns") and "place_id" in table.columns and len(table):

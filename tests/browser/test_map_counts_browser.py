@@ -24,3 +24,15 @@ def test_arrivals_headline_follows_the_time_filter(watched, tmp_path):
     page.keyboard.press("End")
     assert total.inner_text() == "1,750 people arrived in 3 places"
     _assert_clean(watched)
+
+
+def test_region_destination_shows_its_area(watched, tmp_path):
+    from tests.mapper.test_view_counts import REGION
+
+    fs = build_flows(make_reports(REGION), gazetteer=Gazetteer(PLACES))
+    path = tmp_path / "region.html"
+    render_map(fs, path)
+    page = _ready(watched.open(path))
+    assert page.locator("path.idpmap-region").count() == 1  # one outlined area: the union of its admin areas
+    assert "area the source names" in page.locator("#idpmap-legend").inner_text()
+    _assert_clean(watched)

@@ -69,3 +69,33 @@ def test_protected_sites_note_states_the_real_cell_size(gazetteer, tmp_path):
     assert "5 km grid" not in note
     render_map(fs, tmp_path / "protected.html")
     assert "0.0625\u00b0 (about 7 km)" in (tmp_path / "protected.html").read_text(encoding="utf-8")
+
+
+REGION = [{"kind": "displacement", "origin": "Maarat al-Numan", "destination": "camps along the Turkish border",
+           "people": 235000, "report_id": "ocha-1"}]
+
+
+def test_region_destination_is_drawn_to_its_area(gazetteer, tmp_path):
+    fs = build_flows(make_reports(REGION), gazetteer=gazetteer)
+    region = fs.places.set_index("place_id").loc["region-border-camps"]
+    assert region["area_pcodes"] == "SY020400;SY070301"  # the admin areas of its camp clusters
+    view = build_view(fs)
+    (area,) = view.regions  # the union of the gazetteer's subdistricts Dana and Markaz Azaz
+    assert area["name"] == "camps along the Turkish border"
+    assert area["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    render_map(fs, tmp_path / "region.html")
+    page = (tmp_path / "region.html").read_text(encoding="utf-8")
+    assert "area the source names (arrow to its centre)" in page
+    render_image(fs, tmp_path / "region.svg")
+    svg = (tmp_path / "region.svg").read_text(encoding="utf-8")
+    assert "area the source names" in svg and svg.count("camps along the Turkish border") >= 1
+
+
+def test_split_regions_stays_a_modelled_split_without_an_area(gazetteer, tmp_path):
+    fs = build_flows(make_reports(REGION), gazetteer=gazetteer, split_regions=True)
+    view = build_view(fs)
+    assert view.has_modelled and not view.regions
+    render_map(fs, tmp_path / "split.html")
+    page = (tmp_path / "split.html").read_text(encoding="utf-8")
+    assert "modelled split (not stated by a source)" in page
+    assert "area the source names (arrow to its centre)" not in page
