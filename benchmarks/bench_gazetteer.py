@@ -48,8 +48,9 @@ NON_PLACES = [
 
 def _fresh(gaz) -> Gazetteer:
     """A gazetteer over the same places that has seen no name yet (answers are remembered per gazetteer), its
-    tables built (the variant and fuzzy tables are built on the first lookup that needs them: a one-off cost at
-    start, not a per-name one)."""
+    tables loaded (the variant and fuzzy tables are read or built on the first lookup that needs them: a one-off
+    cost at start, not a per-name one). The entries one consonant from a skeleton are gathered per skeleton, at
+    first sight of it: that cost is in the numbers."""
     fresh = Gazetteer(bundled_places(), store=gaz.store)
     fresh.resolve_many(["Qqxv Zzk", "Marat al Numaan", "Sarakib", "Khan Sheykhoun", "Khan Shaykoun"])
     return fresh

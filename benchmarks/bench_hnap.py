@@ -1,8 +1,10 @@
 """How the gazetteer does on OCHA's own table (run by hand; not a test).
 
-``python benchmarks/bench_hnap.py PATH/ocha_hnap_idp_arrivals_by_community_dec2018.csv [--show wrong,ambiguous]``
+``python benchmarks/bench_hnap.py PATH/ocha_hnap_idp_arrivals_by_community_dec2018.csv
+PATH/ocha_hnap_returns_by_community_dec2018.csv [--show wrong,ambiguous]``
 
-The table lists communities with their OCHA P-codes and subdistrict P-codes. Prints, for its community names:
+Each table (IDP arrivals, returns) lists communities with their OCHA P-codes and subdistrict P-codes. Prints, per
+table, for its community names:
 
 - with each row's subdistrict P-code as context (``within=``): right (the row's own community P-code), ambiguous,
   wrong (another place), not found;
@@ -54,15 +56,8 @@ def _report(label: str, outcomes: list[tuple[str, dict, object]], show: set[str]
                   f"-> {got} {match.method} {match.score:.0f}  {others}")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("path", type=Path, help="ocha_hnap_idp_arrivals_by_community_dec2018.csv")
-    parser.add_argument("--show", default="wrong", help="outcomes to list, comma-separated (right, ambiguous, "
-                                                        "wrong, not found); default: wrong")
-    args = parser.parse_args(argv)
-    show = {s.strip() for s in args.show.split(",") if s.strip()}
-    rows = _rows(args.path)
-    gaz = Gazetteer.default()
+def bench_table(gaz, path: Path, show: set[str]) -> None:
+    rows = _rows(path)
     start = time.perf_counter()
     within = [(_outcome(m, row["community_pcode"]), row, m) for row in rows
               for m in gaz.resolve_many([row["community"]], within=row["subdistrict_pcode"])]
@@ -71,11 +66,25 @@ def main(argv=None) -> int:
     pcodes = [(_outcome(m, row["community_pcode"]), row, m)
               for row, m in zip(rows, gaz.resolve_many([row["community_pcode"] for row in rows]))]
     seconds = time.perf_counter() - start
-    print(f"{args.path.name}: {len(rows)} communities, gazetteer of {len(gaz):,} places")
+    print(f"{path.name}: {len(rows)} communities, gazetteer of {len(gaz):,} places")
     _report("within the subdistrict", within, show)
     _report("without context", without, show)
     _report("community P-codes", pcodes, show)
     print(f"({seconds:.2f} s for all three passes)")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", type=Path, nargs="+", metavar="path",
+                        help="ocha_hnap_idp_arrivals_by_community_dec2018.csv, ocha_hnap_returns_by_community_dec2018"
+                             ".csv (or another table with community, community_pcode, subdistrict_pcode columns)")
+    parser.add_argument("--show", default="wrong", help="outcomes to list, comma-separated (right, ambiguous, "
+                                                        "wrong, not found); default: wrong")
+    args = parser.parse_args(argv)
+    show = {s.strip() for s in args.show.split(",") if s.strip()}
+    gaz = Gazetteer.default()
+    for path in args.paths:
+        bench_table(gaz, path, show)
     return 0
 
 

@@ -16,10 +16,11 @@ ambiguous.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 
 from .context import KIND_PREFERENCE, SAME_PLACE_KM, Hierarchy, area_size, is_pcode, kind_test, preference
-from .data import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, bundled_places, read_places_csv
+from .data import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, bundled_places, read_places_csv, shipped_index
 from .errors import AmbiguousPlaceError, PlaceNotFoundError
 from .index import NameIndex
 from .places import AREA_KINDS, Match, Place
@@ -83,7 +84,8 @@ class Gazetteer:
         self._fuzzy_cutoff = float(fuzzy_cutoff)
         self._online = online
         self._store = _open_store(store)
-        indexes = [NameIndex(self._own)]
+        # the bundled places come with their tables (read on the first variant lookup)
+        indexes = [NameIndex(self._own, tables=functools.partial(shipped_index, self._own))]
         store_places: tuple[Place, ...] = ()
         if self._store is not None:
             store_places = tuple(p for p in self._store.places if p.id not in ids)
@@ -314,6 +316,7 @@ class Gazetteer:
         """The answer for ``name``, never raising for the name: place None when nothing matched."""
         if not isinstance(name, str):
             raise TypeError(f"expected a place name as str, got {name!r}")
+        anywhere = kinds is None and inside is None
         passes = (lambda p: (kinds is None or kinds(p)) and (inside is None or inside(p)))
         if is_pcode(name):
             place = self.by_pcode(name)
@@ -322,7 +325,9 @@ class Gazetteer:
             return Match(name, None, "none", 0.0, alternatives=(place,) if place else ())
         outside: list[Place] = []
         for method, scored in self._tiers.steps(name, self._fuzzy_cutoff):
-            kept = [ps for ps in scored if passes(ps[0])]
+            if not scored:
+                continue
+            kept = scored if anywhere else [ps for ps in scored if passes(ps[0])]
             if not kept:
                 outside.extend(p for p, _ in scored if kinds is None or kinds(p))
                 continue

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
+import json
 import math
 import operator
 from importlib import resources
@@ -16,7 +18,7 @@ from pathlib import Path
 from .errors import DataFileError
 from .places import KINDS, PRECISIONS, Place
 
-__all__ = ["REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "read_places_csv", "bundled_places"]
+__all__ = ["REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "read_places_csv", "bundled_places", "shipped_index"]
 
 #: Columns of a places CSV that must be present.
 REQUIRED_COLUMNS = ("id", "name", "kind", "lat", "lon")
@@ -131,13 +133,40 @@ def read_places_csv(path) -> list[Place]:
         raise DataFileError(path, None, f"not UTF-8 text ({err.reason})") from err
 
 
+#: The shipped name index of the bundled places (built with them by ``gazetteer/data/build_places.py``).
+INDEX_FILE = "name_index.json"
+
+
 @functools.lru_cache(maxsize=1)
 def bundled_places() -> tuple[Place, ...]:
     """The places of ``gazetteer/data/places.csv``, read once."""
-    resource = resources.files("gazetteer").joinpath("data", "places.csv")
+    resource = _data_file("places.csv")
     label = str(resource)
     try:
         text = resource.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DataFileError(label, None, f"not UTF-8 text ({err.reason})") from err
     return tuple(read_places(io.StringIO(text, newline=""), label))
+
+
+def shipped_index(places) -> dict | None:
+    """The name index tables shipped for the bundled places (:func:`gazetteer.index.index_tables`), when ``places``
+    are the bundled places (the tuple :func:`bundled_places` returns) and the index was built from this very
+    ``places.csv`` (its SHA-256); else None (the tables are then computed)."""
+    if bundled_places.cache_info().currsize == 0 or places is not bundled_places():
+        return None
+    return _shipped_tables()
+
+
+def _data_file(name: str):
+    return resources.files("gazetteer").joinpath("data", name)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_tables() -> dict | None:
+    try:
+        tables = json.loads(_data_file(INDEX_FILE).read_bytes())
+        digest = hashlib.sha256(_data_file("places.csv").read_bytes()).hexdigest()
+    except (OSError, ValueError):
+        return None
+    return tables if tables.get("places_sha256") == digest else None

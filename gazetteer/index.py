@@ -3,19 +3,22 @@
 One :class:`NameIndex` per set of places (the bundled data; a local store). For each name it keeps
 
 - the exact key (:func:`~gazetteer.normalize.exact_key`) and the normal form -> places;
-- the consonant skeleton -> places, and the normal forms behind each skeleton (how the listed names are spelt);
-- a *fuzzy entry* (fuzzy key, normal form, place) for rapidfuzz scans, grouped by distinct string;
-- the skeletons one consonant apart (:meth:`NameIndex.neighbours_of`), built on first use.
+- a *fuzzy entry* (fuzzy key, normal form, place) for rapidfuzz scans, grouped by distinct string, and the
+  entries of each consonant skeleton;
+- the skeletons one consonant apart (:meth:`NameIndex.neighbours_of`).
+
+The bundled data ships these tables (:func:`index_tables`, built with the data); other places get them built on
+first use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from .normalize import ayn_spelling, exact_key, fuzzy_key, has_ayn, variant_keys
 from .places import Place
 
-__all__ = ["NameIndex", "LetterFilter", "names_of"]
+__all__ = ["NameIndex", "LetterFilter", "names_of", "name_keys", "index_tables", "neighbour_table"]
 
 # Below this many choices a rapidfuzz scan costs less than the letter filter's numpy pass.
 LETTER_FILTER_MIN = 2000
@@ -97,27 +100,122 @@ def _append_once(table: dict[str, list[Place]], key: str, place: Place) -> None:
             hits.append(place)
 
 
+def index_tables(places: Sequence[Place], keys=None, *, neighbours: bool = False) -> dict:
+    """The variant tables of ``places`` as plain data: places as positions in ``places``, entries as positions in
+    the ``entry_*`` lists.
+
+    What :class:`NameIndex` looks up, and what ``gazetteer/data/build_places.py`` ships for the bundled places
+    (``gazetteer/data/name_index.json``, so that ``idpmap resolve`` with a variant spelling starts quickly).
+    ``keys`` are precomputed ``(place, exact, norm, skeleton, fuzzy)`` (default :func:`name_keys`); ``neighbours``
+    adds the skeletons one edit apart (:func:`neighbour_table`, as positions in ``skeleton_entries``).
+    """
+    position = {id(p): i for i, p in enumerate(places)}
+    norm_t: dict[str, list[int]] = {}
+    entries_of: dict[str, list[int]] = {}
+    seen: dict[tuple[str, int], int] = {}
+    entry_places: list[int] = []
+    entry_norms: list[str] = []
+    entry_keys: list[str] = []
+    ayn: dict[str, list[str]] = {}
+    for place, ekey, norm, skel, fkey in (name_keys(places) if keys is None else keys):
+        row = position[id(place)]
+        if norm:
+            rows = norm_t.setdefault(norm, [])
+            if not rows or rows[-1] != row:  # a place's names arrive together
+                rows.append(row)
+        if not fkey:
+            continue
+        entry = seen.get((norm, row))
+        if entry is None:
+            entry = seen[(norm, row)] = len(entry_keys)
+            entry_keys.append(fkey)
+            entry_norms.append(norm)
+            entry_places.append(row)
+        if has_ayn(ekey):  # the exact key keeps the marks
+            ayn.setdefault(str(entry), []).append(ayn_spelling(ekey))
+        if skel and entry not in entries_of.setdefault(skel, []):
+            entries_of[skel].append(entry)
+    tables = {"norm": norm_t, "entry_places": entry_places, "entry_norms": entry_norms,
+              "entry_keys": entry_keys, "skeleton_entries": entries_of, "ayn": ayn}
+    if neighbours:  # as positions in the skeleton_entries keys: a third of the size
+        position = {skel: i for i, skel in enumerate(entries_of)}
+        tables["neighbours"] = {skel: [position[other] for other in near]
+                                for skel, near in neighbour_table(entries_of).items()}
+    return tables
+
+
+def neighbour_table(skeletons: Iterable[str]) -> dict[str, list[str]]:
+    """skeleton -> the skeletons one edit (a consonant added, dropped or changed) from it, sorted."""
+    # Two skeletons one edit apart: one is the other less a letter, or both give the same string when the
+    # letter at the same position is taken out. Index every one-letter deletion.
+    skeletons = list(skeletons)
+    deletions: dict[str, list[tuple[str, int]]] = {}
+    for skel in skeletons:
+        for k in range(len(skel)):
+            deletions.setdefault(skel[:k] + skel[k + 1:], []).append((skel, k))
+    pairs: dict[str, set[str]] = {}
+    for skel in skeletons:
+        for longer, _ in deletions.get(skel, ()):
+            pairs.setdefault(skel, set()).add(longer)
+            pairs.setdefault(longer, set()).add(skel)
+    for same in deletions.values():
+        for a, i in same:
+            for b, j in same:
+                if i == j and a != b:
+                    pairs.setdefault(a, set()).add(b)
+    return {skel: sorted(others) for skel, others in sorted(pairs.items())}
+
+
+class _Rows(Mapping):
+    """key -> places, over a table of place positions (the places are looked up when asked for)."""
+
+    __slots__ = ("_rows", "_places")
+
+    def __init__(self, rows: dict[str, list[int]], places: tuple[Place, ...]):
+        self._rows, self._places = rows, places
+
+    def __getitem__(self, key: str) -> tuple[Place, ...]:
+        return tuple(map(self._places.__getitem__, self._rows[key]))
+
+    def get(self, key, default=None):
+        rows = self._rows.get(key)
+        return default if rows is None else tuple(map(self._places.__getitem__, rows))
+
+    def __contains__(self, key) -> bool:
+        return key in self._rows
+
+    def __iter__(self):
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 class NameIndex:
     """Lookup tables over one set of places.
 
-    The exact table is built at once (a few milliseconds: ``idpmap resolve`` starts quickly); the variant and fuzzy
-    tables on the first lookup that needs them.
+    The exact table is built at once (a few milliseconds: ``idpmap resolve`` starts quickly); the variant tables
+    on the first lookup that needs them, from ``tables`` when given (the bundled data ships them), and the fuzzy
+    groups on the first fuzzy scan.
 
     Parameters
     ----------
     places : iterable of Place
     keys : iterable of ``(place, exact, norm, skeleton, fuzzy)``, optional
         Precomputed keys (a store keeps them); default :func:`name_keys` of ``places``.
+    tables : callable, optional
+        Returns the :func:`index_tables` of ``places`` (or None: then they are computed); called on first use.
     """
 
-    #: Tables built on first use (by :meth:`_build_variant_tables`).
-    _LAZY = frozenset({"norm", "skeleton", "skeleton_norms", "skeleton_entries", "fuzzy_keys", "fuzzy_norms",
-                       "fuzzy_places", "ayn_spellings", "key_owners", "key_choices", "key_filter", "norm_owners",
-                       "norm_choices", "norm_filter"})
+    #: Tables built on first use: the variant tables, then the fuzzy groups (:meth:`_group`).
+    _VARIANT = frozenset({"norm", "skeleton_entries", "fuzzy_keys", "fuzzy_norms", "fuzzy_places",
+                          "ayn_spellings", "_shipped_neighbours"})
+    _GROUPS = frozenset({"key_owners", "key_choices", "key_filter", "norm_owners", "norm_choices", "norm_filter"})
 
-    def __init__(self, places: Iterable[Place], keys=None):
+    def __init__(self, places: Iterable[Place], keys=None, *, tables=None):
         self._places = tuple(places)
         self._keys = None if keys is None else list(keys)
+        self._tables = tables
         exact: dict[str, list[Place]] = {}
         if self._keys is None:
             for place in self._places:
@@ -127,52 +225,33 @@ class NameIndex:
             for place, ekey, *_ in self._keys:
                 _append_once(exact, ekey, place)
         self.exact = {k: tuple(v) for k, v in exact.items()}
-        self._neighbours: dict[str, tuple[tuple[int, ...], list[str]]] | None = None
+        self._near = None  # skeleton -> the entries one edit away (_near_entries)
+        self._neighbours: dict[str, tuple[list[int], list[str]]] = {}  # skeleton -> entries one edit away, norms
 
     def __getattr__(self, name: str):
         # only called for attributes not set yet: the lazy tables
-        if name in NameIndex._LAZY:
+        if name in NameIndex._VARIANT:
             self._build_variant_tables()
-            return self.__dict__[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        elif name in NameIndex._GROUPS:
+            self._group("key", self.fuzzy_keys)
+            self._group("norm", self.fuzzy_norms)
+        else:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return self.__dict__[name]
 
     def _build_variant_tables(self) -> None:
-        norm_t: dict[str, list[Place]] = {}
-        skeleton: dict[str, list[Place]] = {}
-        spellings: dict[str, dict[str, None]] = {}
-        entries_of: dict[str, list[int]] = {}
-        seen: dict[tuple[str, str], int] = {}
-        fuzzy_keys: list[str] = []
-        fuzzy_norms: list[str] = []
-        fuzzy_places: list[Place] = []
-        ayn: dict[int, list[str]] = {}
-        for place, ekey, norm, skel, fkey in (name_keys(self._places) if self._keys is None else self._keys):
-            _append_once(norm_t, norm, place)
-            _append_once(skeleton, skel, place)
-            if skel:
-                spellings.setdefault(skel, {})[norm] = None
-            if not fkey:
-                continue
-            entry = seen.get((norm, place.id))
-            if entry is None:
-                entry = seen[(norm, place.id)] = len(fuzzy_keys)
-                fuzzy_keys.append(fkey)
-                fuzzy_norms.append(norm)
-                fuzzy_places.append(place)
-            if has_ayn(ekey):  # the exact key keeps the marks
-                ayn.setdefault(entry, []).append(ayn_spelling(ekey))
-            if skel and entry not in entries_of.setdefault(skel, []):
-                entries_of[skel].append(entry)
-        #: normal form -> places; skeleton -> places; skeleton -> the normal forms of the names that have it
-        self.norm = {k: tuple(v) for k, v in norm_t.items()}
-        self.skeleton = {k: tuple(v) for k, v in skeleton.items()}
-        self.skeleton_norms = {k: tuple(v) for k, v in spellings.items()}
+        tables = self._tables() if self._tables is not None else None
+        if tables is None:
+            tables = index_tables(self._places, self._keys)
+        #: normal form -> places
+        self.norm = _Rows(tables["norm"], self._places)
         #: fuzzy entries (parallel lists), the entries of each skeleton, the ayn spellings of an entry's names
-        self.fuzzy_keys, self.fuzzy_norms, self.fuzzy_places = fuzzy_keys, fuzzy_norms, fuzzy_places
-        self.skeleton_entries = {k: tuple(v) for k, v in entries_of.items()}
-        self.ayn_spellings = ayn
-        self._group("key", fuzzy_keys)
-        self._group("norm", fuzzy_norms)
+        self.fuzzy_keys, self.fuzzy_norms = tables["entry_keys"], tables["entry_norms"]
+        self.fuzzy_places = list(map(self._places.__getitem__, tables["entry_places"]))
+        self.skeleton_entries = tables["skeleton_entries"]
+        self.ayn_spellings = {int(k): v for k, v in tables["ayn"].items()}
+        self._shipped_neighbours = tables.get("neighbours")
+
     def _group(self, kind: str, strings: list[str]) -> None:
         """rapidfuzz scans distinct strings only; owners map each back to its fuzzy entries."""
         owners: dict[str, list[int]] = {}
@@ -200,7 +279,7 @@ class NameIndex:
             setattr(self, kind + "_filter", letters)
         return letters
 
-    def neighbours_of(self, skel: str) -> tuple[int, ...]:
+    def neighbours_of(self, skel: str) -> list[int]:
         """The fuzzy entries whose skeleton is one edit (a consonant added, dropped or changed) from ``skel``."""
         return self._neighbour_lists(skel)[0]
 
@@ -208,27 +287,21 @@ class NameIndex:
         """The normal forms of :meth:`neighbours_of`, in the same order (for one rapidfuzz scan)."""
         return self._neighbour_lists(skel)[1]
 
-    def _neighbour_lists(self, skel: str) -> tuple[tuple[int, ...], list[str]]:
-        if self._neighbours is None:
-            self._neighbours = {k: (v, [self.fuzzy_norms[i] for i in v]) for k, v in self._neighbour_table().items()}
-        return self._neighbours.get(skel, ((), []))
+    def _neighbour_lists(self, skel: str) -> tuple[list[int], list[str]]:
+        found = self._neighbours.get(skel)
+        if found is None:
+            if self._near is None:
+                self._near = self._near_entries()
+            entries = self._near(skel)
+            found = self._neighbours[skel] = (entries, [self.fuzzy_norms[i] for i in entries])
+        return found
 
-    def _neighbour_table(self) -> dict[str, tuple[int, ...]]:
-        # Two skeletons one edit apart: one is the other less a letter, or both give the same string when the
-        # letter at the same position is taken out. Index every one-letter deletion.
-        deletions: dict[str, list[tuple[str, int]]] = {}
-        for skel in self.skeleton_entries:
-            for k in range(len(skel)):
-                deletions.setdefault(skel[:k] + skel[k + 1:], []).append((skel, k))
-        pairs: dict[str, set[str]] = {}
-        for skel in self.skeleton_entries:
-            for longer, _ in deletions.get(skel, ()):
-                pairs.setdefault(skel, set()).add(longer)
-                pairs.setdefault(longer, set()).add(skel)
-        for same in deletions.values():
-            for a, i in same:
-                for b, j in same:
-                    if i == j and a != b:
-                        pairs.setdefault(a, set()).add(b)
-        return {skel: tuple(e for other in sorted(others) for e in self.skeleton_entries[other])
-                for skel, others in pairs.items()}
+    def _near_entries(self):
+        """skeleton -> the entries of the skeletons one edit away: from the shipped table of positions in the
+        skeleton_entries keys, else from :func:`neighbour_table`."""
+        entries_of, shipped = self.skeleton_entries, self._shipped_neighbours
+        if shipped is not None:
+            by_position = list(entries_of.values())
+            return lambda skel: [e for j in shipped.get(skel, ()) for e in by_position[j]]
+        table = neighbour_table(entries_of)
+        return lambda skel: [e for other in table.get(skel, ()) for e in entries_of[other]]

@@ -160,10 +160,12 @@ class Tiers:
         """Yield ``(method, [(place, score), ...])`` per tier and index, strictest first."""
         ekey = exact_key(name)
         for index in self.indexes:
-            yield "exact", [(p, 100.0) for p in index.exact.get(ekey, ())]
+            hits = index.exact.get(ekey)
+            yield "exact", [(p, 100.0) for p in hits] if hits else []
         q = _Query(name)
         for index in self.indexes:
-            yield "variant", [(p, 100.0) for p in index.norm.get(q.norm, ())]
+            hits = index.norm.get(q.norm)
+            yield "variant", [(p, 100.0) for p in hits] if hits else []
         yield from self._skeleton_steps(q, cutoff)
         yield from self._suffix_steps(q.norm)
         if q.fkey:
@@ -185,18 +187,24 @@ class Tiers:
     def _skeleton_scores(index: NameIndex, q: _Query) -> tuple[list[tuple[Place, float]], float]:
         """The places sharing the query's skeleton that it spells at least :data:`WEAK_SPELLING` alike (see
         the module), and the best plain ratio of the query to their names."""
+        entries = index.skeleton_entries.get(q.skel)
+        if not entries:
+            return [], 0.0
         ratio = _ratio()
+        norms, places, query = index.fuzzy_norms, index.fuzzy_places, q.norm
         best: dict[str, tuple[Place, float]] = {}
         closest = 0.0
-        for i in index.skeleton_entries.get(q.skel, ()):
-            norm = index.fuzzy_norms[i]
-            plain = ratio(q.norm, norm)
-            closest = max(closest, plain)
+        for i in entries:
+            norm = norms[i]
+            plain = ratio(query, norm)
+            if plain > closest:
+                closest = plain
             # the spelled form only when the letters alone are too far apart (Marratinnuman ~ Maarat al-Numan)
-            score = min(VARIANT_MAX, plain if plain >= WEAK_SPELLING else ratio(_spelled(q.norm), _spelled(norm)))
-            place = index.fuzzy_places[i]
-            if score >= WEAK_SPELLING and score > best.get(place.id, (None, -1.0))[1]:
-                best[place.id] = (place, score)
+            score = min(VARIANT_MAX, plain if plain >= WEAK_SPELLING else ratio(_spelled(query), _spelled(norm)))
+            if score >= WEAK_SPELLING:
+                place = places[i]
+                if score > best.get(place.id, (None, -1.0))[1]:
+                    best[place.id] = (place, score)
         return sorted(best.values(), key=lambda ps: -ps[1]), closest
 
     def closer_spellings(self, q: _Query, own: list[tuple[Place, float]], cutoff: float):
@@ -293,7 +301,7 @@ class Tiers:
         for name in names:
             norm, skel = variant_keys(name)
             if (not norm or _KIND_SUFFIX.match(norm) or (len(norm) < SHORT_NAME and has_ayn(name))
-                    or any(exact_key(name) in ix.exact or norm in ix.norm or skel in ix.skeleton
+                    or any(exact_key(name) in ix.exact or norm in ix.norm or skel in ix.skeleton_entries
                            for ix in self.indexes)):
                 continue
             norms.setdefault(norm, []).append(name)

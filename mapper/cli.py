@@ -544,76 +544,97 @@ def _read_article_text(path, encoding):
             from err
 
 
+def _article_paths(articles):
+    """The article files named: a folder stands for the ``.txt`` files in it (sorted by name)."""
+    from pathlib import Path
+
+    for path in articles:
+        if path != "-" and Path(path).is_dir():
+            found = sorted(p for p in Path(path).iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+            if not found:
+                raise click.BadParameter(f"{path}: no .txt articles in this folder", param_hint="'ARTICLE...'")
+            yield from (str(p) for p in found)
+        else:
+            yield path
+
+
 @cli.command("extract")
 @click.argument("articles", metavar="ARTICLE...", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, allow_dash=True))
+                type=click.Path(allow_dash=True))
 @click.option("--published", metavar="DATE",
               help="Publication date (ISO or '27 December 2019'); relative periods are read against it. "
-                   "Default: the article's 'Published:' header or dateline.")
-@click.option("--publisher", metavar="NAME", help="Publisher (default: the article's 'Publisher:' header).")
+                   "Default: the article's 'Published:' header, dateline or byline.")
+@click.option("--publisher", metavar="NAME",
+              help="Publisher (default: the article's 'Publisher:' header, masthead or agency credit).")
 @click.option("--url", help="Address of the article (default: the article's 'URL:' header).")
-@click.option("--lang", type=click.Choice(["auto", "en", "fr"]), default="auto", show_default=True,
+@click.option("--lang", type=click.Choice(["auto", "en", "fr", "ar"]), default="auto", show_default=True,
               help="Language of the articles.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
               help="Draft reports CSV to write ('-' or none: standard output).")
 @click.option("--review", is_flag=True,
-              help="Print a readable table of the rows with their quotes (the CSV still goes to -o when given).")
+              help="Print a readable table of the rows with their quotes (to standard error when the CSV goes to "
+                   "standard output with -o -).")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Leave out rows below this confidence.")
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the articles.")
 @click.option("--force", is_flag=True, help="Overwrite an output file that idpmap did not write.")
 @_handle_errors
 def extract_command(articles, published, publisher, url, lang, output, review, min_confidence, encoding, force):
-    """Draft displacement reports from news articles (plain text), keeping the evidence.
+    """Draft displacement reports from news articles (plain text files, or folders of .txt files).
 
     Each row is a report in the format 'idpmap flows' reads, plus the sentence it came from (quote, char_start,
-    char_end) and a confidence. Vague figures ("tens of thousands") are flagged with an empty figure; names that
-    could not be placed are listed. Review the draft before mapping it.
-    """
-    import csv
+    char_end) and a confidence; the drafts of several articles go into one file. A row a map cannot use as it is
+    (a vague figure, no period, no place, a name not placed) has status=needs_review and says why in review_note;
+    'map' and 'flows' list such rows as left out. Cells a spreadsheet could run as a formula start with '.
+    Review the draft before mapping it; to map it at once:
 
+    \b
+        idpmap extract ARTICLE... -o - | idpmap map - -o map.html
+    """
     from mapper.atomic import atomic_open
-    from mapper.extract import EXTRACT_COLUMNS, ArticleError, extract_reports, format_review, read_article
+    from mapper.extract import ArticleError, date_articles, extract_reports, format_review, read_article
+    from mapper.extract.review import printable, write_drafts
 
     try:
         read_article("", published=published)
     except ArticleError as err:
         raise click.BadParameter(str(err), param_hint="'--published'") from err
-    extractions = []
+    read = []
     names_seen: dict[str, int] = {}
-    for path in articles:
+    for path in _article_paths(articles):
         text, name = _read_article_text(path, encoding)
         names_seen[name] = names_seen.get(name, 0) + 1
         if names_seen[name] > 1:
             name = f"{name}-{names_seen[name]}"
-        article = read_article(text, name=name, published=published, publisher=publisher, url=url, lang=lang,
-                               path=path)
+        read.append(read_article(text, name=name, published=published, publisher=publisher, url=url, lang=lang,
+                                 path=path))
+    extractions = []
+    for article in date_articles(read):
         extraction = extract_reports(article)
         extraction.reports = [r for r in extraction.reports if r.confidence >= min_confidence]
         extractions.append(extraction)
     rows = [row for extraction in extractions for row in extraction.rows()]
-
-    def write_csv(fh):
-        writer = csv.DictWriter(fh, fieldnames=list(EXTRACT_COLUMNS), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-    to_stdout = output in (None, "-")
+    csv_to_stdout = output == "-" or (output is None and not review)
     if review:
-        click.echo(format_review(extractions))
-    if to_stdout and not review:
-        write_csv(sys.stdout)
-    elif not to_stdout:
+        click.echo(format_review(extractions), err=csv_to_stdout)
+    if csv_to_stdout:
+        write_drafts(sys.stdout, rows)
+    elif output is not None:
         with atomic_open(output, "w", force=force, newline="") as fh:
-            write_csv(fh)
-        click.echo(f"wrote {len(rows)} draft report(s) from {len(extractions)} article(s) to {output}", err=True)
+            write_drafts(fh, rows)
+        click.echo(printable(f"wrote {len(rows)} draft report(s) from {len(extractions)} article(s) to {output}"),
+                   err=True)
+    held = sum(row["status"] == "needs_review" for row in rows)
+    if held:
+        click.echo(f"{held} of {len(rows)} row(s) need review before they can be mapped (status=needs_review)",
+                   err=True)
     if not review:
         unplaced = [u for extraction in extractions for u in extraction.unplaced]
         if unplaced:
             click.echo(f"could not place {len(unplaced)} name(s):", err=True)
             for u in unplaced:
-                click.echo(f"  {u.article}: {u.name!r} (char {u.char_start}): {u.reason}", err=True)
+                click.echo(printable(f"  {u.article}: {u.name!r} (char {u.char_start}): {u.reason}"), err=True)
         if any(not e.article.published for e in extractions):
-            missing = ", ".join(e.article.name for e in extractions if not e.article.published)
+            missing = printable(", ".join(e.article.name for e in extractions if not e.article.published))
             click.echo(f"no publication date for {missing}: relative periods left empty; pass --published",
                        err=True)

@@ -1,4 +1,4 @@
-"""Build the gazetteer's bundled data: ``places.csv`` and ``admin_areas.geojson``, from open sources.
+"""Build the gazetteer's bundled data: ``places.csv``, ``admin_areas.geojson`` and ``name_index.json``, from open sources.
 
 Run by hand from the repository root, with the folder of the reference tables as argument (CI never runs it; nothing
 reads that folder at run time or in tests)::
@@ -34,11 +34,13 @@ Rules (each row says in ``source`` where its coordinate comes from, and in ``pre
   source of the place ``ID``.
 
 The output is deterministic: the same inputs give byte-identical files (sorted rows, fixed float formatting, UTF-8,
-``\\n`` line ends). Ends with a summary of row counts per source and the file sizes.
+``\\n`` line ends). ``name_index.json`` is derived from ``places.csv`` alone: the lookup tables of its names
+(``gazetteer.index.index_tables``), so that the first variant spelling resolves without building them. Ends with a summary of row counts per source and the file sizes.
 """
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import re
@@ -57,6 +59,10 @@ COLUMNS = ["id", "name", "name_ar", "kind", "lat", "lon", "precision", "pcode", 
            "parent", "population", "population_source", "alt_names", "source"]
 KIND_OF_LEVEL = {1: "governorate", 2: "district", 3: "subdistrict"}
 SUFFIX = {1: ("Governorate", "محافظة"), 2: ("District", "منطقة"), 3: ("Subdistrict", "ناحية")}
+#: GeoNames records that repeat a community of another record: their names of that community go to it, their point
+#: to no one (SOURCES.md). 168061 "Qabbāsīn" carries Qabasin's (C1209) names, Arabic name and population (12,000) at
+#: a point of al-Khafsa subdistrict 55 km east of the town, with the names of Khirbat as Sawda' (خربة السودة) there.
+GEONAMES_DUPLICATES = {168061: "C1209"}
 # GeoNames city and a community point of the same name closer than this are one place.
 SAME_PLACE_KM = 5.0
 # Polygons are a basemap and choropleth outline: ~300 m tolerance, coordinates to ~10 m.
@@ -360,18 +366,38 @@ def merge_curated(rows_by_id, communities, points, curated, admin3_names):
         rows_by_id[cur["id"]] = target
 
 
+def gazetteer_keys():
+    """The gazetteer's variant key (``gazetteer.normalize.skeleton_key``) of this repository."""
+    sys.path.insert(0, str(HERE.parents[1]))
+    from gazetteer.normalize import skeleton_key
+
+    return skeleton_key
+
+
+def merge_duplicate(rows, pcode, names, skeleton_key):
+    """A GeoNames record listed under :data:`GEONAMES_DUPLICATES`: its names of the community ``pcode`` go to it
+    (its point and its other names to no one). Returns 1."""
+    (row,) = [r for r in rows.values() if r["pcode"] == pcode]
+    own = {skeleton_key(n) for n in [row["name"], row["name_ar"]] + row["alt_names"] if n}
+    row["alt_names"] += [n for n in names if skeleton_key(n) in own]
+    return 1
+
+
 def match_geonames(cities, rows, points, cod, admin_point):
     """Give GeoNames' names (and point, where a community has none) to the community of the same name, or add it."""
     curated_ids = {int(m.group(1)) for r in rows.values() for m in [re.match(r"geonames:(\d+)", r["source"])] if m}
     curated_ids |= {int(m.group(1)) for pts in points.values() for p in pts
                     for m in [re.match(r"geonames:(\d+)", p[3])] if m}
-    by_key, by_skeleton = defaultdict(list), set()
+    skeleton_key = gazetteer_keys()
+    by_key, by_skeleton, by_variant = defaultdict(list), set(), defaultdict(set)
     for rid, row in rows.items():
         if row["kind"] in ("city", "town", "village"):
             for name in [row["name"], row["name_ar"]] + row["alt_names"]:
                 if name:
                     by_key[(row["admin3"], name_key(name))].append(rid)
                     by_skeleton.add((row["admin3"], skeleton(name)))
+                    if row["pcode"]:
+                        by_variant[(row["admin3"], skeleton_key(name))].add(rid)
     added = merged = 0
     for city in cities:
         gid, lat, lon = city["geonameid"], city["latitude"], city["longitude"]
@@ -381,7 +407,14 @@ def match_geonames(cities, rows, points, cod, admin_point):
         # GeoNames also lists lower-case letter-for-letter transcriptions of the Arabic ("blbl", "alhadr"): no one
         # writes a place that way, and they would only feed loose matches.
         names = [city["name"]] + [a for a in city["alternatenames"] if _ARABIC.search(a) or a != a.lower()]
+        if gid in GEONAMES_DUPLICATES:
+            merged += merge_duplicate(rows, GEONAMES_DUPLICATES[gid], names, skeleton_key)
+            continue
         found = sorted({rid for n in names for rid in by_key.get((sub, name_key(n)), ())})
+        if not found:
+            # the gazetteer's own variant key (``‘Ayn al Fījah`` ~ ``Ein Elfijeh``): one community of the subdistrict
+            found = sorted({rid for n in names for rid in by_variant.get((sub, skeleton_key(n)), ())})
+            found = found if len(found) == 1 else []
         close = [rid for rid in found if all(km(lat, lon, p[1], p[2]) <= SAME_PLACE_KM for p in points[rid])]
         if gid in curated_ids:
             for rid in close:
@@ -488,6 +521,19 @@ def write_json(obj, path):
     os.replace(tmp, path)
 
 
+def write_name_index(places_path, path):
+    """The name index of the places just written (``gazetteer.index.index_tables``), with the SHA-256 of that file:
+    the gazetteer uses it only for that very file."""
+    gazetteer_keys()  # the repository's gazetteer on sys.path
+    from gazetteer.data import read_places_csv
+    from gazetteer.index import index_tables
+
+    tables = index_tables(read_places_csv(places_path), neighbours=True)
+    tables = {"places_sha256": hashlib.sha256(places_path.read_bytes()).hexdigest(), **tables}
+    write_json(tables, path)
+    return path
+
+
 def build(ref, outdir):
     cod = read_cod_ab(ref)
     opensyria = {r["pcode"]: r for r in read_csv(ref / "syria_admin1_3_pcodes_opensyria.csv")}
@@ -523,9 +569,11 @@ def build(ref, outdir):
     areas = build_areas(cod)
     areas_path = outdir / "admin_areas.geojson"
     write_json(areas, areas_path)
+    index_path = write_name_index(places_path, outdir / "name_index.json")
     counts = Counter(r["source"].split(":", 1)[0].split(" ", 1)[0] for r in ordered)
     print(f"wrote {places_path}: {len(ordered):,} places, {places_path.stat().st_size:,} bytes")
     print(f"wrote {areas_path}: {len(areas['features'])} areas, {areas_path.stat().st_size:,} bytes")
+    print(f"wrote {index_path}: name index, {index_path.stat().st_size:,} bytes")
     print(f"precision: {dict(Counter(r['precision'] or 'point' for r in ordered))}")
     print(f"GeoNames cities: {merged} matched to a community, {added} added as their own rows")
     print("rows by source of the point:", dict(sorted(counts.items())))

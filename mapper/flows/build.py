@@ -164,7 +164,14 @@ def resolve_places(state):
         codes, combos = _combos(df[names], df[within])
         p_codes, p_uni = _factorize_text(df[pcodes].to_numpy())
         sides[side] = (codes, combos, p_codes, [_split_names(p) for p in p_uni])
-    pairs = {(n, w) for side in sides.values() for names, w in side[1] for n in names}
+    pairs = set()
+    for codes, combos, p_codes, p_lists in sides.values():
+        # A row's P-codes win over its names (OCHA's tables give both): resolve only the names of rows without them,
+        # so a name that is ambiguous on its own never stops a row that its P-code places.
+        has_code = np.array([bool(cs) for cs in p_lists], dtype=bool)
+        for k in np.unique(np.asarray(codes)[~has_code[p_codes]]):
+            names, w = combos[k]
+            pairs.update((n, w) for n in names)
     pcodes = sorted({c.upper() for side in sides.values() for cs in side[3] for c in cs})
     found, failed = places.resolve(sorted(pairs))
     p_found, p_failed = places.resolve_pcodes(pcodes)

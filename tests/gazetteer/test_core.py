@@ -584,3 +584,37 @@ def test_closest_written_ranks_shared_marks_before_the_written_ratio():
     both = [(plain, 85.0), (marked, 85.0)]
     assert [p.id for p, _ in closest_written("Ḥalb", both)] == ["p-marked"]
     assert [p.id for p, _ in closest_written("Ḥalb", both[:1])] == ["p-plain"]
+
+
+def test_the_first_variant_spelling_uses_the_shipped_index_and_answers_as_computed_tables_do(monkeypatch):
+    # `idpmap resolve Sarakib` must not normalise the 19,000 bundled names first: the data ships their tables
+    import gazetteer.index
+    from gazetteer.data import bundled_places
+
+    shipped = Gazetteer(bundled_places())
+    computed = Gazetteer(list(bundled_places()))  # not the bundled tuple: tables computed from the names
+    queries = ["Sarakib", "Marat al Numaan", "Khan Shaykoun", "Haim", "Qqxv Zzk", "Idleb province", "سراقب"]
+    expected = [computed.resolve_many([q])[0] for q in queries]
+
+    def no_keys(*args, **kwargs):
+        raise AssertionError("name keys computed for the bundled places")
+
+    monkeypatch.setattr(gazetteer.index, "name_keys", no_keys)
+    assert shipped.resolve("Sarakib").place.pcode == "C3916"
+    assert [shipped.resolve_many([q])[0] for q in queries] == expected
+
+
+def test_a_shipped_index_of_another_places_file_is_not_used(monkeypatch, tmp_path):
+    # places.csv edited without a rebuild: the tables are computed from the names instead of read stale
+    import gazetteer.data as data
+
+    real = data._data_file
+    edited = tmp_path / "places.csv"
+    edited.write_bytes(real("places.csv").read_bytes() + b"\n")
+    monkeypatch.setattr(data, "_data_file", lambda name: edited if name == "places.csv" else real(name))
+    data._shipped_tables.cache_clear()
+    try:
+        assert data.shipped_index(data.bundled_places()) is None
+        assert Gazetteer(data.bundled_places()).resolve("Sarakib").place.pcode == "C3916"
+    finally:
+        data._shipped_tables.cache_clear()

@@ -441,3 +441,56 @@ def test_every_source_is_credited_on_maps():
             assert credit in SOURCE_CREDITS.values(), (row["id"], row["source"])
     assert "OpenStreetMap" in source_credit(BY_PCODE["C4130"]["source"])
     assert "IOM DTM" in source_credit(BY_PCODE["C8812"]["source"])
+
+
+def test_the_shipped_name_index_is_that_of_the_bundled_places():
+    # name_index.json is built with places.csv (build_places.py); a change to either, or to the name keys, without a
+    # rebuild would make the gazetteer look names up in stale tables
+    import hashlib
+    import json
+
+    from gazetteer.data import bundled_places
+    from gazetteer.index import index_tables
+
+    data = resources.files("gazetteer").joinpath("data")
+    raw = data.joinpath("name_index.json").read_bytes()
+    assert len(raw) < 2_000_000
+    shipped = json.loads(raw)
+    assert shipped.pop("places_sha256") == hashlib.sha256(data.joinpath("places.csv").read_bytes()).hexdigest()
+    assert shipped == json.loads(json.dumps(index_tables(bundled_places(), neighbours=True)))
+
+
+def test_no_geonames_only_row_repeats_a_community_of_its_subdistrict():
+    # a GeoNames town that is a community of its subdistrict under another spelling (‘Ayn al Fījah, Ein Elfijeh)
+    # merges into it: two rows would make every such name ambiguous
+    from gazetteer.normalize import skeleton_key
+
+    def keys(row):
+        names = [row["name"], row["name_ar"], *row["alt_names"].split("|")]
+        return {skeleton_key(n) for n in names if n}
+
+    communities = {}
+    for row in ROWS:
+        if re.fullmatch(COMMUNITY_PCODE, row["pcode"]):
+            for key in keys(row):
+                communities.setdefault((row["admin3"], key), set()).add(row["pcode"])
+    repeats = {row["id"]: sorted(set().union(*(communities.get((row["admin3"], k), set()) for k in keys(row))))
+               for row in ROWS if re.search(r"-gn\d+$", row["id"])}
+    assert {rid: pcodes for rid, pcodes in repeats.items() if pcodes} == {}
+    assert BY_ID["sy-ein-elfijeh-c2447"]["source"] == "geonames:172232"
+    assert "‘Ayn al Fījah" in BY_ID["sy-ein-elfijeh-c2447"]["alt_names"].split("|")
+
+
+def test_geonames_qabbasin_is_qabasins_names_not_a_town_of_its_own():
+    # GeoNames 168061 repeats Qabasin (C1209) at a point 55 km east: no row of its own, its spellings go to Qabasin
+    assert not [row for row in ROWS if "168061" in row["source"] or row["name"] == "Qabbāsīn"]
+    assert {"Qabāsīn", "Qabbassine"} <= set(BY_ID["sy-qabasin"]["alt_names"].split("|"))
+    assert BY_ID["sy-qabasin"]["lat"] == "36.43274"
+
+
+def test_kishkiyeh_keeps_what_each_source_says():
+    # OCHA HNAP names C5172 Kishkiyeh; IOM names C5172 Kishmah and C8365 Kishkiyeh, both in Hajin (SY090201)
+    by_pcode = {row["pcode"]: row for row in ROWS if row["pcode"]}
+    assert by_pcode["C5172"]["name"] == "Kishmah" and "Kishkiyeh" in by_pcode["C5172"]["alt_names"].split("|")
+    assert by_pcode["C8365"]["name"] == "Kishkiyeh"
+    assert by_pcode["C5172"]["admin3"] == by_pcode["C8365"]["admin3"] == "SY090201"

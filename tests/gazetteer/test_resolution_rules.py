@@ -174,3 +174,20 @@ def test_within_restricts_resolve_and_resolve_many_alike(gaz):
 def test_within_a_name_means_the_area_of_that_name(gaz):
     # "Idlib" as a context is the governorate (an area), not the city
     assert gaz.resolve("Dana", within="Idlib").place.id == "sy-dana"
+
+
+def test_spellings_of_a_geonames_duplicate_resolve_to_the_community():
+    gaz = Gazetteer.default()
+    assert gaz.resolve("Qabbāsīn").place.pcode == "C1209"
+    assert gaz.resolve("Qabbassine").place.pcode == "C1209"
+    fijeh = gaz.resolve("‘Ayn al Fījah")
+    assert (fijeh.place.pcode, fijeh.place.precision, fijeh.ambiguous) == ("C2447", "point", False)
+
+
+def test_kishkiyeh_in_hajin_is_honestly_ambiguous_between_ochas_and_ioms_pcodes():
+    # the sources disagree on which community of Hajin is Kishkiyeh (OCHA: C5172, IOM: C8365): no pick
+    gaz = Gazetteer.default()
+    with pytest.raises(AmbiguousPlaceError) as err:
+        gaz.resolve("Kishkiyeh", within="SY090201")
+    assert {p.pcode for p in err.value.candidates} == {"C5172", "C8365"}
+    assert gaz.resolve("C5172").place.pcode == "C5172"

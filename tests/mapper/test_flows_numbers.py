@@ -339,6 +339,16 @@ def test_an_unknown_p_code_stops_the_build_unless_allowed(gazetteer):
     assert [(e.what, e.people, e.report_ids) for e in fs.left_out] == [("unknown P-code", 12, ("r1",))]
 
 
+def test_a_row_placed_by_its_p_code_needs_no_resolvable_name(gazetteer):
+    """OCHA's tables carry a name and a P-code per row: the P-code places the row, so a name that is unknown or
+    ambiguous on its own (OCHA and IOM spell some communities differently) does not stop the build."""
+    rows = [{"kind": "count", "origin": "", "destination": "Not A Known Name", "destination_pcode": "SY070301",
+             "people": 40}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer)
+    assert fs.places.set_index("place_id")["people_in"].to_dict() == {"adm-sy070301": 40}
+    assert fs.left_out == []
+
+
 def test_a_modelled_split_stays_in_the_area_the_report_states(gazetteer):
     rows = [{"destination": "camps along the Turkish border", "destination_within": "SY07", "people": 9000}]
     fs = build_flows(make_reports(rows), gazetteer=gazetteer, split_regions=True)

@@ -1,0 +1,93 @@
+"""The agencies that counted: named in a sentence, through a named speaker, or in a neighbouring sentence."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from .sentences import Sentence
+from .vocabulary import AGENCIES, AGENCY_RES, PERSON_ROLE_RE
+
+
+def find_agencies(sentence: str) -> list[tuple[str, int, int]]:
+    """The agencies a sentence names: ``(canonical name, start, end)`` in order of position.
+
+    Canonical names: ``UN OCHA``, ``UN``, ``SRCG`` (Syrian Response Coordination Group), ``RCT`` (Response
+    Coordinators Team), ``SOHR`` (Syrian Observatory for Human Rights, OSDH in French), ``White Helmets`` (Syrian
+    Civil Defence), ``local administration``. A mention of the UN inside or next to one of OCHA counts as OCHA.
+    """
+    return list(_agencies(sentence))
+
+
+# Any agency's name, in one pass: most sentences name none and need not be searched agency by agency.
+_ANY_AGENCY_RE = re.compile("|".join(f"(?:{pattern})" for _name, pattern in AGENCIES), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def _agencies(sentence: str) -> tuple:
+    if not _ANY_AGENCY_RE.search(sentence):
+        return ()
+    found: list[tuple[str, int, int]] = []
+    for name, regex in AGENCY_RES:
+        for m in regex.finditer(sentence):
+            if any(m.start() < b and m.end() > a for _, a, b in found):
+                continue
+            found.append((name, m.start(), m.end()))
+    found.sort(key=lambda item: item[1])
+    if any(name == "UN OCHA" for name, _, _ in found):
+        ocha = [item for item in found if item[0] == "UN OCHA"]
+        kept = []
+        for item in found:
+            near = any(abs(item[1] - o[1]) < 60 for o in ocha)
+            if item[0] == "UN" and near:
+                continue
+            kept.append(item)
+        found = kept
+    return tuple(found)
+
+
+def find_speakers(sentences: list[Sentence]) -> dict[str, str]:
+    """People the article introduces with their agency ("X, director of the Response Coordinators Team")."""
+    speakers = {}
+    for sentence in sentences:
+        for m in PERSON_ROLE_RE.finditer(sentence.text):
+            agencies = find_agencies(sentence.text[m.end():m.end() + 80])
+            if agencies and agencies[0][1] == 0:
+                surname = re.sub(r"^(?:al|el)-", "", m.group(1).split()[-1], flags=re.IGNORECASE).lower()
+                speakers[surname] = agencies[0][0]
+    return speakers
+
+
+def _agency_in(text: str, lo: int, hi: int, speakers: dict) -> str:
+    found = [name for name, s, _e in find_agencies(text) if lo <= s < hi]
+    if found:
+        return found[0]
+    for word in re.findall(r"[\w'’-]+", text[lo:hi]):
+        key = re.sub(r"^(?:al|el)-", "", word, flags=re.IGNORECASE).lower()
+        if key in speakers and word[:1].isupper():
+            return speakers[key]
+    return ""
+
+
+_PRONOUN_SPEECH_RE = re.compile(r"\b(?:he|she|they|il|elle) (?:added|said|told|noted|stressed|underlined|"
+                                r"explained|a ajouté|a précisé)\b", re.IGNORECASE)
+
+
+def agency_for(index: int, seg, sentences, info, speakers, follow) -> tuple[str, int | None]:
+    """The agency of a figure: its stretch, its sentence, a named speaker, then a neighbouring sentence that has no
+    figure of its own (so names nobody else's source). Returns the agency and the neighbour's index, if any."""
+    text = sentences[index].text
+    agency = _agency_in(text, seg[0], seg[1], speakers) or _agency_in(text, 0, len(text), speakers)
+    if agency:
+        return agency, None
+    if index > 0 and _PRONOUN_SPEECH_RE.search(text):
+        previous = sentences[index - 1].text
+        agency = _agency_in(previous, 0, len(previous), speakers)
+        if agency:
+            return agency, index - 1
+    for j in [index - 1, index + 1] + [k for k in follow if k != index + 1]:
+        if 0 <= j < len(sentences) and not info[j]["has_figure"]:
+            agency = _agency_in(sentences[j].text, 0, len(sentences[j].text), speakers)
+            if agency:
+                return agency, j
+    return "", None

@@ -1,0 +1,216 @@
+"""When and by whom an article was published, read from its text when no header says.
+
+The publication date is what relative periods ("over the past two weeks", "on Tuesday") are read against, so it is
+found in this order, and the way it was found is kept (:attr:`Publication.how`) for the rows' notes:
+
+1. **stated**: a line of its own near the top or the bottom holding a full date — a dateline ("27 December, 2019"),
+   "Published on 27 Dec 2019", "Updated: 2019-12-27", a byline with a date ("By A. Writer | 27 December 2019");
+2. **anchored**: the text dates its own day — "yesterday (December 24)" is the 25th, "said Sunday (December 22)" or
+   "today (22 December)" is the 22nd;
+3. **estimated**: no anchor, but days named ("Dec. 16: ...") and weekdays ("On Tuesday, ..."): the first day on or
+   after the latest day named for which every weekday named falls within the three days before that latest day or
+   after it (a news story's weekdays are those of its own week).
+
+Without a year in the text, (2) and (3) need the year from elsewhere: :func:`date_articles` lends the year of the
+other articles of a batch when the text's weekdays agree with it ("Saturday December 21" is a Saturday in 2019).
+Nothing is guessed beyond that: an article with no date stays undated, and its relative periods stay empty.
+
+The publisher: a ``Publisher:`` header, else a masthead or sign-off line ("Support The Moscow Times!", "Zaman Al
+Wasl, Agencies", "© Le Monde"), else a wire agency credited in a dateline ("BEIRUT (AFP) -").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from .vocabulary import MONTH_RE, WEEKDAY_RE, WEEKDAYS, month_number
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What the text says of its publication: ``date`` (None when not found) and how it was found."""
+
+    date: dt.date | None = None
+    how: str = ""  # "stated" | "anchored" | "estimated" ("" when not found)
+    evidence: str = ""  # the words it was read from
+    publisher: str = ""
+    # Without a year: the anchor or latest day as (month, day), and the weekday facts [(month, day, weekday)].
+    month_day: tuple | None = None
+    weekday_facts: tuple = ()
+    weekdays: tuple = ()  # weekday numbers named without a date (0 = Monday)
+    anchor_offset: int | None = None  # days from the anchor to publication (1 for "yesterday"); None: estimate
+
+
+_DAY = r"(\d{1,2})(?:st|nd|rd|th|er)?"
+_FULL_DATE = (rf"(?:{WEEKDAY_RE},?\s+)?(?:{_DAY}\s+({MONTH_RE}),?\s+(\d{{4}})|({MONTH_RE})\s+{_DAY},?\s+(\d{{4}})"
+              r"|(\d{4})-(\d{2})-(\d{2})|(\d{1,2})/(\d{1,2})/(\d{4}))")
+_STATED_LINE_RE = re.compile(
+    r"^(?:(?:published|updated|posted|last updated|date|publié|mis à jour)(?:\s+(?:on|le))?\s*:?\s*)?"
+    rf"(?:by\s+[^|•\n]{{1,60}}[|•,-]\s*)?{_FULL_DATE}\b", re.IGNORECASE)
+_ANCHOR_RE = re.compile(
+    rf"\b(yesterday|today|hier|aujourd'hui|(?:said|says|on|reported|announced|dit|a indiqué|le)\s+({WEEKDAY_RE}))"
+    rf"\s*\(\s*(?:{WEEKDAY_RE},?\s+)?(?:({MONTH_RE})\s+{_DAY}|{_DAY}\s+({MONTH_RE}))\s*\)", re.IGNORECASE)
+_DAY_NAMED_RE = re.compile(rf"(?:({WEEKDAY_RE}),?\s+)?(?:\(\s*)?(?:({MONTH_RE})\s+{_DAY}(?!\d)|{_DAY}\s+({MONTH_RE}))",
+                           re.IGNORECASE)
+_RANGE_NAMED_RE = re.compile(rf"(?:({MONTH_RE})\s+\d{{1,2}}|\b\d{{1,2}})\s*(?:and|to|-|–|et|au)\s*{_DAY}(?!\d)"
+                             rf"(?:\s+({MONTH_RE}))?", re.IGNORECASE)
+_WEEKDAY_NAMED_RE = re.compile(rf"\b{WEEKDAY_RE}\b", re.IGNORECASE)
+_YEAR_RE = re.compile(r"(?<![\d.,])(19[5-9]\d|20\d\d)(?![\d.,]\d)")
+_MASTHEAD_RES = [
+    re.compile(r"^(?i:support|subscribe to|welcome to)\s+((?:The\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4})"
+               r"\s*!?\s*$"),
+    re.compile(r"^((?:The\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4}),\s+(?:Agencies|agencies|with agencies)\.?$"),
+    re.compile(r"^(?:©|\(c\)|copyright)\s*(?:\d{4}\s+)?((?:The\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4})",
+               re.IGNORECASE),
+    re.compile(r"[.!?]\s+((?:The\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4}),\s+(?:Agencies|with agencies)\.?$"),
+]
+# "BEIRUT, Dec 27 (Reuters) -": a wire dateline gives the day of the story (the year comes from elsewhere).
+_WIRE_DATELINE_RE = re.compile(rf"^[A-ZÀ-Ý][\w .'’-]{{1,40}},\s+(?:({MONTH_RE})\s+{_DAY}|{_DAY}\s+({MONTH_RE}))\s*"
+                               r"\((?:AFP|AP|Reuters|dpa|Anadolu|AA|Xinhua|SANA)\)", re.IGNORECASE | re.MULTILINE)
+_WIRE_CREDIT_RE = re.compile(r"^[A-ZÀ-Ý][\w .,'’-]{1,40}?\s*\((AFP|AP|Reuters|dpa|Anadolu|AA|Xinhua|SANA)\)\s*[-–—:]")
+
+
+#: Days and years are looked for in the first this many characters of the body (a long text is read no further).
+_READ_FOR_DATES = 20_000
+
+
+def find_publication(body: str) -> Publication:
+    """What the body of an article says of its publication (see the module's notes for the order of evidence)."""
+    lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
+    publisher = _publisher(lines)
+    stated = _stated_date(lines[:12] + lines[-6:])
+    if stated is not None:
+        return Publication(stated[0], "stated", stated[1], publisher)
+    head = body[:_READ_FOR_DATES]
+    years = sorted({int(y) for y in _YEAR_RE.findall(head)})
+    partial = _partial(head, publisher)
+    return resolve_year(partial, years[-1:]) if years else partial
+
+
+def resolve_year(pub: Publication, years) -> Publication:
+    """Complete a partial publication with the first of ``years`` that agrees with the text's weekdays."""
+    if pub.date is not None or pub.month_day is None:
+        return pub
+    for year in years:
+        day = _complete(pub, year)
+        if day is not None:
+            return replace(pub, date=day)
+    return pub
+
+
+def date_articles(publications: list[Publication]) -> list[Publication]:
+    """Lend undated publications of a batch the years of the dated ones (most common first), where the weekdays
+    their texts name agree with that year."""
+    years = [year for year, _ in Counter(p.date.year for p in publications if p.date).most_common()]
+    return [resolve_year(p, years) if p.date is None else p for p in publications]
+
+
+def _stated_date(lines) -> tuple[dt.date, str] | None:
+    for line in lines:
+        if len(line) > 100:
+            continue
+        m = _STATED_LINE_RE.match(line)
+        if m and len(line) - m.end() < 25:  # the line is about the date, not a sentence that names one
+            day = _full_date(m)
+            if day is not None:
+                return day, line
+    return None
+
+
+def _full_date(m) -> dt.date | None:
+    if m is None:
+        return None
+    g = m.groups()
+    try:
+        if g[0]:
+            return dt.date(int(g[2]), month_number(g[1]), int(g[0]))
+        if g[3]:
+            return dt.date(int(g[5]), month_number(g[3]), int(g[4]))
+        if g[6]:
+            return dt.date(int(g[6]), int(g[7]), int(g[8]))
+        return dt.date(int(g[11]), int(g[10]), int(g[9]))  # day/month/year, as most outlets outside the US write
+    except (TypeError, ValueError):
+        return None
+
+
+def _partial(body: str, publisher: str) -> Publication:
+    """The anchor or the latest day named, and the weekday facts, before a year is known."""
+    facts = []
+    for m in _DAY_NAMED_RE.finditer(body):
+        weekday, month = m.group(1), month_number(m.group(2) or m.group(5) or "")
+        day = int(m.group(3) or m.group(4))
+        if month and 1 <= day <= 31:
+            facts.append((month, day, _weekday(weekday) if weekday else None, m.group(0)))
+    for m in _RANGE_NAMED_RE.finditer(body):  # the end of "between Dec. 12 and 25", "12-25 December"
+        month = month_number(m.group(1) or m.group(3) or "")
+        if month and 1 <= int(m.group(2)) <= 31:
+            facts.append((month, int(m.group(2)), None, m.group(0)))
+    anchors = []
+    for m in _ANCHOR_RE.finditer(body):
+        month = month_number(m.group(3) or m.group(6) or "")
+        day = int(m.group(4) or m.group(5))
+        offset = 1 if m.group(1).lower() in ("yesterday", "hier") else 0
+        weekday = _weekday(m.group(2)) if m.group(2) else None
+        if month:
+            anchors.append((month, day, offset, weekday, m.group(0)))
+    for m in _WIRE_DATELINE_RE.finditer(body[:2000]):
+        month = month_number(m.group(1) or m.group(4) or "")
+        if month:
+            anchors.append((month, int(m.group(2) or m.group(3)), 0, None, m.group(0)))
+    weekday_facts = tuple((mo, d, w) for mo, d, w, _ in facts if w is not None)
+    weekday_facts += tuple((mo, d, w) for mo, d, _o, w, _ in anchors if w is not None)
+    if anchors:
+        month, day, offset, _w, words = max(anchors, key=lambda a: (a[0], a[1] + a[2]))
+        return Publication(None, "anchored", words, publisher, (month, day), weekday_facts, (), offset)
+    if not facts:
+        return Publication(publisher=publisher)
+    month, day, _w, words = max(facts, key=lambda f: (f[0], f[1]))
+    named = tuple(sorted({_weekday(w.group(0)) for w in _WEEKDAY_NAMED_RE.finditer(body)}))
+    return Publication(None, "estimated", f"latest day named: {words!r}", publisher, (month, day), weekday_facts,
+                       named, None)
+
+
+def _complete(pub: Publication, year: int) -> dt.date | None:
+    """The publication day in ``year``, or None when the text's weekdays disagree with that year."""
+    try:
+        if any(dt.date(year, mo, d).weekday() != w for mo, d, w in pub.weekday_facts):
+            return None
+        latest = dt.date(year, *pub.month_day)
+    except ValueError:
+        return None
+    if pub.anchor_offset is not None:
+        return latest + dt.timedelta(days=pub.anchor_offset)
+    day = latest
+    # Every weekday named lies in the three days before the latest day named, or after it, up to publication.
+    while any(not _weekday_within(w, latest, day) for w in pub.weekdays) and day < latest + dt.timedelta(days=6):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _weekday_within(weekday: int, latest: dt.date, published: dt.date) -> bool:
+    last = published - dt.timedelta(days=(published.weekday() - weekday) % 7)
+    return last >= latest - dt.timedelta(days=3)
+
+
+def _weekday(word: str) -> int:
+    word = word.lower()
+    for names in WEEKDAYS.values():
+        if word in names:
+            return names.index(word)
+    return -1
+
+
+def _publisher(lines) -> str:
+    for line in lines[:3] + lines[-8:]:
+        for regex in _MASTHEAD_RES:
+            m = regex.search(line)
+            if m and len(m.group(1)) > 2:
+                return m.group(1).strip()
+    for line in lines[:8]:
+        m = _WIRE_CREDIT_RE.match(line)
+        if m:
+            return m.group(1)
+    return ""
