@@ -391,13 +391,14 @@ def _flow_paths(ax, flows, places):
     """
     radius = {r["id"]: r["radius"] for r in places}
     to_points = 72.0 / ax.figure.dpi
-    curves = []
-    for flow in flows:
-        latlon = curve_points(flow["origin_lat"], flow["origin_lon"], flow["dest_lat"], flow["dest_lon"])
-        xy = np.array([(lon, lat) for lat, lon in latlon])
-        display = ax.transData.transform(xy) * to_points  # in points
-        curves.append(_trim_end(display, radius.get(flow["dest_id"], _MIN_RADIUS) + 1.0))
-    return curves
+    lines = [np.asarray(curve_points(f["origin_lat"], f["origin_lon"], f["dest_lat"], f["dest_lon"]), dtype=float)
+             for f in flows]
+    if not lines:
+        return []
+    # every curve placed on the page by one transform call (lat, lon -> x=lon, y=lat), then cut back into curves
+    display = np.split(ax.transData.transform(np.concatenate(lines)[:, ::-1]) * to_points,
+                       np.cumsum([len(xy) for xy in lines])[:-1])
+    return [_trim_end(xy, radius.get(f["dest_id"], _MIN_RADIUS) + 1.0) for xy, f in zip(display, flows)]
 
 
 def _with_radius(places):
@@ -440,8 +441,10 @@ def _arrows(curves, widths, transform, *, to_points, **kwargs):
 
     A single collection (not a patch per flow) keeps thousands of flows fast to draw and small in SVG/PDF.
     """
-    to_data = transform.inverted()
-    outlines = [to_data.transform(_arrow_outline(xy, w) / to_points) for xy, w in zip(curves, widths)]
+    outlines = [_arrow_outline(xy, w) / to_points for xy, w in zip(curves, widths)]
+    if outlines:  # one transform call for all of them
+        outlines = np.split(transform.inverted().transform(np.concatenate(outlines)),
+                            np.cumsum([len(xy) for xy in outlines])[:-1])
     # A thin white edge keeps crossing and bundled flows apart, also in greyscale.
     kwargs.setdefault("facecolors", _FLOW_COLOUR)
     return PolyCollection(outlines, closed=True, edgecolors="white" if "hatch" not in kwargs else _FLOW_COLOUR,

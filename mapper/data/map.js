@@ -6,7 +6,7 @@
  * m: 1 when modelled). Coordinates are integers in 1/q degrees.
  *
  * All flows are drawn on ONE canvas (a Leaflet renderer: it follows pans and zoom animations), batched by colour
- * and width, with a lazily built grid for hit-testing hover and clicks. Places can be grouped by zoom (D.levels):
+ * and width, with lazily built boxes for hit-testing hover and clicks. Places can be grouped by zoom (D.levels):
  * flows between groups are summed at low zoom and split as you zoom in. Only the largest D.top flows are drawn
  * until the reader asks for all.
  *
@@ -248,9 +248,10 @@ function idpmapInit(map, D) {
   }
 
   // --- the canvas of flows ------------------------------------------------------------------------------------
-  var grid = null, CELL = 32;
+  var grid = null;  // the drawn arrows' boxes for hit-testing (x0, y0, x1, y1 each), built on first use
   var FlowCanvas = L.Renderer.extend({
-    // The canvas reaches half a screen beyond the map on every side: a pan within that redraws nothing.
+    // The canvas holds every arrow of this zoom when they span at most three screens each way (no pan redraws);
+    // else it reaches half a screen beyond the map on every side (a pan within that redraws nothing).
     options: { padding: 0.5, pane: "idpmapFlows" },
     _initContainer: function () {
       this._container = document.createElement("canvas");
@@ -261,14 +262,19 @@ function idpmapInit(map, D) {
     _destroyContainer: function () { L.DomUtil.remove(this._container); delete this._container; },
     _updatePaths: function () {},
     _update: function () {
-      if (this._map._animatingZoom && this._bounds) { return; }
-      if (!this._dirty && this._bounds && this._zoom === this._map.getZoom()) {
-        var seen = this._map.getPixelBounds(), origin = this._map.getPixelOrigin();
-        var view = L.bounds(seen.min.subtract(origin), seen.max.subtract(origin));
-        if (this._bounds.contains(view)) { return; }  // still covered by what is drawn
-      }
+      var map = this._map;
+      if (map._animatingZoom && this._bounds) { return; }
+      var origin = map.getPixelOrigin(), seen = map.getPixelBounds();
+      var view = L.bounds(seen.min.subtract(origin), seen.max.subtract(origin));
+      if (!this._dirty && this._bounds && this._zoom === map.getZoom() && origin.equals(this._origin) &&
+          covers(this._bounds, view, this._extent)) { return; }  // what is in view is drawn already
       this._dirty = false;
       L.Renderer.prototype._update.call(this);
+      this._origin = origin;
+      var batches = arrange();
+      this._extent = extentOf(drawn);
+      var size = map.getSize(), e = this._extent;
+      if (e && e.max.x - e.min.x <= 3 * size.x && e.max.y - e.min.y <= 3 * size.y) { this._bounds = e; }
       var b = this._bounds, c = this._container, s = b.getSize(), m = L.Browser.retina ? 2 : 1;
       L.DomUtil.setPosition(c, b.min);
       c.width = m * s.x;
@@ -278,9 +284,38 @@ function idpmapInit(map, D) {
       var ctx = this._ctx;
       ctx.setTransform(m, 0, 0, m, 0, 0);
       ctx.translate(-b.min.x, -b.min.y);
-      paint(ctx);
+      paint(ctx, batches);
+    },
+    // While zooming, the canvas is scaled about its own top-left corner (Leaflet's assumes the padded bounds).
+    _updateTransform: function (center, zoom) {
+      if (!this._origin) { return; }
+      var scale = this._map.getZoomScale(zoom, this._zoom);
+      var topLeft = this._bounds.min.add(this._origin).multiplyBy(scale)
+        .subtract(this._map._getNewPixelOrigin(center, zoom));
+      if (L.Browser.any3d) { L.DomUtil.setTransform(this._container, topLeft, scale); }
+      else { L.DomUtil.setPosition(this._container, topLeft); }
     }
   });
+  // The layer-pixel box of the drawn arrows (a curve lies in the box of its ends and control point), or null.
+  function extentOf(items) {
+    if (!items.length) { return null; }
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    items.forEach(function (item) {
+      var g = item.g, pad = item.w / 2 + 2;
+      for (var k = 0; k < 10; k += 2) {
+        x0 = Math.min(x0, g[k] - pad); x1 = Math.max(x1, g[k] + pad);
+        y0 = Math.min(y0, g[k + 1] - pad); y1 = Math.max(y1, g[k + 1] + pad);
+      }
+    });
+    return L.bounds(L.point(Math.floor(x0), Math.floor(y0)), L.point(Math.ceil(x1), Math.ceil(y1)));
+  }
+  // Whether the canvas ``b`` holds the part of the arrows' extent that is in ``view``.
+  function covers(b, view, extent) {
+    if (!extent) { return true; }
+    var lo = L.point(Math.max(view.min.x, extent.min.x), Math.max(view.min.y, extent.min.y));
+    var hi = L.point(Math.min(view.max.x, extent.max.x), Math.min(view.max.y, extent.max.y));
+    return lo.x >= hi.x || lo.y >= hi.y || b.contains(L.bounds(lo, hi));
+  }
   var flowLayer = new FlowCanvas();
 
   function nodePoints() {
@@ -307,10 +342,11 @@ function idpmapInit(map, D) {
             ex - head * (tx * c25 - ty * s25), ey - head * (tx * s25 + ty * c25),
             ex - head * (tx * c25 + ty * s25), ey - head * (-tx * s25 + ty * c25)];
   }
-  function paint(ctx) {
+  // The arrows to draw (``drawn``, for hit-testing) and their batches by look, in drawing order.
+  function arrange() {
     grid = null;
     drawn = [];
-    if (!nodes.length) { return; }
+    if (!nodes.length) { return []; }
     var pts = nodePoints(), radius = nodes.map(radiusOf);
     var limit = showAll ? edges.length : topCount();
     var topPeople = edges.length ? edges[0].people : 1;
@@ -332,9 +368,18 @@ function idpmapInit(map, D) {
       batch.geo.push(g);
       drawn.push({ edge: e, g: g, w: w, dim: dim });
     }
-    var order = Array.from(batches.values()).sort(function (a, b) {
+    drawn.reverse();  // topmost (thinnest) first for hit-testing
+    container.setAttribute("data-drawn-flows", String(drawn.length));
+    var note = document.getElementById("idpmap-drawn");
+    if (note) {
+      note.textContent = limit < edges.length ? "drawing the largest " + fmt(limit) + " of " + fmt(edges.length)
+        : fmt(edges.length) + (levelIx >= 0 ? " arrows between groups" : " arrows");
+    }
+    return Array.from(batches.values()).sort(function (a, b) {
       return (a.alpha - b.alpha) || (b.w - a.w) || (a.colour < b.colour ? -1 : a.colour > b.colour ? 1 : 0);
     });
+  }
+  function paint(ctx, order) {
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
     order.forEach(function (batch) {
@@ -358,13 +403,6 @@ function idpmapInit(map, D) {
       ctx.stroke();
     });
     ctx.globalAlpha = 1;
-    drawn.reverse();  // topmost (thinnest) first for hit-testing
-    container.setAttribute("data-drawn-flows", String(drawn.length));
-    var note = document.getElementById("idpmap-drawn");
-    if (note) {
-      note.textContent = limit < edges.length ? "drawing the largest " + fmt(limit) + " of " + fmt(edges.length)
-        : fmt(edges.length) + (levelIx >= 0 ? " arrows between groups" : " arrows");
-    }
   }
   // "Top N": the largest edges that carry 90% of the people shown, at least 100 and at most D.top.
   function topCount() {
@@ -375,31 +413,30 @@ function idpmapInit(map, D) {
   }
   function redraw() { flowLayer._dirty = true; if (flowLayer._map) { flowLayer._update(); } }
 
-  // Hit-testing: a grid of CELL-px cells listing the drawn arrows that pass near, built on first use.
+  // Hit-testing: the box of each drawn arrow (its curve's ends and control point, the arrowhead, 12 px around),
+  // built on first use in one pass (a grid of cells cost most of a second at 100,000 arrows), then a scan of boxes.
   function sample(g, k) {
     var t = k / 8, u = 1 - t;
     return [u * u * g[0] + 2 * u * t * g[2] + t * t * g[4], u * u * g[1] + 2 * u * t * g[3] + t * t * g[5]];
   }
-  function buildGrid() {
-    grid = new Map();
+  function buildBoxes() {
+    grid = new Float64Array(4 * drawn.length);
     drawn.forEach(function (item, idx) {
-      var prev = sample(item.g, 0), pad = item.w / 2 + 12;
-      for (var k = 1; k <= 8; k++) {
-        var pt = sample(item.g, k);
-        var x0 = Math.floor((Math.min(prev[0], pt[0]) - pad) / CELL);
-        var x1 = Math.floor((Math.max(prev[0], pt[0]) + pad) / CELL);
-        var y0 = Math.floor((Math.min(prev[1], pt[1]) - pad) / CELL);
-        var y1 = Math.floor((Math.max(prev[1], pt[1]) + pad) / CELL);
-        for (var x = x0; x <= x1; x++) {
-          for (var y = y0; y <= y1; y++) {
-            var key = x + "," + y, list = grid.get(key);
-            if (!list) { list = []; grid.set(key, list); }
-            if (list[list.length - 1] !== idx) { list.push(idx); }
-          }
-        }
-        prev = pt;
-      }
+      var g = item.g, pad = item.w / 2 + 12;
+      grid[4 * idx] = Math.min(g[0], g[2], g[4], g[6], g[8]) - pad;
+      grid[4 * idx + 1] = Math.min(g[1], g[3], g[5], g[7], g[9]) - pad;
+      grid[4 * idx + 2] = Math.max(g[0], g[2], g[4], g[6], g[8]) + pad;
+      grid[4 * idx + 3] = Math.max(g[1], g[3], g[5], g[7], g[9]) + pad;
     });
+  }
+  function nearArrows(x, y) {  // indices of the drawn arrows whose box holds (x, y), topmost first
+    if (!grid) { buildBoxes(); }
+    var out = [];
+    for (var idx = 0, n4 = grid.length; 4 * idx < n4; idx++) {
+      var k = 4 * idx;
+      if (x >= grid[k] && x <= grid[k + 2] && y >= grid[k + 1] && y <= grid[k + 3]) { out.push(idx); }
+    }
+    return out;
   }
   function segDist(px, py, a, b) {
     var vx = b[0] - a[0], vy = b[1] - a[1], l2 = vx * vx + vy * vy;
@@ -408,9 +445,7 @@ function idpmapInit(map, D) {
     return Math.sqrt(dx * dx + dy * dy);
   }
   function flowAt(layerPoint, tolerance) {
-    if (!grid) { buildGrid(); }
-    var list = grid.get(Math.floor(layerPoint.x / CELL) + "," + Math.floor(layerPoint.y / CELL));
-    if (!list) { return null; }
+    var list = nearArrows(layerPoint.x, layerPoint.y);
     var best = null, bestD = Infinity;
     list.forEach(function (idx) {
       var item = drawn[idx], prev = sample(item.g, 0), d = Infinity;
@@ -550,9 +585,12 @@ function idpmapInit(map, D) {
     highlighted = ni;
     redraw();
   }
+  // Thousands of round markers as SVG paths slow every frame of a pan: past MANY_MARKERS they share one canvas.
+  var MANY_MARKERS = 2000, markerCanvas = L.canvas({ pane: "idpmapPlaces", padding: 0.5 });
   function buildMarkers() {
     towns.clearLayers();
     camps.clearLayers();
+    var renderer = nodes.length > MANY_MARKERS ? markerCanvas : undefined;
     nodes.forEach(function (node) {
       var r = radiusOf(node);
       var camp = node.kind === "camp" || node.kind === "camp_cluster";
@@ -565,7 +603,8 @@ function idpmapInit(map, D) {
       } else {
         var cls = !node.place ? "idpmap-place idpmap-cluster"
           : "idpmap-place idpmap-town" + (node.prec > 0 ? " idpmap-approx" : "");
-        marker = L.circleMarker([node.lat, node.lon], { pane: "idpmapPlaces", radius: r, color: "#222",
+        marker = L.circleMarker([node.lat, node.lon], { pane: "idpmapPlaces", renderer: renderer, radius: r,
+          color: "#222",
           weight: node.place ? 1.5 : 3, dashArray: node.prec > 0 ? "3 3" : null, bubblingMouseEvents: false,
           fillColor: node.pout > 0 ? groupColour(node.group) : "#ffffff", fillOpacity: 0.8, className: cls });
       }
@@ -639,7 +678,8 @@ function idpmapInit(map, D) {
     pending = ev;
     L.Util.requestAnimFrame(function () {
       if (!pending || !flowLayer._map) { return; }
-      var hit = flowAt(pending.layerPoint, 4);
+      // no hover while the map is dragged: the pointer moves with the map, and the frames stay free for the pan
+      var hit = map.dragging && map.dragging.moving() ? null : flowAt(pending.layerPoint, 4);
       container.classList.toggle("idpmap-over-flow", !!hit);
       if (hit) {
         hoverTip.setLatLng(pending.latlng).setContent(el("div", "", edgeLabel(hit.edge)));

@@ -209,3 +209,33 @@ def test_quick_taps_on_the_panels_do_not_zoom_the_map(phone, example_path):
     page.wait_for_timeout(600)  # a zoom animation would be over
     assert page.evaluate("() => [window.idpmap.map.getZoom(), window.idpmap.map.getCenter()]") == before
     _assert_clean(phone)
+
+
+def test_thousands_of_places_share_one_canvas_and_still_open_and_pan(watched, tmp_path):
+    from tests.mapper.test_view import _grid_places
+
+    places = _grid_places(per_district=200)  # 2,400 places: past the 2,000 round markers kept as SVG paths
+    ids = sorted(places)
+    flows = [{"origin": o, "dest": d, "people": 10 + k, "sources": []} for k, (o, d) in enumerate(zip(ids, ids[1:]))]
+    path = tmp_path / "places.html"
+    render_map(make_flowset(flows, places=places, incidents=[]), path)
+    page = _ready(watched.open(path))
+    page.evaluate("() => { window.idpmap.setGrouped(false); }")
+    page.locator("#idpmap-all").click()
+    assert page.locator(".idpmap-place").count() == 0  # no SVG node per place ...
+    assert page.locator(".leaflet-pane canvas").count() == 2  # ... but the arrows' canvas and the markers' one
+    drawn = _drawn(page)
+    assert drawn == len(flows)
+    box = page.evaluate("""() => { const m = window.idpmap.map, b = m.getContainer().getBoundingClientRect();
+        const p = m.latLngToContainerPoint([34.0, 36.0]); return [b.left + p.x, b.top + p.y]; }""")
+    page.mouse.click(*box)  # on the grid's corner, where places crowd: one of them opens
+    assert page.locator(".idpmap-place-pop").is_visible()
+    assert page.locator(".idpmap-place-pop").inner_text().startswith("Place 0-0-")
+    page.evaluate("() => { window.idpmap.map.closePopup(); }")
+    page.mouse.move(640, 400)
+    page.mouse.down()
+    page.mouse.move(100, 200, steps=12)  # beyond the canvas' margin
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    assert _drawn(page) == drawn
+    _assert_clean(watched)
