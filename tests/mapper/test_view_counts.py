@@ -99,3 +99,19 @@ def test_split_regions_stays_a_modelled_split_without_an_area(gazetteer, tmp_pat
     page = (tmp_path / "split.html").read_text(encoding="utf-8")
     assert "modelled split (not stated by a source)" in page
     assert "area the source names (arrow to its centre)" not in page
+
+
+def test_cli_map_of_an_arrivals_table_says_who_it_draws(tmp_path):
+    from click.testing import CliRunner
+
+    from mapper.cli import cli
+
+    table = tmp_path / "arrivals.csv"
+    table.write_text("destination,figure,unit\nIdlib,1200,people\nAzaz,300,people\n", encoding="utf-8")
+    out = tmp_path / "arrivals.html"
+    result = CliRunner().invoke(cli, ["map", str(table), "-o", str(out), "--default", "kind=count",
+                                      "--default", "period_start=2018-12-01", "--default", "period_end=2018-12-31",
+                                      "--default", "agency=UN OCHA"])
+    assert result.exit_code == 0, result.output
+    assert "(0 flows; 1,500 people counted at places)" in result.output
+    assert "1,500 people arrived in 2 places" in out.read_text(encoding="utf-8")
