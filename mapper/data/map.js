@@ -749,7 +749,7 @@ function idpmapInit(map, D) {
   }
   topButton.addEventListener("click", function () { setShowAll(false); });
   allButton.addEventListener("click", function () { setShowAll(true); });
-  if (n <= 100 && !D.levels.length) { document.getElementById("idpmap-show").style.display = "none"; }
+  if (n === 0 || (n <= 100 && !D.levels.length)) { document.getElementById("idpmap-show").style.display = "none"; }
 
   // --- time filter: show the flows whose period overlaps the window; the headline total follows -------------------
   var lo = D.range ? day(D.range[0]) : NaN, hi = D.range ? day(D.range[1]) : NaN;
@@ -758,7 +758,9 @@ function idpmapInit(map, D) {
   var label = document.getElementById("idpmap-time-label"), play = document.getElementById("idpmap-play");
   var totalNode = document.getElementById("idpmap-total");
   function applyWindow(a, b) {
-    if (label) { label.textContent = "Showing flows between " + isoOf(a) + " and " + isoOf(b); }
+    if (label) {
+      label.textContent = "Showing " + (n ? "flows" : "counts") + " between " + isoOf(a) + " and " + isoOf(b);
+    }
     var count = 0, people = 0;
     for (var i = 0; i < n; i++) {
       var p = periods[flows[i].period];

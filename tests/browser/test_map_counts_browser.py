@@ -36,3 +36,13 @@ def test_region_destination_shows_its_area(watched, tmp_path):
     assert page.locator("path.idpmap-region").count() == 1  # one outlined area: the union of its admin areas
     assert "area the source names" in page.locator("#idpmap-legend").inner_text()
     _assert_clean(watched)
+
+
+def test_arrivals_map_offers_no_flow_controls(watched, tmp_path):
+    fs = build_flows(make_reports(ARRIVALS), gazetteer=Gazetteer(PLACES))
+    path = tmp_path / "arrivals.html"
+    render_map(fs, path)
+    page = _ready(watched.open(path))
+    assert page.locator("#idpmap-time-label").inner_text().startswith("Showing counts between")
+    assert not page.locator("#idpmap-show").is_visible()  # no "largest / all" flows to choose between
+    _assert_clean(watched)
