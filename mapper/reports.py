@@ -163,6 +163,17 @@ _KIND_SYNONYMS = {"displacement": "displacement", "displacements": "displacement
                   "count": "count", "counts": "count", "incident": "incident", "incidents": "incident"}
 _STATUS_SYNONYMS = {"": "", "ok": "ok", "needs_review": "needs_review", "needs review": "needs_review",
                     "review": "needs_review"}
+#: OCHA's HNAP / IDP movement tables as exported without their HXL row: their column names stand for the tags HDX
+#: gives them, so the tables read as they come (a file's own HXL row, when present, is used instead).
+OCHA_COLUMN_TAGS = {
+    "governorate": "#adm1+name", "governorate_pcode": "#adm1+code", "district": "#adm2+name",
+    "district_pcode": "#adm2+code", "subdistrict": "#adm3+name", "subdistrict_pcode": "#adm3+code",
+    "sub_district": "#adm3+name", "sub_district_pcode": "#adm3+code", "community": "#loc+name",
+    "community_pcode": "#loc+code", "location_pcode": "#loc+code", "idp_flow_estimation": "#affected+idps",
+    "ret_flow_estimation": "#affected+returnees",
+    "idps": "#affected+idps", "origin_governorate": "#adm1+origin+name",
+    "destination_governorate": "#adm1+dest+name",
+}
 #: When several HXL-tagged columns give one field, the finest location wins (a community before its subdistrict).
 _TAG_RANK = {"#loc": 5, "#adm4": 4, "#adm3": 3, "#adm2": 2, "#adm1": 1}
 
@@ -252,10 +263,12 @@ class Table:
 
     ``cells`` holds one object array of strings per header position; ``lines`` each data row's 1-based physical
     line number; ``header`` the original header cells; ``positions`` the column name -> header position; ``tags``
-    the HXL row (or None); ``unit_hint`` a unit implied by an HXL tag on the figure column.
+    the HXL row (or None); ``unit_hint`` a unit implied by an HXL tag on the figure column; ``tag_ranks`` the rank
+    (:data:`_TAG_RANK`) of the HXL tag that gave each column found by its tag.
     """
 
-    def __init__(self, path, header, positions, cells, lines, tags=None, unit_hint=None):
+    def __init__(self, path, header, positions, cells, lines, tags=None, unit_hint=None, tag_ranks=None):
+        self.tag_ranks = dict(tag_ranks or {})
         self.path = path
         self.header = header
         self.positions = positions
@@ -315,6 +328,8 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
     if len(rows) > 1 and _is_hxl_row(rows[1]):
         tags = [str(c).strip() for c in rows[1]]
         body = slice(2, None)
+    elif hxl_tags and any(n in OCHA_COLUMN_TAGS for n in names if n not in known):
+        tags = [OCHA_COLUMN_TAGS.get(n, "") for n in names]
     aliases = aliases or {}
     positions, problems, unit_hint = {}, [], None
     tag_rank = {}  # target -> rank of the HXL tag that gave it
@@ -362,7 +377,8 @@ def read_table(path_or_buffer, *, encoding=None, hxl_tags=(), known=(), aliases=
         if not nonblank.all():
             matrix = [col[nonblank] for col in matrix]
             data_lines = data_lines[nonblank]
-    table = Table(path, header, positions, matrix, np.asarray(data_lines, dtype=np.int64), tags, unit_hint)
+    table = Table(path, header, positions, matrix, np.asarray(data_lines, dtype=np.int64), tags, unit_hint,
+                  {t: r for t, r in tag_rank.items() if positions.get(t) is not None})
     return table
 
 
@@ -671,8 +687,8 @@ def _validate(table, present, checks, ppf):
                                                f"{start[i].isoformat()}", np.arange(n))
     _, _, published = _dates(table.raw("published"), "published", checks, required=False)
 
-    origin = _names(table.raw("origin"))
-    destination = _names(table.raw("destination"))
+    origin = _area_kind(_names(table.raw("origin")), table.tag_ranks.get("origin"))
+    destination = _area_kind(_names(table.raw("destination")), table.tag_ranks.get("destination"))
     origin_pcode = _map_uniques(table.raw("origin_pcode"), lambda v: v.strip().upper())
     destination_pcode = _map_uniques(table.raw("destination_pcode"), lambda v: v.strip().upper())
     nowhere = (origin == "") & (origin_pcode == "") & (destination == "") & (destination_pcode == "")
@@ -712,6 +728,24 @@ def _validate(table, present, checks, ppf):
         "review_note": col("review_note"),
     }, columns=REPORT_COLUMNS)
     return frame
+
+
+# An HXL admin tag on a name column says which kind of area its names are: in a governorate table (#adm1+origin+name)
+# "Aleppo" is the governorate, not the city the gazetteer's rule gives a bare name. The kind word is added to the
+# name, the way a person would write it ("Aleppo governorate"), unless the name already ends in one.
+_AREA_WORDS = {1: "governorate", 2: "district", 3: "subdistrict"}
+_ENDS_IN_KIND = re.compile(r"\b(governorate|province|district|sub-?district|nahiya|muhafazah|mantiqa)$", re.I)
+
+
+def _area_kind(values, rank):
+    """Names of a column tagged #adm1/#adm2/#adm3 with that level's kind word appended (others unchanged)."""
+    word = _AREA_WORDS.get(rank)
+    if word is None:
+        return values
+
+    def with_kind(v):
+        return ";".join(n if _ENDS_IN_KIND.search(n) else f"{n} {word}" for n in v.split(";")) if v else v
+    return _map_uniques(values, with_kind)
 
 
 def _names(values):

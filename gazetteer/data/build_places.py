@@ -108,10 +108,10 @@ def skeleton(name):
 
 
 def km(lat1, lon1, lat2, lon2):
-    from math import asin, cos, radians, sin, sqrt
+    """The gazetteer's one distance formula (``gazetteer.context.distance_km``)."""
+    from gazetteer.context import distance_km
 
-    h = sin(radians(lat2 - lat1) / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * asin(sqrt(h))
+    return distance_km(lat1, lon1, lat2, lon2)
 
 
 def keep_names(names, exclude=()):

@@ -228,6 +228,21 @@ def test_an_ocha_table_with_hxl_p_codes_reads_and_accounts_for_everyone(tmp_path
     assert fs.meta.total_people + missing.people == 1550
 
 
+def test_an_ocha_table_without_its_hxl_row_reads_by_its_column_names(tmp_path):
+    """HNAP tables as exported (no HXL row): governorate_pcode, subdistrict_pcode, community, community_pcode and
+    idp_flow_estimation stand for OCHA's tags, so the table maps as it comes, every person at their community."""
+    path = tmp_path / "arrivals.csv"
+    path.write_text(
+        "governorate,governorate_pcode,subdistrict,subdistrict_pcode,community,community_pcode,idp_flow_estimation\n"
+        "Idleb,SY07,Dana,SY070301,Atma,C4130,1200\n"
+        "Idleb,SY07,Dana,SY070301,A spelling no gazetteer has,C4131,300\n", encoding="utf-8")
+    frame = read_reports(path, defaults={"kind": "count", "period_start": "2018-12-01", "period_end": "2018-12-31"})
+    fs = build_flows(frame)
+    arrivals = fs.places.set_index("pcode")["people_in"].to_dict()
+    assert arrivals == {"C4130": 1200, "C4131": 300}
+    assert fs.left_out == [] and fs.meta.total_people == 1500
+
+
 def test_an_origin_destination_matrix_with_decimals_reads_as_estimates(tmp_path, gazetteer):
     path = tmp_path / "matrix.csv"
     path.write_text("origin_governorate,destination_governorate,idps\n"
@@ -327,6 +342,21 @@ def test_bounds_follow_the_reports_scope(gazetteer):
     fs = build_flows(make_reports([ocha, day, alt]), gazetteer=gazetteer)
     [row] = list(fs.flows.itertuples())
     assert (row.people_min, row.people_max, row.note) == (1000, 1400, "")
+
+
+def test_a_governorate_table_means_governorates_for_every_name(tmp_path):
+    """OCHA's origin -> destination governorate matrix writes bare names ("Aleppo", "Idleb", "Homs"); its HXL tags
+    (#adm1) say they are governorates, so every one resolves to the governorate, none to the city of that name."""
+    path = tmp_path / "matrix.csv"
+    path.write_text("origin_governorate,destination_governorate,idps\n"
+                    "#adm1+origin+name,#adm1+dest+name,#affected+idps\n"
+                    "Aleppo,Idleb,100\nHoms,Rural Damascus,50\nIdleb province,Aleppo,7\n", encoding="utf-8")
+    frame = read_reports(path, defaults={"kind": "count", "period_start": "2018-12-01", "period_end": "2018-12-31"})
+    fs = build_flows(frame)
+    kinds = set(fs.flows["origin_kind"]) | set(fs.flows["dest_kind"])
+    assert kinds == {"governorate"}
+    assert set(fs.flows["origin_pcode"]) == {"SY02", "SY04", "SY07"}
+    assert int(fs.flows["people"].sum()) == 157
 
 
 def test_an_unknown_p_code_stops_the_build_unless_allowed(gazetteer):
