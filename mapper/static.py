@@ -739,7 +739,7 @@ def _draw_legend(panel, view, largest, places, incidents, left):
         notes.append(f"{count} × {what}" + (f" ({_fmt_people(people)} people)" if people else ""))
     heading("Left out of the map")
     notes_block(notes or ["nothing"])
-    disagree = [n for n in view.notes[1:] if n]
+    disagree = [n for n in view.notes[1:] if n and n not in view.meta_notes]  # the build's notes say most already
     extra = view.meta_notes + [f"Sources disagree: {n}" for n in disagree[:3]]
     if len(disagree) > 3:
         extra.append(f"and {len(disagree) - 3} more flows whose sources disagree")
