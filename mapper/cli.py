@@ -522,7 +522,9 @@ def map_command(input_path, output, title, online_tiles, **options):
 
         render_image(flowset, output, title=title, min_people=min_people, force=force)
     drawn = len(flowset.flows) if min_people <= 0 else int((flowset.flows["people"] >= min_people).sum())
-    click.echo(f"wrote {output} ({drawn} flows)")
+    drawn_people = int(flowset.flows["people"].sum()) if len(flowset.flows) else 0
+    counted = int(getattr(flowset.meta, "total_people", 0) or 0) - drawn_people  # places' own counts
+    click.echo(f"wrote {output} ({drawn} flows" + (f"; {counted:,} people counted at places)" if counted > 0 else ")"))
 
 
 # --- extract command ---

@@ -43,6 +43,7 @@ import contextlib
 import csv
 import dataclasses
 import datetime as _dt
+import functools
 import json
 import math
 import sys
@@ -391,6 +392,57 @@ def _write_flowmap(flowset, folder, *, force):
 # Reading
 
 
+def _with_whole_people(read):
+    """``read``'s FlowSet with whole people (int columns), as the builder makes them (see :func:`whole_people`)."""
+    @functools.wraps(read)
+    def wrapper(*args, **kwargs):
+        return whole_people(read(*args, **kwargs))
+
+    return wrapper
+
+
+def whole_people(flowset):
+    """``flowset`` with whole people in every people column, in place.
+
+    Whole counts are kept as they are. A column with fractions (an estimate: flowmap.blue's ``16034.6``) is rounded
+    by largest remainder, so its total (rounded half up) is conserved; bounds are rounded half up and kept around
+    the people; place totals likewise, with ``net = people_in - people_out``.
+    """
+    from .flows.whole import round_half_up
+
+    flows, places = flowset.flows, flowset.places
+    if len(flows) and "people" in flows.columns:
+        people = _whole_column(flows["people"])
+        flows["people"] = people
+        if people.dtype != np.int64:
+            return flowset
+        for column, pick in (("people_min", np.minimum), ("people_max", np.maximum)):
+            if column in flows.columns:
+                values = pd.to_numeric(flows[column], errors="coerce").to_numpy(dtype=float)
+                values = np.where(np.isfinite(values), values, people)
+                flows[column] = pick(round_half_up(values), people)
+    if places is not None and len(places) and {"people_in", "people_out"} <= set(places.columns):
+        places["people_in"] = _whole_column(places["people_in"])
+        places["people_out"] = _whole_column(places["people_out"])
+        places["net"] = places["people_in"] - places["people_out"]
+    flowset.left_out = [dataclasses.replace(i, people=int(round_half_up([i.people or 0])[0]))
+                        if isinstance(i, LeftOut) else i for i in flowset.left_out or []]
+    return flowset
+
+
+def _whole_column(column) -> np.ndarray:
+    from .flows.whole import round_half_up, whole_shares
+
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    if not (np.isfinite(values) & (values >= 0) & (values <= MAX_PEOPLE)).all():
+        return column  # not a count: left for the map to report, never drawn as 0
+    if (np.floor(values) == values).all():
+        return values.astype(np.int64)
+    total = int(round_half_up([values.sum()])[0])
+    return np.asarray(whole_shares(total, values), dtype=np.int64)
+
+
+@_with_whole_people
 def read_flows(path, *, encoding=None):
     """Read flows written by :func:`write_flows`, or a flowmap.blue ``locations.csv`` + ``flows.csv`` pair.
 

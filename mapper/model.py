@@ -67,9 +67,10 @@ FLOW_COLUMNS = (
 
 #: Columns of ``FlowSet.places`` (plus a Point ``geometry``): every origin and destination with its totals.
 #: ``people_in`` / ``people_out`` add the drawn flows and the arrivals-only / departures-only counts of the place;
-#: ``sources`` (JSON text, like the flows') lists the reports behind those counts.
+#: ``sources`` (JSON text, like the flows') lists the reports behind those counts. ``area_pcodes`` (``;``-joined
+#: admin P-codes) is the area a region destination covers (its members' admin areas), "" for other places.
 PLACE_COLUMNS = ["place_id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1", "admin2", "admin3",
-                 "people_in", "people_out", "net", "border_km", "precision", "sources"]
+                 "people_in", "people_out", "net", "border_km", "precision", "sources", "area_pcodes"]
 
 #: Columns of ``FlowSet.incidents`` (plus a Point ``geometry``): strikes and other incidents, context only.
 #: ``unit`` is ``killed`` or ``wounded`` (or ``people`` when a report does not say).
@@ -78,7 +79,7 @@ INCIDENT_COLUMNS = ["report_id", "place_id", "name", "name_ar", "lat", "lon", "p
 
 #: Values a flows or places table read from a file without the newer columns takes for them.
 COLUMN_DEFAULTS = {"origin_precision": "point", "dest_precision": "point", "precision": "point",
-                   "modelled": False, "note": "", "sources": "[]"}
+                   "modelled": False, "note": "", "sources": "[]", "area_pcodes": ""}
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,7 @@ def _page_data(view, basemap, online_tiles) -> dict:
         "q": COORD_SCALE,
         "places": places,
         "groups": [[name, colour] for name, colour, _people in view.groups],
+        "counts": [list(c) for c in view.counts],
         "periods": [list(p) for p in view.periods],
         "range": list(view.days) if view.days else None,
         "sources": [[s.report_id, s.agency, s.publisher, s.published, s.url, s.figure, s.note]
@@ -148,6 +149,9 @@ def _page_data(view, basemap, online_tiles) -> dict:
         "levels": [{"name": lv.name, "z": lv.min_zoom, "of": lv.of, "names": lv.names,
                     "lat": [_q(v) for v in lv.lat], "lon": [_q(v) for v in lv.lon]} for lv in view.levels],
         "areas": _areas_data(view.areas),
+        "regions": [[r["place"], r["name"] if r["label"] else "", {"type": r["geometry"]["type"],
+                                             "coordinates": _round_coords(r["geometry"]["coordinates"])}]
+                    for r in view.regions],
         "outlines": basemap["outlines"],
         "border": basemap["border"],
         "borderLabel": basemap["label"],
@@ -294,7 +298,7 @@ _PANEL = _JINJA.from_string("""\
 <div class="idpmap-body" id="idpmap-panel-body">
 <h1 class="idpmap-title">{{ title }}</h1>
 {% if period %}<div class="idpmap-period">{{ period }}</div>{% endif %}
-<div class="idpmap-total" id="idpmap-total">{{ total }} people in {{ flows }} flows shown</div>
+<div class="idpmap-total" id="idpmap-total">{{ headline }}</div>
 <div class="idpmap-time" id="idpmap-time">
 <div class="idpmap-time-label" id="idpmap-time-label"></div>
 <label>from <input type="range" id="idpmap-from" aria-label="from date"></label>
@@ -348,6 +352,8 @@ stroke="#555" stroke-width="3" stroke-dasharray="7 4"/></svg>\
 {% for colour, label in areas.rows %}<div class="idpmap-row">\
 <span class="idpmap-swatch" style="background:{{ colour }}"></span><span>{{ label }}</span></div>{% endfor %}
 {% endif %}
+{% if regions %}<div class="idpmap-row"><span class="idpmap-sym-region"></span>\
+<span>area the source names (arrow to its centre)</span></div>{% endif %}
 {% if clusters %}<div class="idpmap-row"><span class="idpmap-sym-cluster"></span>\
 <span>group of places (zoom in to split)</span></div>{% endif %}
 {% if incidents %}<div class="idpmap-row"><span class="idpmap-sym-incident"></span>\
@@ -378,8 +384,15 @@ _TITLE = _JINJA.from_string('<meta http-equiv="Content-Security-Policy" content=
 
 
 def _panel_html(view) -> str:
-    return _PANEL.render(title=view.title, period=view.period_text(), total=fmt_people(view.total_people),
-                         flows=f"{len(view.flows):,}", top=f"{TOP_FLOWS:,}")
+    return _PANEL.render(title=view.title, period=view.period_text(), headline=view.headline(),
+                         top=f"{TOP_FLOWS:,}")
+
+
+def _place_word(view) -> str:
+    arrived, _, departed, _ = view.counted
+    if not len(view.flows) and (arrived or departed):
+        return ("place people arrived in" if not departed else "place people arrived in or left") + " (counted)"
+    return "town or area of origin" if view.has_camps else "place (origin or destination)"
 
 
 def _legend_html(view, basemap) -> str:
@@ -389,10 +402,10 @@ def _legend_html(view, basemap) -> str:
         widths=[(fmt_people(v), width_px(v, view.max_people)) for v in view.legend_people],
         modelled=view.has_modelled,
         groups=[(name, colour, fmt_people(people)) for name, colour, people in view.groups],
-        place_word="town or area of origin" if view.has_camps else "place (origin or destination)",
+        place_word=_place_word(view),
         camps=view.has_camps, approximate=view.has_approximate, clusters=bool(view.levels),
         incidents=bool(view.incidents), border=bool(basemap["border"]), protect=view.protect_note,
-        areas=_area_legend(view.areas),
+        areas=_area_legend(view.areas), regions=bool(view.regions),
         notes=view.meta_notes, disagree=any(view.notes[1:]),
         left_out=[(w, d, fmt_people(p) if p else "") for w, d, p in view.left_out],
         left_total=fmt_people(sum(p for _w, _d, p in view.left_out)),

@@ -366,6 +366,7 @@ def draw_view(view, *, dpi, borders):
 
     curves = _flow_paths(ax, flows, places)
     country_labels = _draw_basemap(ax, borders, curves, places, incidents)
+    _draw_regions(ax, view.regions)
     ax.set_xlabel("")  # geopandas labels the axes with the CRS's; the map needs no axis labels
     ax.set_ylabel("")
     widths = _draw_flows(ax, flows, curves)
@@ -374,9 +375,7 @@ def draw_view(view, *, dpi, borders):
 
     _text(fig, 0.025, 0.955, view.title, fontsize=17, weight="bold", va="baseline", ha="left", color="#111111")
     period = _format_period(*view.period)
-    count = len(view.flows)
-    subtitle = "  ·  ".join(s for s in (period, f"{_fmt_people(view.total_people)} people in "
-                                                 f"{count:,} flow{'s' * (count != 1)} shown") if s)
+    subtitle = "  ·  ".join(s for s in (period, view.headline()) if s)
     _text(fig, 0.025, 0.918, subtitle, fontsize=10.5, color="#333333", va="baseline", ha="left")
 
     _draw_legend(panel, view, widths, places, incidents, left)
@@ -536,6 +535,25 @@ def _draw_places(ax, places, incidents, curves, taken=()):
                 taken.append(fallback[1])
 
 
+_REGION_COLOUR = "#5b3a8c"
+
+
+def _draw_regions(ax, regions):
+    """Areas of region destinations (the area the source names): hatched, dashed outline, labelled."""
+    from shapely.geometry import shape
+
+    for region in regions:
+        geom = shape(region["geometry"])
+        gpd.GeoSeries([geom], crs="EPSG:4326").plot(ax=ax, facecolor="none", edgecolor=_REGION_COLOUR, hatch="///",
+                                                    linewidth=1.4, linestyle=(0, (5, 3)), aspect=None, zorder=2.5,
+                                                    alpha=0.8)
+        if not region["label"]:  # its place is labelled already
+            continue
+        spot = geom.representative_point()
+        _text(ax, spot.x, spot.y, region["name"], ha="center", va="center", fontsize=8, style="italic",
+              color=_REGION_COLOUR, zorder=8, halo=2.5)
+
+
 def _draw_basemap(ax, borders, curves, places, incidents):
     lon_min, lon_max = ax.get_xlim()
     lat_min, lat_max = ax.get_ylim()
@@ -663,7 +681,7 @@ def _draw_legend(panel, view, largest, places, incidents, left):
             y -= 0.032 * (wrapped.count("\n") + 1) + 0.008
 
     heading("Total shown")
-    _text(panel, 0.0, y, f"{_fmt_people(view.total_people)} people", fontsize=13, weight="bold", va="top")
+    _text(panel, 0.0, y, f"{_fmt_people(view.headline_people)} people", fontsize=13, weight="bold", va="top")
     y -= 0.075
 
     if largest >= 1:
@@ -682,8 +700,13 @@ def _draw_legend(panel, view, largest, places, incidents, left):
         y -= 0.01
 
     heading("Places")
-    symbols = [("o", _ORIGIN_FILL, "origin (size: people leaving)", 1.0),
-               ("o", _DEST_FILL, "destination (size: arriving)", 1.0)]
+    arrived, _, departed, _ = view.counted
+    if not len(view.flows) and (arrived or departed):  # a map of places' own counts: no origins or destinations
+        symbols = [("o", _ORIGIN_FILL, "place people left (size: counted)", 1.0)] if departed else []
+        symbols += [("o", _DEST_FILL, "place people arrived in (size: counted)", 1.0)] if arrived else []
+    else:
+        symbols = [("o", _ORIGIN_FILL, "origin (size: people leaving)", 1.0),
+                   ("o", _DEST_FILL, "destination (size: arriving)", 1.0)]
     if any(r["camp"] for r in places):
         symbols.append(("^", _DEST_FILL, "camp or camp cluster", 1.3))
     for marker, fill, label, scale in symbols:
@@ -695,6 +718,10 @@ def _draw_legend(panel, view, largest, places, incidents, left):
     if incidents:
         row(lambda yy: panel.scatter([0.12], [yy], marker="x", s=30, c="#111111", linewidths=1.4),
             "incident (context)")
+    if view.regions:
+        row(lambda yy: panel.add_patch(Rectangle((0.0, yy - 0.012), 0.24, 0.024, facecolor="none", hatch="///",
+                                                 edgecolor=_REGION_COLOUR, linestyle=(0, (5, 3)))),
+            "area the source names")
     if view.in_syria:
         row(lambda yy: panel.add_line(Line2D([0.0, 0.24], [yy, yy], color=_BORDER_COLOUR, linewidth=2.4,
                                              linestyle=(0, (7, 3)))), "Turkey–Syria border")
@@ -712,7 +739,7 @@ def _draw_legend(panel, view, largest, places, incidents, left):
         notes.append(f"{count} × {what}" + (f" ({_fmt_people(people)} people)" if people else ""))
     heading("Left out of the map")
     notes_block(notes or ["nothing"])
-    disagree = [n for n in view.notes[1:] if n]
+    disagree = [n for n in view.notes[1:] if n and n not in view.meta_notes]  # the build's notes say most already
     extra = view.meta_notes + [f"Sources disagree: {n}" for n in disagree[:3]]
     if len(disagree) > 3:
         extra.append(f"and {len(disagree) - 3} more flows whose sources disagree")

@@ -234,7 +234,7 @@ def _assert_recorded(outputs, kinds, label):
     meta = json.loads(pyogrio.read_info(outputs["gpkg"], layer="flows")["layer_metadata"]["idpmap_meta"])
     assert meta["protect_sites_km"] == KM and meta["protect_kinds"] == kinds
     page = outputs["map.html"].read_text(encoding="utf-8")
-    assert f"{label} generalised to a 5 km grid" in page
+    assert f"{label} generalised to cells of 0.0625\u00b0 (about 7 km) of a fixed grid" in page
     svg = outputs["map.svg"].read_text(encoding="utf-8")
     assert " ".join(label.split()) in " ".join(re.sub(r"<[^>]+>", " ", svg).split())
 

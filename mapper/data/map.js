@@ -141,6 +141,19 @@ function idpmapInit(map, D) {
       }
     }).addTo(map);
   }
+  // Areas of region destinations ("camps along the border"): the area the source names, its arrow to its centre.
+  if (D.regions && D.regions.length) {
+    map.createPane("idpmapRegions").style.zIndex = 270;
+    D.regions.forEach(function (r) {
+      var area = L.geoJSON(r[2], { pane: "idpmapRegions", interactive: false,
+        style: { color: "#5b3a8c", weight: 2, dashArray: "6 4", fillColor: "#5b3a8c", fillOpacity: 0.12,
+                 className: "idpmap-region" } });
+      if (r[1]) {  // "" when its place is labelled already
+        area.bindTooltip(r[1], { permanent: true, direction: "center", className: "idpmap-region-label" });
+      }
+      area.addTo(map);
+    });
+  }
   var border = null;
   if (D.border) {
     border = L.layerGroup();
@@ -804,7 +817,7 @@ function idpmapInit(map, D) {
   }
   topButton.addEventListener("click", function () { setShowAll(false); });
   allButton.addEventListener("click", function () { setShowAll(true); });
-  if (n <= 100 && !D.levels.length) { document.getElementById("idpmap-show").style.display = "none"; }
+  if (n === 0 || (n <= 100 && !D.levels.length)) { document.getElementById("idpmap-show").style.display = "none"; }
 
   // --- time filter: show the flows whose period overlaps the window; the headline total follows -------------------
   var lo = D.range ? day(D.range[0]) : NaN, hi = D.range ? day(D.range[1]) : NaN;
@@ -813,7 +826,9 @@ function idpmapInit(map, D) {
   var label = document.getElementById("idpmap-time-label"), play = document.getElementById("idpmap-play");
   var totalNode = document.getElementById("idpmap-total");
   function applyWindow(a, b) {
-    if (label) { label.textContent = "Showing flows between " + isoOf(a) + " and " + isoOf(b); }
+    if (label) {
+      label.textContent = "Showing " + (n ? "flows" : "counts") + " between " + isoOf(a) + " and " + isoOf(b);
+    }
     var count = 0, people = 0;
     for (var i = 0; i < n; i++) {
       var p = periods[flows[i].period];
@@ -827,14 +842,28 @@ function idpmapInit(map, D) {
       if (on && !incidents.hasLayer(m)) { incidents.addLayer(m); }
       if (!on && incidents.hasLayer(m)) { incidents.removeLayer(m); }
     });
-    showTotal(count, people);
+    showTotal(count, people, a, b);
     buildEdges();
     redraw();
   }
-  function showTotal(count, people) {
+  function showTotal(count, people, a, b) {
     container.setAttribute("data-visible-flows", String(count));
     container.setAttribute("data-visible-people", String(people));
-    if (totalNode) { totalNode.textContent = fmt(people) + " people in " + fmt(count) + " flows shown"; }
+    if (totalNode) { totalNode.textContent = headline(count, people, a, b); }
+  }
+  function headline(count, people, a, b) {  // as mapper.view.headline_text; place counts follow their dates
+    var c = [0, 0, 0, 0], parts = [];
+    (D.counts || []).forEach(function (r) {
+      var p = r[3] >= 0 ? periods[r[3]] : null;
+      if (p && !isNaN(p.s) && a !== undefined && !(p.s <= b && p.e >= a)) { return; }
+      if (r[1] > 0) { c[0] += r[1]; c[1]++; }
+      if (r[2] > 0) { c[2] += r[2]; c[3]++; }
+    });
+    function nOf(k, word) { return fmt(k) + " " + word + (k === 1 ? "" : "s"); }
+    if (count || !(c[0] || c[2])) { parts.push(fmt(people) + " people in " + nOf(count, "flow") + " shown"); }
+    if (c[0]) { parts.push(fmt(c[0]) + " people arrived in " + nOf(c[1], "place")); }
+    if (c[2]) { parts.push(fmt(c[2]) + " people left " + nOf(c[3], "place")); }
+    return parts.join("; ");
   }
   function onSlide(e) {
     var a = +fromIn.value, b = +toIn.value;

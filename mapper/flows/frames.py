@@ -122,8 +122,25 @@ def places_geoframe(frame, end_rows, places, gpd, shapely):
     data["border_km"] = _border_km(data["lat"], data["lon"])
     data["precision"] = [precision_of(p) for p in pts]
     data["sources"] = ["[" + ",".join(t) + "]" for t in texts]
+    data["area_pcodes"] = [area_pcodes(p, places) for p in pts]
     geometry = shapely.points(data["lon"], data["lat"])
     return gpd.GeoDataFrame(pd.DataFrame(data)[PLACE_COLUMNS], geometry=geometry, crs="EPSG:4326")
+
+
+def area_pcodes(place, places) -> str:
+    """The admin P-codes (``;``-joined) of the area a region covers: the admin3 (else admin2, admin1) codes of its
+    members in the gazetteer (two levels down: camp clusters and their camps). "" for a place that is not a region
+    or a region with no members, as a region has no polygon of its own and none is guessed."""
+    if place.kind != "region":
+        return ""
+    codes, members = set(), list(places.children(place))
+    for member in members[:]:
+        members += places.children(member)
+    for member in members:
+        code = member.admin3 or member.admin2 or member.admin1
+        if code:
+            codes.add(code)
+    return ";".join(sorted(codes))
 
 
 def incidents_geoframe(sub, o_places, d_places, gpd, shapely):

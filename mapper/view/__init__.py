@@ -23,12 +23,13 @@ and admin-area choropleths).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .areas import admin_area_names, admin_choropleth, country_outlines
+from .areas import admin_area_names, admin_choropleth, country_outlines, label_regions, region_areas
 from .cells import (MAX_TEXT, ViewError, as_list, cell_text, column_reader, finite, fmt_people, meta_get, truthy,
                     unique)
 from .clusters import Level, cluster_levels
@@ -36,7 +37,7 @@ from .sources import Incident, Source, Tables, read_incidents
 
 __all__ = ["AREA_COLOURS", "CURVATURE", "MAX_PEOPLE", "MAX_PX", "MAX_TEXT", "MIN_PX", "PRECISIONS", "Flows",
            "Incident", "Level", "MapView", "Place", "Source", "ViewError", "build_view", "cell_text",
-           "cluster_levels", "country_outlines", "curve_points", "fmt_people", "nice", "period_text",
+           "cluster_levels", "country_outlines", "curve_points", "fmt_people", "headline_text", "nice", "period_text",
            "protected_sites_label", "select_flows", "width_px"]
 
 #: Thinnest and thickest flow line, in screen pixels (images scale these to points).
@@ -81,6 +82,10 @@ class Place:
     group: int = -1  # colour group of its flows out (-1: none)
     label: bool = False
     sources: int = 0  # index into MapView.source_sets: the reports behind its own arrivals/departures counts
+    counted_in: int = 0  # of people_in: its own arrivals-only counts (not along a flow)
+    counted_out: int = 0
+    period: int = -1  # index into MapView.periods: the span of the reports behind its own counts (-1: none)
+    area_pcodes: tuple = ()  # a region's admin areas (its members'): the area the source names
 
     @property
     def camp(self) -> bool:
@@ -136,10 +141,37 @@ class MapView:
     levels: list = field(default_factory=list)
     #: Choropleth of people arriving and leaving by admin area (``gazetteer.areas`` polygons), or None.
     areas: dict = None
+    #: Areas of region destinations ("camps along the border"): ``[{"place", "name", "geometry"}]``.
+    regions: list = field(default_factory=list)
 
     @property
     def total_people(self) -> int:
         return int(self.flows.people.sum()) if len(self.flows) else 0
+
+    @property
+    def counted(self) -> tuple:
+        """``(arrived, places arrived in, departed, places departed from)`` of the arrivals-only / departures-only
+        counts (people not along a drawn flow)."""
+        ins = [p.counted_in for p in self.places if p.counted_in > 0]
+        outs = [p.counted_out for p in self.places if p.counted_out > 0]
+        return sum(ins), len(ins), sum(outs), len(outs)
+
+    @property
+    def counts(self) -> list:
+        """``(place index, arrived, departed, period index)`` of every place with its own arrivals/departures
+        counts (the page's headline sums those whose period the time filter shows)."""
+        return [(i, p.counted_in, p.counted_out, p.period) for i, p in enumerate(self.places)
+                if p.counted_in > 0 or p.counted_out > 0]
+
+    @property
+    def headline_people(self) -> int:
+        """Everyone the map draws: the flows' people plus the places' own arrivals and departures counts."""
+        arrived, _, departed, _ = self.counted
+        return self.total_people + arrived + departed
+
+    def headline(self) -> str:
+        """What the map draws, in words: "235,000 people in 8 flows shown; 110,925 people arrived in 541 places"."""
+        return headline_text(self.total_people, len(self.flows), *self.counted)
 
     @property
     def has_camps(self) -> bool:
@@ -209,6 +241,19 @@ def period_text(start, end) -> str:
     return start or end or ""
 
 
+def headline_text(people, flows, arrived=0, arrived_places=0, departed=0, departed_places=0) -> str:
+    """The headline of a map (the page's script says the same, with the time filter applied to the flows)."""
+    def n(count, word):
+        return f"{count:,} {word}{'s' * (count != 1)}"
+
+    parts = [f"{fmt_people(people)} people in {n(flows, 'flow')} shown"] if flows or not (arrived or departed) else []
+    if arrived:
+        parts.append(f"{fmt_people(arrived)} people arrived in {n(arrived_places, 'place')}")
+    if departed:
+        parts.append(f"{fmt_people(departed)} people left {n(departed_places, 'place')}")
+    return "; ".join(parts)
+
+
 def protected_sites_label(kinds) -> str:
     """How the legend names generalised places: "Camp locations", or e.g. "Locations of camps and villages"."""
     kinds = [str(k).replace("_", " ") for k in (kinds or ()) if k]
@@ -255,8 +300,7 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
     period = _period(meta, tables.periods)
     max_people = int(people.max()) if len(people) else 0
     view = MapView(
-        title=cell_text(title) or cell_text(meta_get(meta, "title")) or (
-            f"Displacement flows, {period[0]} to {period[1]}" if period[0] else "Displacement flows"),
+        title=cell_text(title) or _default_title(meta, period, flows, places),
         period=period, places=places, flows=flows, incidents=incidents, periods=tables.periods,
         sources=tables.sources, source_sets=tables.source_sets, splits=tables.splits, notes=tables.notes,
         groups=groups, max_people=max_people, legend_people=_legend_people(max_people),
@@ -265,10 +309,23 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
         protect_note=_protect_note(meta),
         meta_notes=[cell_text(n) for n in as_list(meta_get(meta, "notes")) if cell_text(n)],
         days=(min(tables.days), max(tables.days)) if tables.days else (), bounds=_bounds(places, incidents),
-        areas=admin_choropleth(places))
+        areas=admin_choropleth(places), regions=region_areas(places))
+    label_regions(view.regions, places)
     if cluster if cluster is not None else len(places) > CLUSTER_MIN_PLACES:
         view.levels = cluster_levels(places)
     return view
+
+
+def _default_title(meta, period, flows, places) -> str:
+    """The FlowSet's title; a map of places' own counts only is not called "flows"."""
+    given = cell_text(meta_get(meta, "title"))
+    what = "Displacement flows"
+    if not len(flows) and any(p.counted_in or p.counted_out for p in places):
+        what = "People arriving" if not any(p.counted_out for p in places) else "People arriving and leaving"
+        given = "" if given == "Displacement flows" else given
+    if given:
+        return given
+    return f"{what}, {period[0]} to {period[1]}" if period[0] else what
 
 
 def select_flows(frame, min_people):
@@ -399,7 +456,8 @@ def _bools(column) -> np.ndarray:
 
 # --- places -----------------------------------------------------------------------------------------------------------
 
-_PLACE_FIELDS = ("id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1", "admin2", "admin3", "precision")
+_PLACE_FIELDS = ("id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1", "admin2", "admin3", "precision",
+                 "area_pcodes")
 
 
 def _collect_places(flowset, flows):
@@ -422,7 +480,8 @@ def _collect_places(flowset, flows):
             id=pid, name=cell_text(rec["name"]) or pid, name_ar=cell_text(rec["name_ar"]),
             kind=cell_text(rec["kind"]), lat=lat, lon=lon, pcode=cell_text(rec["pcode"]),
             admin1=cell_text(rec["admin1"]), admin2=cell_text(rec["admin2"]), admin3=cell_text(rec["admin3"]),
-            precision=precision if precision in PRECISIONS else "point"))
+            precision=precision if precision in PRECISIONS else "point",
+            area_pcodes=tuple(c for c in cell_text(rec["area_pcodes"], cap=False).split(";") if c)))
 
     table = getattr(flowset, "places", None)
     if table is not None and hasattr(table, "columns") and "place_id" in table.columns and len(table):
@@ -461,8 +520,10 @@ def _add_place_counts(flowset, places, index):
     for pid, pin, pout in zip(col("place_id"), col("people_in", 0), col("people_out", 0)):
         pid = cell_text(pid, cap=False)
         place = places[index[pid]]
-        place.people_in += max(0, round(finite(pin)) - drawn_in.get(pid, 0))
-        place.people_out += max(0, round(finite(pout)) - drawn_out.get(pid, 0))
+        place.counted_in = max(0, round(finite(pin)) - drawn_in.get(pid, 0))
+        place.counted_out = max(0, round(finite(pout)) - drawn_out.get(pid, 0))
+        place.people_in += place.counted_in
+        place.people_out += place.counted_out
 
 
 def _add_place_sources(flowset, places, index, tables):
@@ -473,7 +534,12 @@ def _add_place_sources(flowset, places, index, tables):
         return
     for pid, raw in zip(table["place_id"].tolist(), table["sources"].tolist()):
         pid = cell_text(pid, cap=False)
-        places[index[pid]].sources = tables.source_set(raw, f"place {pid[:80]!r}")
+        place = places[index[pid]]
+        place.sources = tables.source_set(raw, f"place {pid[:80]!r}")
+        spans = [tables.sources[k].period for k in tables.source_sets[place.sources]]
+        starts = [s for s, _e in spans if s] + [e for _s, e in spans if e]
+        if starts:  # the counts' dates, so the headline can follow the time filter
+            place.period = tables.period(min(starts), max(starts))
 
 
 def _label_largest(places):
@@ -554,11 +620,17 @@ def _period(meta, periods):
 
 
 def _protect_note(meta) -> str:
+    """The legend's note on protected sites, with the grid's real cell size from ``meta.protect_rule``."""
     km = finite(meta_get(meta, "protect_sites_km"), 0)
     if not km:
         return ""
-    return (f"{protected_sites_label(meta_get(meta, 'protect_kinds'))} generalised to a {km:g} km grid to protect the "
-            "people sheltering there.")
+    label = protected_sites_label(meta_get(meta, "protect_kinds"))
+    cell = re.search(r"cells of ([0-9.e-]+) degrees, about ([0-9.]+) km", cell_text(meta_get(meta, "protect_rule")))
+    if cell:
+        grid = f"cells of {float(cell[1]):g}\u00b0 (about {float(cell[2]):.0f} km) of a fixed grid"
+    else:  # a file from a build that did not record its rule
+        grid = f"a grid of at least {km:g} km"
+    return f"{label} generalised to {grid} to protect the people sheltering there."
 
 
 # --- clusters -------------------------------------------------------------------------------------------------------

@@ -73,6 +73,44 @@ def admin_choropleth(places):
     return {"level": level, "name": _LEVEL_NAMES[level], "features": features}
 
 
+def region_areas(places) -> list:
+    """The area of each region place, as the union of the admin polygons its ``area_pcodes`` name (a region has no
+    polygon of its own): ``[{"place": index, "name": name, "geometry": GeoJSON geometry, "label": bool}]``. Empty when the
+    gazetteer ships no admin areas or no place is a region with P-codes."""
+    wanted = {i: p.area_pcodes for i, p in enumerate(places) if p.area_pcodes}
+    if not wanted:
+        return []
+    try:
+        from gazetteer.areas import admin_areas
+    except ImportError:
+        return []
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    codes = {c for cs in wanted.values() for c in cs}
+    polygons = {}
+    for level in sorted({_PCODE_LEVELS.get(len(c)) for c in codes} - {None}):
+        for feature in admin_areas(level).get("features", []):
+            code = str((feature.get("properties") or {}).get("pcode", ""))
+            if code in codes:
+                polygons[code] = shape(feature["geometry"])
+    out = []
+    for i, cs in wanted.items():
+        parts = [polygons[c] for c in cs if c in polygons]
+        if parts:
+            out.append({"place": i, "name": places[i].name, "geometry": mapping(shapely.union_all(parts))})
+    return out
+
+
+def label_regions(regions, places):
+    """Regions whose place carries no label of its own get the area's label (one name on the map, not two)."""
+    for region in regions:
+        region["label"] = not places[region["place"]].label
+
+
+_PCODE_LEVELS = {4: 1, 6: 2, 8: 3}  # SY07, SY0703, SY070301
+
+
 # --- basemap --------------------------------------------------------------------------------------------------------
 
 

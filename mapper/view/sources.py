@@ -24,6 +24,7 @@ class Source:
     url: str
     figure: str  # "more than 235,000 people"
     note: str
+    period: tuple = ("", "")  # (start, end) ISO days of the report, "" when unknown
 
     @property
     def label(self) -> str:
@@ -159,7 +160,8 @@ class Tables:
             made = Source(report_id=cell_text(src.get("report_id")), agency=cell_text(src.get("agency")).strip(),
                           publisher=cell_text(src.get("publisher")).strip(),
                           published=cell_text(src.get("published"))[:10], url=cell_text(src.get("url")).strip(),
-                          figure=source_figure(src), note=cell_text(src.get("note")))
+                          figure=source_figure(src), note=cell_text(src.get("note")),
+                          period=tuple(d if _ISO_DAY.match(d) else "" for d in days))
             if key is not None:
                 memo[key] = made
             yield made

@@ -254,7 +254,7 @@ def test_protected_camps_show_no_exact_coordinate(watched, tmp_path):
     camps = [p for p in Gazetteer.default().places if p.kind in ("camp", "camp_cluster")]
     shown = " ".join([r["text"] for r in opened["places"] + opened["incidents"] + opened["tooltips"]
                       + opened["flows"]] + [scan["legend"]])
-    assert "generalised to a 5 km grid" in scan["legend"]
+    assert "generalised to cells of 0.0625\u00b0 (about 7 km) of a fixed grid" in scan["legend"]
     for camp in camps:
         for value in (camp.lat, camp.lon):
             for digits in (5, 4, 3):

@@ -196,7 +196,7 @@ def test_time_filter_steps_through_periods(watched, tmp_path):
         page.keyboard.press("ArrowRight")  # ... to 7 December
     assert _window(page) == ["2019-12-01", "2019-12-07"]
     assert _visible(page) == _drawn(page) == 1  # Saraqeb -> Dana, 1-5 December
-    assert page.locator("#idpmap-total").inner_text() == "10,000 people in 1 flows shown"
+    assert page.locator("#idpmap-total").inner_text() == "10,000 people in 1 flow shown"
     page.locator("#idpmap-from").focus()
     for _ in range(19):
         page.keyboard.press("ArrowRight")  # from 20 Dec: the 'to' slider follows

@@ -319,7 +319,10 @@ def test_width_legend_shows_reference_figures(tmp_path):
 
 def test_protected_sites_are_noted(tmp_path):
     texts = svg_text(render(example_flowset(meta={"protect_sites_km": 5}), tmp_path / "map.svg"))
-    assert "Camp locations generalised to a 5 km grid to protect the" in " ".join(texts)
+    assert "Camp locations generalised to a grid of at least 5 km to protect the" in " ".join(texts)
+    rule = "... (for 5 km: cells of 0.0625 degrees, about 7.0 km north-south)"
+    texts = svg_text(render(example_flowset(meta={"protect_sites_km": 5, "protect_rule": rule}), tmp_path / "p.svg"))
+    assert "Camp locations generalised to cells of 0.0625° (about 7 km) of a fixed grid" in " ".join(texts)
 
 
 def test_no_flows_still_draws_a_map(tmp_path):

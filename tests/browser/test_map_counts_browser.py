@@ -1,0 +1,48 @@
+"""A map of arrivals-only counts in Chromium: the headline says who arrived where and follows the time filter."""
+
+from __future__ import annotations
+
+from gazetteer import Gazetteer
+from mapper.flows import build_flows
+from mapper.render import render_map
+from tests.mapper.conftest import PLACES, make_reports
+from tests.mapper.test_view_counts import ARRIVALS
+
+from .test_map_browser import _assert_clean, _ready
+
+
+def test_arrivals_headline_follows_the_time_filter(watched, tmp_path):
+    fs = build_flows(make_reports(ARRIVALS), gazetteer=Gazetteer(PLACES))
+    path = tmp_path / "arrivals.html"
+    render_map(fs, path)
+    page = _ready(watched.open(path))
+    total = page.locator("#idpmap-total")
+    assert total.inner_text() == "1,750 people arrived in 3 places"
+    page.locator("#idpmap-to").focus()
+    page.keyboard.press("Home")  # the window shrinks to 1 December 2018: the January count is out
+    assert total.inner_text() == "750 people arrived in 2 places"
+    page.keyboard.press("End")
+    assert total.inner_text() == "1,750 people arrived in 3 places"
+    _assert_clean(watched)
+
+
+def test_region_destination_shows_its_area(watched, tmp_path):
+    from tests.mapper.test_view_counts import REGION
+
+    fs = build_flows(make_reports(REGION), gazetteer=Gazetteer(PLACES))
+    path = tmp_path / "region.html"
+    render_map(fs, path)
+    page = _ready(watched.open(path))
+    assert page.locator("path.idpmap-region").count() == 1  # one outlined area: the union of its admin areas
+    assert "area the source names" in page.locator("#idpmap-legend").inner_text()
+    _assert_clean(watched)
+
+
+def test_arrivals_map_offers_no_flow_controls(watched, tmp_path):
+    fs = build_flows(make_reports(ARRIVALS), gazetteer=Gazetteer(PLACES))
+    path = tmp_path / "arrivals.html"
+    render_map(fs, path)
+    page = _ready(watched.open(path))
+    assert page.locator("#idpmap-time-label").inner_text().startswith("Showing counts between")
+    assert not page.locator("#idpmap-show").is_visible()  # no "largest / all" flows to choose between
+    _assert_clean(watched)
