@@ -387,17 +387,21 @@ function idpmapInit(map, D) {
     return queue;
   }
   // Painting: thousands of arrows at once would freeze the page (tens of thousands take seconds), so the queue is
-  // painted in slices, largest first, one slice per animation frame, each slice batched by look (faintest and
-  // widest first, as one pass would). A new view, zoom, filter or highlight cancels the rest and starts again.
+  // painted in slices, largest first, one slice per animation frame, each slice batched by look. A new view,
+  // zoom, filter or highlight cancels the rest and starts again.
   var paintJob = null, painted = 0, forcedSlice = 0;
   var sliceSize = 200;  // arrows per frame, adapted to keep each frame's work near SLICE_MS
-  var SLICE_MS = 6, progress = null;
+  var SLICE_MS = 10, progress = null;
   function paintLater(ctx, queue, bounds) {
     if (paintJob !== null) { L.Util.cancelAnimFrame(paintJob); paintJob = null; }
     painted = 0;
     function slice(count) {
       var start = performance.now(), end = Math.min(queue.length, painted + count);
-      paint(ctx, batchesOf(queue, painted, end, bounds));
+      // Each slice goes under what is painted already, its batches strongest first: the same picture as one pass
+      // painting the faintest first and the strongest on top.
+      ctx.globalCompositeOperation = "destination-over";
+      paint(ctx, batchesOf(queue, painted, end, bounds).reverse());
+      ctx.globalCompositeOperation = "source-over";
       // Chromium records strokes and rasterises them later, in the same task: a one-pixel read rasterises them
       // now, so that the time spent is the slice's real cost.
       ctx.getImageData(0, 0, 1, 1);
