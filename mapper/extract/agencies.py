@@ -62,11 +62,17 @@ def _agency_in(text: str, lo: int, hi: int, speakers: dict) -> str:
     found = [name for name, s, _e in find_agencies(text) if lo <= s < hi]
     if found:
         return found[0]
-    for word in re.findall(r"[\w'’-]+", text[lo:hi]):
-        key = re.sub(r"^(?:al|el)-", "", word, flags=re.IGNORECASE).lower()
+    if not speakers:
+        return ""
+    for word in _WORD_RE.findall(text, lo, hi):
+        key = _ARTICLE_PREFIX_RE.sub("", word).lower()
         if key in speakers and word[:1].isupper():
             return speakers[key]
     return ""
+
+
+_WORD_RE = re.compile(r"[\w'’-]+")
+_ARTICLE_PREFIX_RE = re.compile(r"^(?:al|el)-", re.IGNORECASE)
 
 
 _PRONOUN_SPEECH_RE = re.compile(r"\b(?:he|she|they|il|elle) (?:added|said|told|noted|stressed|underlined|"

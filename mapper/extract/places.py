@@ -247,20 +247,28 @@ _LOCATOR_RE = re.compile(r"^\s*(?:regions?|areas?|camps?|towns?|villages?|cities
 
 def _cue(sentence: str, start: int, lo: int) -> str:
     """The word that introduces a place (skipping "the", "city of", "rebel-held" ...), or ``""``."""
-    for tok in reversed(_WORD_RE.findall(sentence, max(lo, start - 120), start)[-6:]):
-        word = tok.lower()
-        if word in PLACE_FILLERS:
-            continue
-        return word
-    return ""
+    return _cue_words(sentence, start, lo)[0]
+
+
+def _cue_words(sentence: str, start: int, lo: int) -> tuple[str, str]:
+    """The cue of a place and the word before it ("arrived" of "arrived in Dana"), each ``""`` when missing."""
+    words = _WORD_RE.findall(sentence, max(lo, start - 120), start)[-8:]
+    for i in range(len(words) - 1, -1, -1):
+        word = words[i].lower()
+        if word not in PLACE_FILLERS:
+            return word, words[i - 1].lower() if i > 0 else ""
+    return "", ""
 
 
 _FLEEING_FR_RE = re.compile(r"fui|fuy|quitt", re.IGNORECASE)
 
 
-def _role(cue: str, kind: str, term: str) -> str:
+def _role(cue: str, kind: str, term: str, verb: str = "") -> str:
+    """The role of a place from its cue, the word before the cue (``verb``) and the figure's movement ``term``."""
     if kind != "displacement":
         return "place"
+    if cue in NEUTRAL_CUES and verb and DEST_TERMS.search(verb):
+        return "destination"  # "arrived in Dana", "sheltering in Atme": where the people are now
     if cue in ("à", "au", "aux") and _FLEEING_FR_RE.search(term):
         return "origin"  # "ont fui leurs foyers à Ariha": fled (their homes) in Ariha
     if cue in DEST_CUES:
@@ -331,7 +339,7 @@ def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
                 and DEST_TERMS.search(text, mention.end):
             role = "destination"
         else:
-            cue = _cue(text, mention.start, lo)
+            cue, verb = _cue_words(text, mention.start, lo)
             if cue in _AGENT_CUES:
                 continue  # "areas recaptured by Damascus": the government, not a place of the movement
             known_cue = cue in ORIGIN_CUES or cue in DEST_CUES or cue in NEUTRAL_CUES or (
@@ -341,7 +349,7 @@ def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
             if kind != "displacement" and not (cue in NEUTRAL_CUES or cue in ATTACK_CUES
                                                or mention.start >= term_end):
                 continue
-            role = _role(cue, kind, term)
+            role = _role(cue, kind, term, verb)
         roles[role].append(mention)
         previous = (mention, role)
     return roles

@@ -222,7 +222,9 @@ BOILERPLATE_RE = re.compile(r"^\s*(?:read (?:also|more)|article reserved|follow 
 # Place cues: the word before a place decides its role.
 ORIGIN_CUES = {"from", "fled", "flee", "flees", "fleeing", "left", "leave", "leaving", "abandon", "abandoned",
                 "abandoning", "escaped", "escaping", "evacuated", "deserted", "de", "du", "d'", "quitté", "fui",
-                "fuyant", "depuis", "من"}
+                "fuyant", "depuis", "من",
+                # "residents of Ariha moved to Dana": the people's home is where they came from
+                "residents", "inhabitants", "natives", "habitants"}
 DEST_CUES = {"to", "towards", "toward", "into", "for", "reached", "reaching", "vers", "à", "au", "aux", "jusqu'à",
              "إلى", "الى", "نحو", "باتجاه", "صوب", "ل"}
 NEUTRAL_CUES = {"in", "at", "near", "across", "around", "inside", "on", "dans", "en", "près", "في", "ب", "قرب"}
@@ -235,7 +237,7 @@ PLACE_FILLERS = {"the", "city", "cities", "town", "towns", "village", "villages"
                   "their", "besieged", "embattled", "flashpoint", "violence-plagued", "war-torn", "northern",
                   "southern", "eastern", "western", "town's", "largest", "main", "مدينة", "بلدة", "بلدات", "قرية",
                   "قرى", "منطقة", "محافظة", "مخيم", "مخيمات"}
-DEST_TERMS = re.compile(r"shelter|refuge|arriv|move\b|moved|moving|return|headed|heading|rentr|retourn|r[ée]fugi|"
+DEST_TERMS = re.compile(r"shelter|refuge|arriv|settl|move\b|moved|moving|return|headed|heading|rentr|retourn|r[ée]fugi|"
                         r"لجأ|وصل", re.IGNORECASE)
 LIST_JOIN_RE = re.compile(r"^(?:\s*[,،]?\s*و|\s*,\s*(?:and\s+|or\s+|et\s+)?|\s+(?:and|or|et|as well as|ainsi que)\s+|"
                            r"\s*,\s*as well as\s+)(?:the\s+|la\s+|le\s+)?$", re.IGNORECASE)

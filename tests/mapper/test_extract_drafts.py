@@ -173,6 +173,23 @@ def test_a_place_where_people_took_refuge_is_a_destination(gaz):
     assert (row.origin, row.destination) == ("", "Atme")
 
 
+def test_places_after_towards_are_destinations_and_before_it_origins(gaz):
+    row, = _rows("Some 14,000 people fled Maarat al-Numan and villages in southern Idlib towards Idlib city and "
+                 "camps along the Turkish border in the past week, OCHA said.", gaz)
+    assert (row.origin, row.destination) == ("Maarat al-Numan;southern Idlib",
+                                             "Idlib city;camps along the Turkish border")
+
+
+def test_the_home_of_residents_is_their_origin(gaz):
+    row, = _rows("About 6,000 residents of Ariha moved to Dana and Sarmada over the past three days.", gaz)
+    assert (row.origin, row.destination) == ("Ariha", "Dana;Sarmada")
+
+
+def test_a_place_people_arrived_in_is_a_destination(gaz):
+    row, = _rows("Most of the 8,000 people who left Saraqib this week arrived in Dana, the local council said.", gaz)
+    assert (row.origin, row.destination) == ("Saraqib", "Dana")
+
+
 # ------------------------------------------------------------------------------------- several articles
 
 def test_the_same_statement_in_two_articles_is_two_rows_of_one_movement(tmp_path):
