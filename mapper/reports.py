@@ -618,88 +618,17 @@ def _map_uniques(values, func):
 
 
 def _validate(table, present, checks, ppf):
-    n = len(table.lines)
+    """Check every field of every row (problems go to ``checks``) and build the reports frame, field by field."""
     col = table.column
-
-    status = _map_uniques(table.raw("status"), lambda v: _STATUS_SYNONYMS.get(" ".join(v.lower().split()), v))
-    bad_status = ~np.isin(status, REPORT_STATUSES)
-    checks.add(bad_status, "status", lambda v: f"unknown status {v!r}; write ok, needs_review or leave it empty",
-               status)
-    # A row waiting for review is not mapped: its other cells may still be empty or wrong.
-    checks.skip = status == "needs_review"
-
-    if "report_id" in present:
-        report_id = col("report_id")
-    else:  # a table without ids (as OCHA publishes them): each row is known by its line
-        report_id = np.array([f"line-{line}" for line in table.lines], dtype=object)
-    checks.add(report_id == "", "report_id", "empty; give each row a unique id")
-    dup = pd.Series(report_id).duplicated().to_numpy() & (report_id != "")
-    if dup.any():
-        first_line = {}
-        for rid, line in zip(report_id, table.lines):
-            first_line.setdefault(rid, line)
-        checks.add(dup, "report_id", lambda v: f"{v!r} is already used on line {first_line[v]}; ids must be "
-                                              "unique", report_id)
-
-    kind = _map_uniques(table.raw("kind"), lambda v: _KIND_SYNONYMS.get(v.strip().lower(), v.strip()))
-    bad_kind = ~np.isin(kind, KINDS)
-    checks.add(bad_kind & (kind == ""), "kind", "empty; write displacement, count or incident")
-    checks.add(bad_kind & (kind != ""), "kind", lambda v: f"unknown kind {v!r}; write displacement (an "
-                                                          "estimate), count (a tracked count) or incident", kind)
-    is_incident = kind == "incident"
-
-    unit_raw = table.raw("unit") if "unit" in present else np.full(n, table.unit_hint or "", dtype=object)
-    unit = _map_uniques(unit_raw, lambda v: _UNIT_SYNONYMS.get(v.strip().lower(), v.strip()))
-    checks.add(unit == "", "unit", "empty; write people, families or households (killed or wounded for incidents)")
-    any_unit = sorted(set(UNITS["displacement"]) | set(UNITS["incident"]))
-    checks.add(~np.isin(kind, KINDS) & (unit != "") & ~np.isin(unit, any_unit), "unit",
-               lambda v: f"unknown unit {v!r}; write one of {', '.join(any_unit)}", unit)
-    for k in KINDS:
-        allowed = UNITS[k]
-        wrong = (kind == k) & (unit != "") & ~np.isin(unit, allowed)
-        checks.add(wrong, "unit", lambda v, k=k, a=allowed: f"unknown unit {v!r} for {k}; write "
-                                                           f"{', '.join(a[:-1])} or {a[-1]}", unit)
-
-    qual_raw = _map_uniques(table.raw("qualifier"), str.strip)
-    qualifier = _map_uniques(qual_raw, lambda v: _QUALIFIER_SYNONYMS.get(" ".join(v.lower().split())))
-    bad_qual = np.array([q is None for q in qualifier], dtype=bool) if n else np.zeros(0, bool)
-    checks.add(bad_qual, "qualifier", lambda v: f"unknown qualifier {v!r}; write one of "
-                                                f"{', '.join(q for q in QUALIFIERS if q)} or leave it empty",
-               qual_raw)
-    qualifier = np.where(bad_qual, "", qualifier).astype(object)
-
-    fmin, fmax, point = _figures(table, present, checks, qualifier, qual_raw, is_incident)
-    # Estimates may carry decimals (OCHA's matrices: 16034.6), rounded when drawn; counts and incidents are whole.
-    fractional = (kind != "displacement") & ((np.nan_to_num(fmin) % 1 != 0) | (np.nan_to_num(fmax) % 1 != 0))
-    checks.add(fractional, "figure", lambda k: f"a {k} is a whole number of people; only estimates "
-                                               "(kind displacement) may have a decimal part", kind)
-
-    factor = np.where(np.isin(unit, ("families", "households")), ppf, 1.0)
-    people_min, people_max = fmin * factor, fmax * factor
-    people = np.where(np.isnan(point), (fmin + fmax) / 2, point) * factor
-    checks.add(people_max > MAX_PEOPLE, "figure", lambda v: f"{v:,.0f} people is more than {MAX_PEOPLE:,}: check "
-                                                             "the figure for extra digits", people_max)
-
-    start, start_ord, _ = _dates(table.raw("period_start"), "period_start", checks, required=True)
-    end, end_ord, _ = _dates(table.raw("period_end"), "period_end", checks, required=True)
-    before = (start_ord > 0) & (end_ord > 0) & (end_ord < start_ord)
-    checks.add(before, "period_end", lambda i: f"{end[i].isoformat()} is before period_start "
-                                               f"{start[i].isoformat()}", np.arange(n))
-    _, _, published = _dates(table.raw("published"), "published", checks, required=False)
-
-    origin = _area_kind(_names(table.raw("origin")), table.tag_ranks.get("origin"))
-    destination = _area_kind(_names(table.raw("destination")), table.tag_ranks.get("destination"))
-    origin_pcode = _map_uniques(table.raw("origin_pcode"), lambda v: v.strip().upper())
-    destination_pcode = _map_uniques(table.raw("destination_pcode"), lambda v: v.strip().upper())
-    nowhere = (origin == "") & (origin_pcode == "") & (destination == "") & (destination_pcode == "")
-    checks.add(nowhere & ~is_incident, "origin", "empty, and so is destination; write where people fled from "
-                                                 "or where they arrived")
-    checks.add(is_incident & (origin == "") & (origin_pcode == ""), "origin",
-               "empty; write where the incident happened")
-    checks.add(is_incident & (destination != ""), "destination",
-               "incidents have one place: put it in origin and leave destination empty")
-
-    frame = pd.DataFrame({
+    status = _check_status(table, checks)
+    report_id = _check_report_ids(table, present, checks)
+    kind, unit = _check_kind_and_unit(table, present, checks)
+    qualifier, qual_raw = _check_qualifier(table, checks)
+    fmin, fmax, people_min, people_max, people = _check_people(table, present, checks, kind, unit, qualifier,
+                                                               qual_raw, ppf)
+    start, end, published = _check_periods(table, checks)
+    origin, destination, origin_pcode, destination_pcode = _check_places(table, checks, kind == "incident")
+    return pd.DataFrame({
         "line": table.lines.astype(np.int64),
         "report_id": report_id,
         "kind": kind,
@@ -727,7 +656,110 @@ def _validate(table, present, checks, ppf):
         "status": np.where(status == "needs_review", "needs_review", "").astype(object),
         "review_note": col("review_note"),
     }, columns=REPORT_COLUMNS)
-    return frame
+
+
+def _check_status(table, checks):
+    """``status``: empty, ok or needs_review; rows waiting for review are not checked further."""
+    status = _map_uniques(table.raw("status"), lambda v: _STATUS_SYNONYMS.get(" ".join(v.lower().split()), v))
+    bad_status = ~np.isin(status, REPORT_STATUSES)
+    checks.add(bad_status, "status", lambda v: f"unknown status {v!r}; write ok, needs_review or leave it empty",
+               status)
+    # A row waiting for review is not mapped: its other cells may still be empty or wrong.
+    checks.skip = status == "needs_review"
+    return status
+
+
+def _check_report_ids(table, present, checks):
+    """``report_id``: present and unique; a table without ids (as OCHA publishes them) names each row by its line."""
+    if "report_id" in present:
+        report_id = table.column("report_id")
+    else:
+        report_id = np.array([f"line-{line}" for line in table.lines], dtype=object)
+    checks.add(report_id == "", "report_id", "empty; give each row a unique id")
+    dup = pd.Series(report_id).duplicated().to_numpy() & (report_id != "")
+    if dup.any():
+        first_line = {}
+        for rid, line in zip(report_id, table.lines):
+            first_line.setdefault(rid, line)
+        checks.add(dup, "report_id", lambda v: f"{v!r} is already used on line {first_line[v]}; ids must be "
+                                              "unique", report_id)
+    return report_id
+
+
+def _check_kind_and_unit(table, present, checks):
+    """``kind`` (displacement, count, incident) and a ``unit`` that fits it."""
+    n = len(table.lines)
+    kind = _map_uniques(table.raw("kind"), lambda v: _KIND_SYNONYMS.get(v.strip().lower(), v.strip()))
+    bad_kind = ~np.isin(kind, KINDS)
+    checks.add(bad_kind & (kind == ""), "kind", "empty; write displacement, count or incident")
+    checks.add(bad_kind & (kind != ""), "kind", lambda v: f"unknown kind {v!r}; write displacement (an "
+                                                          "estimate), count (a tracked count) or incident", kind)
+    unit_raw = table.raw("unit") if "unit" in present else np.full(n, table.unit_hint or "", dtype=object)
+    unit = _map_uniques(unit_raw, lambda v: _UNIT_SYNONYMS.get(v.strip().lower(), v.strip()))
+    checks.add(unit == "", "unit", "empty; write people, families or households (killed or wounded for incidents)")
+    any_unit = sorted(set(UNITS["displacement"]) | set(UNITS["incident"]))
+    checks.add(bad_kind & (unit != "") & ~np.isin(unit, any_unit), "unit",
+               lambda v: f"unknown unit {v!r}; write one of {', '.join(any_unit)}", unit)
+    for k in KINDS:
+        allowed = UNITS[k]
+        wrong = (kind == k) & (unit != "") & ~np.isin(unit, allowed)
+        checks.add(wrong, "unit", lambda v, k=k, a=allowed: f"unknown unit {v!r} for {k}; write "
+                                                           f"{', '.join(a[:-1])} or {a[-1]}", unit)
+    return kind, unit
+
+
+def _check_qualifier(table, checks):
+    """``qualifier``, normalised through its synonyms (empty where unknown, with a problem noted)."""
+    n = len(table.lines)
+    qual_raw = _map_uniques(table.raw("qualifier"), str.strip)
+    qualifier = _map_uniques(qual_raw, lambda v: _QUALIFIER_SYNONYMS.get(" ".join(v.lower().split())))
+    bad_qual = np.array([q is None for q in qualifier], dtype=bool) if n else np.zeros(0, bool)
+    checks.add(bad_qual, "qualifier", lambda v: f"unknown qualifier {v!r}; write one of "
+                                                f"{', '.join(q for q in QUALIFIERS if q)} or leave it empty",
+               qual_raw)
+    return np.where(bad_qual, "", qualifier).astype(object), qual_raw
+
+
+def _check_people(table, present, checks, kind, unit, qualifier, qual_raw, ppf):
+    """Figures as people: ``fmin, fmax, people_min, people_max, people`` (families and households times ``ppf``)."""
+    fmin, fmax, point = _figures(table, present, checks, qualifier, qual_raw, kind == "incident")
+    # Estimates may carry decimals (OCHA's matrices: 16034.6), rounded when drawn; counts and incidents are whole.
+    fractional = (kind != "displacement") & ((np.nan_to_num(fmin) % 1 != 0) | (np.nan_to_num(fmax) % 1 != 0))
+    checks.add(fractional, "figure", lambda k: f"a {k} is a whole number of people; only estimates "
+                                               "(kind displacement) may have a decimal part", kind)
+    factor = np.where(np.isin(unit, ("families", "households")), ppf, 1.0)
+    people_min, people_max = fmin * factor, fmax * factor
+    people = np.where(np.isnan(point), (fmin + fmax) / 2, point) * factor
+    checks.add(people_max > MAX_PEOPLE, "figure", lambda v: f"{v:,.0f} people is more than {MAX_PEOPLE:,}: check "
+                                                             "the figure for extra digits", people_max)
+    return fmin, fmax, people_min, people_max, people
+
+
+def _check_periods(table, checks):
+    """``period_start`` <= ``period_end`` (both required) and ``published`` (optional), as dates."""
+    start, start_ord, _ = _dates(table.raw("period_start"), "period_start", checks, required=True)
+    end, end_ord, _ = _dates(table.raw("period_end"), "period_end", checks, required=True)
+    before = (start_ord > 0) & (end_ord > 0) & (end_ord < start_ord)
+    checks.add(before, "period_end", lambda i: f"{end[i].isoformat()} is before period_start "
+                                               f"{start[i].isoformat()}", np.arange(len(table.lines)))
+    _, _, published = _dates(table.raw("published"), "published", checks, required=False)
+    return start, end, published
+
+
+def _check_places(table, checks, is_incident):
+    """Origin and destination names and P-codes: a displacement needs one of them, an incident its one place."""
+    origin = _area_kind(_names(table.raw("origin")), table.tag_ranks.get("origin"))
+    destination = _area_kind(_names(table.raw("destination")), table.tag_ranks.get("destination"))
+    origin_pcode = _map_uniques(table.raw("origin_pcode"), lambda v: v.strip().upper())
+    destination_pcode = _map_uniques(table.raw("destination_pcode"), lambda v: v.strip().upper())
+    nowhere = (origin == "") & (origin_pcode == "") & (destination == "") & (destination_pcode == "")
+    checks.add(nowhere & ~is_incident, "origin", "empty, and so is destination; write where people fled from "
+                                                 "or where they arrived")
+    checks.add(is_incident & (origin == "") & (origin_pcode == ""), "origin",
+               "empty; write where the incident happened")
+    checks.add(is_incident & (destination != ""), "destination",
+               "incidents have one place: put it in origin and leave destination empty")
+    return origin, destination, origin_pcode, destination_pcode
 
 
 # An HXL admin tag on a name column says which kind of area its names are: in a governorate table (#adm1+origin+name)
