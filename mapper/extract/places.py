@@ -42,6 +42,7 @@ class PlaceMention:
     within: str = ""
     region: bool = False
     arabic: bool = False  # an Arabic word run: looked up by exact name only
+    doubt: str = ""  # why its role is a reading of the text rather than what the text says
 
 
 _WORD_RE = re.compile(r"[\w'’-]+")
@@ -299,9 +300,29 @@ def split_roles(bound, kind, data, text, gazetteer):
         term = m.group(0) if m else ""
     roles = _assign_roles([m for m in data["places"] if lo <= m.start < hi], text, kind, term, lo, fig_start,
                           term_end)
+    if kind == "displacement":
+        _refuges_listed_as_fled(roles)
     for group in roles.values():
         _prune(group, gazetteer)
     return roles["origin"], roles["destination"], roles["place"]
+
+
+_REFUGE_RE = re.compile(r"\bcamps?\b|\bcampements?\b|مخيم", re.IGNORECASE)
+
+
+def _refuges_listed_as_fled(roles) -> None:
+    """Camps listed with the towns people fled ("fled Ariha, villages in the south and camps near the border") are
+    where such lists send people, not where they come from: a garbled "from ... to ..." of the source. They are
+    drafted as destinations, each with a doubt the row carries to its review note; a list of camps alone stays as
+    the text says."""
+    origins = roles["origin"]
+    moved = [m for m in origins if m.place is not None and _REFUGE_RE.search(m.name)]
+    if not moved or len(moved) == len(origins):
+        return
+    for mention in moved:
+        mention.doubt = "listed among the places fled from"
+    roles["origin"] = [m for m in origins if m not in moved]
+    roles["destination"] = roles["destination"] + moved
 
 
 def sentence_origins(bound, data, text, gazetteer) -> list[PlaceMention]:

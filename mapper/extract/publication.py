@@ -9,7 +9,10 @@ found in this order, and the way it was found is kept (:attr:`Publication.how`) 
    "today (22 December)" is the 22nd;
 3. **estimated**: no anchor, but days named ("Dec. 16: ...") and weekdays ("On Tuesday, ..."): the first day on or
    after the latest day named for which every weekday named falls within the three days before that latest day or
-   after it (a news story's weekdays are those of its own week).
+   after it (a news story's weekdays are those of its own week). The text does not fix the day: it could be any
+   day up to six days after the earliest of those weekdays (a story names the weekdays of the past week), which
+   :attr:`Publication.latest` keeps (None when no weekday bounds it: only "on or after" is known). Rows whose
+   periods count from the publication day ("this week", "since 1 December") then need review.
 
 Without a year in the text, (2) and (3) need the year from elsewhere: :func:`date_articles` lends the year of the
 other articles of a batch when the text's weekdays agree with it ("Saturday December 21" is a Saturday in 2019).
@@ -42,6 +45,22 @@ class Publication:
     weekday_facts: tuple = ()
     weekdays: tuple = ()  # weekday numbers named without a date (0 = Monday)
     anchor_offset: int | None = None  # days from the anchor to publication (1 for "yesterday"); None: estimate
+    latest: dt.date | None = None  # the last day the text allows ("stated", "anchored": the date itself)
+
+    @property
+    def uncertain(self) -> bool:
+        """True when the text allows other publication days than :attr:`date` (an estimate)."""
+        return self.date is not None and self.latest != self.date
+
+    def span(self) -> str:
+        """The days the text allows, in words ("2019-12-26 to 2020-01-01", "on or after 2019-12-01")."""
+        if self.date is None:
+            return ""
+        if self.latest is None:
+            return f"on or after {self.date.isoformat()}"
+        if self.latest == self.date:
+            return self.date.isoformat()
+        return f"{self.date.isoformat()} to {self.latest.isoformat()}"
 
 
 _DAY = r"(\d{1,2})(?:st|nd|rd|th|er)?"
@@ -83,7 +102,7 @@ def find_publication(body: str) -> Publication:
     publisher = _publisher(lines)
     stated = _stated_date(lines[:12] + lines[-6:])
     if stated is not None:
-        return Publication(stated[0], "stated", stated[1], publisher)
+        return Publication(stated[0], "stated", stated[1], publisher, latest=stated[0])
     head = body[:_READ_FOR_DATES]
     years = sorted({int(y) for y in _YEAR_RE.findall(head)})
     partial = _partial(head, publisher)
@@ -97,7 +116,7 @@ def resolve_year(pub: Publication, years) -> Publication:
     for year in years:
         day = _complete(pub, year)
         if day is not None:
-            return replace(pub, date=day)
+            return replace(pub, date=day, latest=_latest(pub, day))
     return pub
 
 
@@ -188,6 +207,16 @@ def _complete(pub: Publication, year: int) -> dt.date | None:
     while any(not _weekday_within(w, latest, day) for w in pub.weekdays) and day < latest + dt.timedelta(days=6):
         day += dt.timedelta(days=1)
     return day
+
+
+def _latest(pub: Publication, day: dt.date) -> dt.date | None:
+    """The last publication day the text allows when ``day`` is the first: the day itself for an anchor; for an
+    estimate, six days after the earliest weekday it names as it falls on or before ``day`` (None: none named)."""
+    if pub.anchor_offset is not None:
+        return day
+    if not pub.weekdays:
+        return None
+    return min(day - dt.timedelta(days=(day.weekday() - w) % 7) for w in pub.weekdays) + dt.timedelta(days=6)
 
 
 def _weekday_within(weekday: int, latest: dt.date, published: dt.date) -> bool:
