@@ -313,8 +313,9 @@ def _set_period(row: _Row, bound: Bound, index: int, reading: _Reading, follow, 
     if period.rule not in ("stated range", "stated day"):
         row.flag(f"period '{period.text.strip().rstrip(',;.')}' read as {period.rule}")
         if article.published_how in ("anchored", "estimated"):
+            allows = f"; it allows {article.publication.span()}" if article.publication.uncertain else ""
             row.flag(f"publication date {article.published.isoformat()} {article.published_how} from the text "
-                     f"({article.publication.evidence})")
+                     f"({article.publication.evidence}{allows})")
         if article.published_how == "estimated" and _moves_with_publication(period, article.publication):
             report.date_doubt = article.publication.span()
     if source != "sentence":

@@ -95,6 +95,30 @@ def test_an_article_without_a_year_borrows_the_batch_year_when_its_weekdays_agre
     assert date_articles([wrong_year, undated])[1].published is None  # 2 March 2021 was no Monday
 
 
+
+def test_an_estimated_publication_date_keeps_the_days_the_text_allows(gaz, tmp_path):
+    dated = "3 March 2020\n\nSome 2,000 people fled Ariha between 1 and 2 March.\n"
+    undated = ("Strikes hit Binnish on 2 March. On Tuesday, 500 people fled Ariha. Some 800 people fled Saraqeb "
+               "over the past three days, the RCT said.\n")
+    _a, b = date_articles([read_article(dated, name="a"), read_article(undated, name="b")])
+    assert (b.published, b.published_how) == (dt.date(2020, 3, 3), "estimated")
+    assert b.publication.span() == "2020-03-03 to 2020-03-09"  # Tuesday 3 March named within the past week
+    tuesday, three_days = extract_reports(b, gazetteer=gaz).reports
+    # "On Tuesday" is 3 March whichever of those days the story came out: the row can be mapped.
+    assert (tuesday.period_start, tuesday.status) == ("2020-03-03", "ok")
+    assert "it allows 2020-03-03 to 2020-03-09" in tuesday.note
+    # "over the past three days" moves with the publication day: the draft says so instead of guessing.
+    assert three_days.status == "needs_review"
+    assert three_days.review_note == ("period counts from a publication date the text does not fix "
+                                      "(2020-03-03 to 2020-03-09)")
+    (tmp_path / "a.txt").write_text(dated, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(undated, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    rows = {row["report_id"]: row for row in _csv(result.stdout)}
+    assert rows["b-002"]["status"] == "needs_review" and "2020-03-03 to 2020-03-09" in rows["b-002"]["review_note"]
+
+
 def test_no_date_is_guessed():
     assert read_article("Some 2,000 people fled Ariha on Tuesday.\n").published is None
 
@@ -188,6 +212,33 @@ def test_the_home_of_residents_is_their_origin(gaz):
 def test_a_place_people_arrived_in_is_a_destination(gaz):
     row, = _rows("Most of the 8,000 people who left Saraqib this week arrived in Dana, the local council said.", gaz)
     assert (row.origin, row.destination) == ("Saraqib", "Dana")
+
+
+
+def test_camps_listed_among_places_fled_are_drafted_as_destinations_for_review(gaz):
+    row, = _rows("Some 14,000 people fled Maarat al-Numan, villages in southern Idlib and camps along the Turkish "
+                 "border in the past week, OCHA said.", gaz)
+    assert (row.origin, row.destination) == ("Maarat al-Numan;southern Idlib", "camps along the Turkish border")
+    assert row.status == "needs_review"
+    assert "'camps along the Turkish border' drafted as a destination but the text has it listed among the places " \
+           "fled from" in row.review_note
+
+
+def test_camps_people_fled_on_their_own_stay_an_origin(gaz):
+    row, = _rows("Some 1,400 people fled camps along the Turkish border in the past week after floods, OCHA said.",
+                 gaz)
+    assert (row.origin, row.destination, row.status) == ("camps along the Turkish border", "", "ok")
+
+
+def test_finer_places_in_the_next_sentence_keep_a_listed_part_of_a_governorate(gaz):
+    text = ("About 9,000 people fled northwestern Syria between 1 and 9 February, OCHA said. Most had left "
+            "Maarat al-Numan and towns in southern Idlib, it said.\n")
+    row, = _rows(text, gaz)
+    assert row.origin == "Maarat al-Numan;southern Idlib"
+    text = ("About 9,000 people fled northwestern Syria between 1 and 9 February, OCHA said. Families fleeing "
+            "left the Maarat al-Numan district in southern Idlib almost empty.\n")
+    row, = _rows(text, gaz)
+    assert row.origin == "Maarat al-Numan district"  # southern Idlib only locates the district
 
 
 # ------------------------------------------------------------------------------------- several articles
