@@ -66,6 +66,14 @@ def _names(value: str) -> list[str]:
     return [n.strip() for n in (value or "").split(";") if n.strip()]
 
 
+def _base(name: str) -> str:
+    """A place name without its kind word ("Aleppo governorate" -> "aleppo")."""
+    base = normalize_name(name)
+    for word in (" governorate", " district", " subdistrict", " city", " province"):
+        base = base.removesuffix(word)
+    return base
+
+
 class _PlaceKey:
     """Place names to comparable keys, through the gazetteer."""
 
@@ -77,14 +85,12 @@ class _PlaceKey:
         key = (name, within)
         if key not in self.cache:
             match = self.g.get(name, within=within or None)
-            place = getattr(match, "place", None)
+            # A fuzzy match is another place ("northern Aleppo" is not "western Aleppo countryside").
+            place = getattr(match, "place", None) if getattr(match, "method", "") != "fuzzy" else None
             if place is None:
-                self.cache[key] = ("name:" + normalize_name(name), normalize_name(name))
+                self.cache[key] = ("name:" + normalize_name(name), _base(name))
             else:
-                base = normalize_name(place.name)
-                for word in (" governorate", " district", " subdistrict", " city", " province"):
-                    base = base.removesuffix(word)
-                self.cache[key] = (place.id, base)
+                self.cache[key] = (place.id, _base(place.name))
         return self.cache[key]
 
     def same(self, a, b) -> bool:

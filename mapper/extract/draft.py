@@ -9,11 +9,11 @@ from .agencies import agency_for, find_speakers
 from .article import Article, ArticleError
 from .figures import Spans
 from .periods import find_periods
-from .places import Placer, place_with_context, sentence_origins, split_roles
+from .places import Placer, prune_places, place_with_context, sentence_origins, split_roles
 from .sentences import split_sentences
 from .statements import Bound, is_title_case, read_sentence
 from .screening import caption_spans, headline_repeats, no_place, outside
-from .vocabulary import BOILERPLATE_RE
+from .vocabulary import BOILERPLATE_RE, RECEIVE_RE
 
 
 #: Columns of the reports format (see the project README), in order.
@@ -190,6 +190,7 @@ def _unplaced(reading: _Reading) -> list[UnplacedName]:
             if mention.place is None and mention.name not in unplaced:
                 reason = ("ambiguous: " + ", ".join(f"{p.name} ({p.kind}, {p.admin2 or p.admin1})"
                                                    for p in mention.ambiguous)) if mention.ambiguous else \
+                    f"a part of {mention.part_of.name} the gazetteer does not hold" if mention.part_of else \
                     "not in the gazetteer"
                 unplaced[mention.name] = UnplacedName(mention.name, reason, sentence.start + mention.start,
                                                       reading.article.name)
@@ -356,12 +357,34 @@ def _places(row: _Row, bound: Bound, index: int, reading: _Reading, follow):
             row.flag("origin named earlier in the sentence", 0.05)
     if kind == "incident":
         return places + origins + destinations, []
+    if not origins and not destinations and index > 0:
+        destinations = _named_before(bound, text, reading.info[index - 1]["places"], reading.gazetteer)
+        if destinations:
+            subject = _ANAPHOR_RE.fullmatch(text, 0, bound.term_start).group(1)
+            row.flag(f"destination from the previous sentence ({subject!r})", 0.1)
     finer = _finer_places(follow, reading, origins, destinations)
     if finer is not None:
         row.flag("finer places from the next sentence" if origins or destinations else
                  "places from the next sentence", 0.05)
         origins, destinations = finer
     return origins, destinations
+
+
+_ANAPHOR_RE = re.compile(r"\s*((?:these|those|the|both)\s+(?:two\s+|three\s+|four\s+|[\w-]+\s+){0,2}?"
+                          r"(?:locations|areas|sites|camps|places|towns|villages|communities|sub-?districts|districts|"
+                          r"shelters|settlements))\s+(?:(?:have|has|had|also|alone|already|recently|together)\s+)*$",
+                          re.IGNORECASE)
+
+
+def _named_before(bound, text, previous, gazetteer) -> list:
+    """"These locations received 20,000 people": the places the sentence before named, when a verb of taking in
+    has such a subject."""
+    if bound.term_start < 0 or not RECEIVE_RE.match(text, bound.term_start) or \
+            not _ANAPHOR_RE.fullmatch(text, 0, bound.term_start):
+        return []
+    named = [m for m in previous if m.place is not None and m.place.kind != "country"]
+    prune_places(named, gazetteer)
+    return named
 
 
 def _finer_places(follow, reading: _Reading, origins, destinations):

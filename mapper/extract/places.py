@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 from .vocabulary import (
     ARABIC_COMMON, ATTACK_CUES, DEST_CUES, DEST_TERMS, LIST_JOIN_RE, NEUTRAL_CUES, NOT_PLACE_WORDS, ORIGIN_CUES,
-    PLACE_FILLERS, month_number,
+    PLACE_FILLERS, RECEIVE_RE, SPEECH_RE, month_number,
 )
 
 
 _PARTICLE = r"(?:(?:al|el|an|ad|ar|as|ash|at|az|ez|es|en|ed|er|et)[-‑’'])"
 CAP_TOKEN = rf"(?:{_PARTICLE}?[A-ZÀ-Ý][\w'’]*(?:-[A-Za-zÀ-ÿ][\w'’]*)*)"
 CAP_RUN_RE = re.compile(rf"(?<![\w-]){CAP_TOKEN}(?:\s+(?:{_PARTICLE}[A-Za-zÀ-ÿ][\w'’-]*|{CAP_TOKEN}))*")
-_KIND_TAIL_RE = re.compile(r"\s+(district|province|governorate|region|city|countryside|subdistrict|area|camps?|"
+_KIND_TAIL_RE = re.compile(r"\s+(district|province|governorate|region|city|countryside|sub-?district|area|camps?|"
                            r"border crossing|crossing)\b", re.IGNORECASE)
 _REGION_RES = [
     re.compile(r"\b(?:IDP\s+|displacement\s+|refugee\s+)?camps?\s+(?:along|near|on|by|at|close to)\s+the\s+"
@@ -32,6 +32,11 @@ _REGION_RES = [
 ]
 
 
+_COMPASS_PART_RE = re.compile(rf"((?:north|south|east|west|north-?west|north-?east|south-?west|south-?east|"
+                              rf"central)(?:ern)?)\s+({CAP_TOKEN})(?:\s+(?i:province|countryside|governorate))?",
+                              re.IGNORECASE)
+
+
 @dataclass
 class PlaceMention:
     name: str
@@ -43,6 +48,7 @@ class PlaceMention:
     region: bool = False
     arabic: bool = False  # an Arabic word run: looked up by exact name only
     doubt: str = ""  # why its role is a reading of the text rather than what the text says
+    part_of: object = None  # for a compass part of an area the gazetteer does not hold: that area
 
 
 _WORD_RE = re.compile(r"[\w'’-]+")
@@ -196,8 +202,27 @@ class Placer:
                     chosen.append(sub)
                     if sub.start == cand.start and sub.end == cand.end:
                         break
+            else:
+                part = self._part_of_area(cand) if cand.region else None
+                if part is not None and not any(part.start < c.end and part.end > c.start for c in chosen):
+                    chosen.append(part)
         chosen.sort(key=lambda c: c.start)
         return chosen
+
+    def _part_of_area(self, mention: PlaceMention) -> PlaceMention | None:
+        """"northern Aleppo governorate" when the gazetteer holds no such region: the name as written, not placed
+        (a row naming it needs review), with the governorate or district it lies in; never the whole area."""
+        m = _COMPASS_PART_RE.fullmatch(mention.name)
+        if m is None:
+            return None
+        base = m.group(2)
+        area = next((a for a in (self.lookup(n)[0] for n in (mention.name[m.start(2):], f"{base} governorate", base))
+                     if a is not None and a.is_area and a.kind != "country"), None)
+        if area is None:
+            return None
+        name = mention.name[:m.end(2)]
+        return PlaceMention(name, mention.start, mention.start + len(name), within=area.pcode or "", region=True,
+                            part_of=area)
 
 
 def _contains(area, place, gazetteer) -> bool:
@@ -289,21 +314,27 @@ def split_roles(bound, kind, data, text, gazetteer):
     locative cue ("killed in Tal Mannis") or must follow the verb. "Idlib, where thousands have taken refuge" makes
     Idlib a destination; "fled fighting elsewhere in Syria" names no origin.
     """
+    receive_at = -1
     if bound is not None:
         lo, hi = bound.seg_start, bound.seg_end
         term = text[bound.term_start:bound.term_end] if bound.term_start >= 0 else ""
         fig_start = min(bound.figure.start, bound.term_start if bound.term_start >= 0 else bound.figure.start)
         term_end = max(bound.term_end, bound.figure.end)
+        if RECEIVE_RE.match(term) and bound.term_start < bound.figure.start:
+            receive_at, lo = bound.term_start, 0  # its subject, before the verb, is where people went
     else:
         lo, hi, fig_start, term_end = 0, len(text), 0, 0
         m = _MOVE_RE.search(text)
         term = m.group(0) if m else ""
-    roles = _assign_roles([m for m in data["places"] if lo <= m.start < hi], text, kind, term, lo, fig_start,
-                          term_end)
+    mentions = [m for m in data["places"] if lo <= m.start < hi]
+    hosts = _receiving(mentions, text, receive_at)
+    roles = _assign_roles([m for m in mentions if m not in hosts and m.end > receive_at], text, kind, term, lo,
+                          fig_start, term_end)
+    roles["destination"] = hosts + roles["destination"]
     if kind == "displacement":
         _refuges_listed_as_fled(roles)
     for group in roles.values():
-        _prune(group, gazetteer)
+        prune_places(group, gazetteer)
     return roles["origin"], roles["destination"], roles["place"]
 
 
@@ -325,12 +356,31 @@ def _refuges_listed_as_fled(roles) -> None:
     roles["destination"] = roles["destination"] + moved
 
 
+_SUBJECT_GAP_RE = re.compile(r"\s*(?:(?:has|have|had|alone|also|already|recently|reportedly|together|"
+                             r"a|ont|,)\s*)*", re.IGNORECASE)
+
+
+def _receiving(mentions, text, receive_at: int) -> list[PlaceMention]:
+    """The places that are the subject of a verb of taking in ("Sarmada and Dana received ..."), in order."""
+    if receive_at < 0:
+        return []
+    before = [m for m in mentions if m.end <= receive_at]
+    if not before or not _SUBJECT_GAP_RE.fullmatch(text, before[-1].end, receive_at):
+        return []
+    hosts = [before[-1]]
+    for mention in reversed(before[:-1]):
+        if not LIST_JOIN_RE.match(text[mention.end:hosts[0].start]):
+            break
+        hosts.insert(0, mention)
+    return hosts
+
+
 def sentence_origins(bound, data, text, gazetteer) -> list[PlaceMention]:
     """Origins named in the sentence before a figure's stretch with a cue of place ("an offensive against Idlib,
     killing ... and displacing 400,000"): for a figure whose own stretch names none."""
     found = [m for m in data["places"] if m.end <= bound.seg_start and not _elsewhere(text, m)
              and _cue(text, m.start, 0) in ORIGIN_CUES | NEUTRAL_CUES | ATTACK_CUES]
-    _prune(found, gazetteer)
+    prune_places(found, gazetteer)
     return found
 
 
@@ -346,11 +396,21 @@ def _elsewhere(text, mention) -> bool:
     return bool(_ELSEWHERE_RE.search(text, max(0, mention.start - 30), mention.start))
 
 
+_CLOSING_QUOTE_RE = re.compile(r"[\"”»]")
+
+
+def _attributed(text, after: int, mention) -> bool:
+    """"... are moving towards the border," the minister told a conference in Ankara: a place after the quote
+    closes and its speaker speaks is where the words were said."""
+    close = _CLOSING_QUOTE_RE.search(text, after, mention.start)
+    return close is not None and bool(SPEECH_RE.search(text, close.end(), mention.start))
+
+
 def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
     roles: dict[str, list[PlaceMention]] = {"origin": [], "destination": [], "place": []}
     previous = None
     for mention in mentions:
-        if _elsewhere(text, mention):
+        if _elsewhere(text, mention) or _attributed(text, term_end, mention):
             continue
         if previous is not None and _LOCATOR_RE.match(text[previous[0].end:mention.start]):
             continue  # "the Kah and Atme regions near the border": locates the list, is not another place
@@ -376,7 +436,7 @@ def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
     return roles
 
 
-def _prune(group: list, gazetteer) -> None:
+def prune_places(group: list, gazetteer) -> None:
     """An area named after places it encloses only locates them ("towns in the rebel-held Idlib province"); a
     country next to a more precise place adds nothing ("Syria's Idlib")."""
     kept = []

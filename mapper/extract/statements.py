@@ -14,8 +14,8 @@ from .places import CAP_RUN_RE, CAP_TOKEN, PlaceMention, Placer
 from .screening import ABROAD_RE
 from .sentences import Sentence
 from .vocabulary import (
-    COMBATANTS, LIST_JOIN_RE, NEGATIONS, NOT_CIVILIAN_RE, NOT_PLACE_WORDS, PLACE_FILLERS, STOCK_RE, SUBGROUP_RE,
-    SUBJECT_FILLERS, UNITS, WEEKDAY_RE, WOUNDED_RE, month_number,
+    COMBATANTS, LIST_JOIN_RE, NEGATIONS, NOT_CIVILIAN_RE, NOT_PLACE_WORDS, PLACE_FILLERS, RECEIVE_RE, STOCK_RE,
+    SUBGROUP_RE, SUBJECT_FILLERS, UNITS, WEEKDAY_RE, WOUNDED_RE, month_number,
 )
 
 
@@ -170,6 +170,7 @@ def bind_terms(sentence: str, figures: list[FigureMention], lang: str) -> list[B
             _bind_subject(sentence, b, lang, term_at, terms, index, used)
     _bind_shared(sentence, bounds)
     _bind_among(sentence, bounds, terms)
+    _unbind_received_things(sentence, bounds)
     for b in bounds:
         if b.kind:
             b.is_return = b.kind == "return"
@@ -178,6 +179,20 @@ def bind_terms(sentence: str, figures: list[FigureMention], lang: str) -> list[B
             elif b.kind == "incident" and WOUNDED_RE.search(sentence, b.term_start, b.term_end):
                 b.kind = "incident-wounded"
     return bounds
+
+
+_HARMED_AFTER_RE = re.compile(r"\W*(?:[\w-]+\s+){0,3}?(?:wounded|injured|casualties|bodies|dead|patients|"
+                              r"tonnes?|tons?|baskets?|kits?|doses?|requests?|applications?|calls?)\b", re.IGNORECASE)
+
+
+def _unbind_received_things(sentence, bounds) -> None:
+    """A place that "received" a figure takes people in only when the figure counts people ("received 7,000
+    displaced people", not "received 3,000 food baskets" or "received 40 wounded")."""
+    for b in bounds:
+        if b.kind == "displacement" and RECEIVE_RE.match(sentence, b.term_start) and (
+                b.figure.unit not in ("people", "families", "households", "children", "women")
+                or _HARMED_AFTER_RE.match(sentence, b.figure.num_end)):
+            b.kind, b.term_start, b.term_end = "", -1, -1
 
 
 def segments(bounds: list[Bound], length: int) -> None:
