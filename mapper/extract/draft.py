@@ -351,6 +351,10 @@ def _places(row: _Row, bound: Bound, index: int, reading: _Reading, follow):
     region) and they name finer places ("has left the Maaret al-Numan region almost empty")."""
     kind, text, data = row.report.kind, reading.sentences[index].text, reading.info[index]
     origins, destinations, places = split_roles(bound, kind, data, text, reading.gazetteer)
+    if not origins and not destinations and bound.part_of is not None:
+        origins, destinations, _ = split_roles(bound.part_of, kind, data, text, reading.gazetteer)
+        if origins or destinations:
+            row.flag("places of the figure it is part of", 0.05)
     if kind == "displacement" and not origins:
         origins = sentence_origins(bound, data, text, reading.gazetteer)
         if origins:

@@ -379,6 +379,11 @@ def _matches(sentence: str) -> tuple:
                  for m in rule.pattern.finditer(sentence))
 
 
+def period_spans(sentence: str) -> list[tuple[int, int]]:
+    """Spans of the periods a sentence writes ("from 26 January to 2 February", "since Monday"), resolved or not."""
+    return [(m.start(), m.end()) for _rule, m in _matches(sentence)]
+
+
 def date_spans(sentence: str) -> list[tuple[int, int]]:
     """Spans of every date-like expression, resolved or not (so their numbers are not taken as figures)."""
     spans = []

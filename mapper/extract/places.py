@@ -194,8 +194,8 @@ class Placer:
                 if any(sub.start < c.end and sub.end > c.start for c in chosen):
                     continue
                 words = sub.name.lower().split()
-                if len(words) == 1 and words[0] in NOT_PLACE_WORDS:
-                    continue
+                if len(words) == 1 and (words[0] in NOT_PLACE_WORDS or len(words[0]) < 3 and not sub.arabic):
+                    continue  # "As you may have heard": two letters are no place name but by fuzzy chance
                 place, candidates = self.lookup(sub.name, exact=sub.arabic)
                 if place is not None or candidates:
                     sub.place, sub.ambiguous = place, candidates

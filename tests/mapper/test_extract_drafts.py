@@ -241,6 +241,61 @@ def test_finer_places_in_the_next_sentence_keep_a_listed_part_of_a_governorate(g
     assert row.origin == "Maarat al-Numan district"  # southern Idlib only locates the district
 
 
+
+@pytest.mark.parametrize("sentence, destination", [
+    ("Sarmada received about 7,000 displaced people over the past week, the local council said.", "Sarmada"),
+    ("Dana and Atme have received some 900 displaced families since 1 February.", "Dana;Atme"),
+])
+def test_a_place_that_received_people_is_their_destination(gaz, sentence, destination):
+    row, = _rows(sentence, gaz)
+    assert (row.kind, row.origin, row.destination) == ("displacement", "", destination)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Dana received 3,000 food baskets on Monday.",
+    "The hospital in Dana received 40 wounded people on Monday.",
+])
+def test_received_things_or_wounded_are_no_arrivals(gaz, sentence):
+    assert [r for r in _rows(sentence, gaz) if r.kind == "displacement"] == []
+
+
+def test_these_locations_received_takes_the_places_of_the_sentence_before(gaz):
+    rows = _rows("On 10 February two camps were shelled in Atme. These sites received some 2,600 displaced "
+                 "people in the past week.", gaz)
+    row = rows[-1]
+    assert (row.figure, row.destination) == ("2600", "Atme")
+    assert "destination from the previous sentence ('These sites')" in row.note
+
+
+def test_a_compass_part_of_an_area_the_gazetteer_lacks_is_kept_for_review(gaz):
+    extraction = extract_reports(read_article("Some 4,500 people moved to camps in northern Idlib governorate on "
+                                              "Monday, OCHA said.\n", published="2020-02-12"), gazetteer=gaz)
+    row, = extraction.reports
+    # Not the whole governorate: the part named, placed by a reviewer.
+    assert (row.destination, row.destination_within, row.status) == ("northern Idlib", "SY07", "needs_review")
+    assert "could not place 'northern Idlib'" in row.review_note
+    unplaced, = extraction.unplaced
+    assert (unplaced.name, unplaced.reason) == ("northern Idlib", "a part of Idlib Governorate the gazetteer does "
+                                                                  "not hold")
+
+
+def test_where_a_speaker_spoke_is_no_destination(gaz):
+    row, = _rows('"Some 20,000 people are heading towards our borders," the minister told reporters in Atme.', gaz)
+    assert (row.destination, row.status) == ("our borders", "needs_review")
+    assert "could not place 'our borders'" in row.review_note
+
+
+def test_a_part_with_its_own_period_is_a_row_of_its_own(gaz):
+    rows = _rows("Strikes have displaced 90,000 people from Ariha and Saraqeb since 1 December, including some "
+                 "20,000 people displaced from 1 to 7 February alone, OCHA said.", gaz)
+    assert [(r.figure, r.period_start, r.period_end, r.origin) for r in rows] == [
+        ("90000", "2019-12-01", "2020-02-12", "Ariha;Saraqeb"), ("20000", "2020-02-01", "2020-02-07", "Ariha;Saraqeb")]
+    assert "including 20000 people" in rows[0].note and "places of the figure it is part of" in rows[1].note
+    children, = [r for r in _rows("Strikes displaced 9,000 people from Ariha since 1 February, including 4,000 "
+                                  "children displaced on Monday.", gaz)]
+    assert "including 4000 children" in children.note  # children stay a note on the total
+
+
 # ------------------------------------------------------------------------------------- several articles
 
 def test_the_same_statement_in_two_articles_is_two_rows_of_one_movement(tmp_path):
