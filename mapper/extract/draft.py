@@ -11,7 +11,7 @@ from .figures import Spans
 from .periods import find_periods
 from .places import Placer, prune_places, place_with_context, sentence_origins, split_roles
 from .sentences import split_sentences
-from .statements import Bound, is_title_case, read_sentence
+from .statements import Bound, read_sentence
 from .screening import caption_spans, headline_repeats, no_place, outside
 from .vocabulary import BOILERPLATE_RE, RECEIVE_RE
 
@@ -247,7 +247,7 @@ def _draft(bound: Bound, index: int, reading: _Reading):
     report = row.report
     if article.published_how == "estimated" and not any(n.startswith("publication date") for n in row.notes):
         row.flag(f"publication date estimated from the text: {article.publication.span()}")
-    report.headline = is_title_case(sentence.text) or sentence.text.strip() == article.title.strip()
+    report.headline = data["title_case"] or sentence.text.strip() == article.title.strip()
     report.note = "; ".join(row.notes)
     report.confidence = round(max(0.05, min(1.0, row.confidence)), 2)
     return report

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .vocabulary import MONTH_RE, SPEECH_RE, WEEKDAYS, WEEKDAY_RE, month_number
+from .vocabulary import MONTH_ABBR, MONTH_RE, MONTHS, SPEECH_RE, WEEKDAYS, WEEKDAY_RE, month_number
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ class PeriodRule:
     rank: int
     pattern: re.Pattern
     read: object  # (groups, text, published) -> (start, end, reading) | None
-    needs: re.Pattern | None = None  # a word the pattern cannot match without (a month, a weekday): checked first
+    needs: frozenset = frozenset()  # words the pattern cannot match without one of (lower case): checked first
 
 
 _D = r"(\d{1,2})(?:st|nd|rd|th|er)?"
@@ -247,13 +247,31 @@ _PART = (r"(beginning|start|end|middle|début|debut|fin|milieu)\s+(?:of\s+|de\s+
          r"(?:the\s+month\s+of\s+)?")
 
 
-_MONTH_WORD_RE = re.compile(MONTH_RE, re.IGNORECASE)
-_WEEKDAY_WORD_RE = re.compile(WEEKDAY_RE, re.IGNORECASE)
+# The words a rule cannot match without (one of them, as a whole word in lower case), so that a sentence is searched
+# only by the rules it could match: a month, a weekday, or the rule's own leading words. A sentence in Arabic script
+# is searched by every rule (its words take prefixes).
+_MONTH_WORDS = frozenset(name for names in ("en", "fr") for name in MONTHS[names]) | frozenset(MONTH_ABBR) | {
+    "fevrier", "aout", "decembre", "fevr", "dec"}
+_WEEKDAY_WORDS = frozenset(WEEKDAYS["en"] + WEEKDAYS["fr"])
+_LEADING_WORDS = {
+    "range": {"between", "from", "entre", "du"}, "range_md": {"between", "from"},
+    "range_parts": {"between", "from", "entre"},
+    "since_part": {"since", "depuis"}, "since_early": {"since", "depuis"}, "since_dm": {"since", "depuis"},
+    "since_md": {"since"}, "since_month": {"since", "depuis"}, "since_weekday": {"since", "depuis"},
+    "past_n": {"past", "last", "previous"}, "past_n_fr": {"cours", "ces", "pendant", "durant", "lors"},
+    "past_one": {"past", "last", "previous"}, "in_n_hours": {"hours", "days"}, "past_few": {"past", "last", "recent"},
+    "yesterday": {"yesterday", "hier"}, "today": {"today", "morning", "tonight", "aujourd", "matin"},
+    "this_week": {"week", "semaine"}, "last_week": {"week", "semaine"}, "this_month": {"month", "mois"},
+    "last_month": {"month", "mois"}, "in_year": {"in", "during", "en"},
+}
+_WORDS_RE = re.compile(r"\w+")
+_ARABIC_LETTER_RE = re.compile(r"[\u0600-\u06ff]")
 
 
 def _rule(name, rank, pattern, read, **options):
     reader = (lambda g, text, published: read(g, text, published, **options)) if options else read
-    needs = _MONTH_WORD_RE if _M in pattern else _WEEKDAY_WORD_RE if name.endswith("weekday") else None
+    needs = frozenset() if name.endswith("_ar") else _MONTH_WORDS if _M in pattern else \
+        _WEEKDAY_WORDS if name.endswith("weekday") else frozenset(_LEADING_WORDS.get(name, ()))
     return PeriodRule(name, rank, re.compile(pattern, re.IGNORECASE), reader, needs)
 
 
@@ -374,8 +392,9 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
 @functools.lru_cache(maxsize=256)
 def _matches(sentence: str) -> tuple:
     """Every match of every rule in a sentence, rule by rule (kept for the few calls that read one sentence)."""
-    present = {regex: bool(regex.search(sentence)) for regex in (_MONTH_WORD_RE, _WEEKDAY_WORD_RE)}
-    return tuple((rule, m) for rule in PERIOD_RULES if rule.needs is None or present[rule.needs]
+    every = bool(_ARABIC_LETTER_RE.search(sentence))
+    words = set(_WORDS_RE.findall(sentence.lower()))
+    return tuple((rule, m) for rule in PERIOD_RULES if every or not rule.needs or not rule.needs.isdisjoint(words)
                  for m in rule.pattern.finditer(sentence))
 
 

@@ -213,7 +213,8 @@ def read_sentence(sentence: Sentence, article: Article, placer: Placer, lang: st
     """What one sentence says: its periods, agencies, bound figures (``live``: the ones that make rows) and places."""
     text = sentence.text
     agencies = find_agencies(text)
-    if any(regex.search(text) for _kind, regex in patterns_for(lang)["terms"]):
+    kinds = [kind for kind, regex in patterns_for(lang)["terms"] if regex.search(text)]
+    if kinds:
         figures = find_figures(text, lang=lang, masked=date_spans(text))
         has_figure = bool(figures)
     else:  # no verb of movement or harm: no figure can make a row
@@ -226,14 +227,16 @@ def read_sentence(sentence: Sentence, article: Article, placer: Placer, lang: st
     live = [b for b in bounds if b.subgroup_of is None and b.kind]
     segments(live, len(text))
     places = placer.places_in(text, agencies)
-    if not is_title_case(text):
+    title_case = is_title_case(text)
+    if not title_case:
         places += _cued_names(text, places, agencies, live, speakers)
         places += _speakers_borders(text, places, live)
         places.sort(key=lambda mention: mention.start)
         places += _listed_names(text, places, agencies)
         places.sort(key=lambda mention: mention.start)
     return {"periods": find_periods(text, article.published), "agencies": agencies, "bounds": bounds,
-            "live": live, "places": places, "has_figure": has_figure, "terms": _has_term(text, lang)}
+            "live": live, "places": places, "has_figure": has_figure, "title_case": title_case,
+            "terms": next((kind for kind in kinds if kind != "incident"), "")}
 
 
 _CHILDREN_SUBGROUP_RE = re.compile(r"\b(?:including|among them|dont|y compris)\b[^.;]*$", re.IGNORECASE)
@@ -345,13 +348,6 @@ def is_title_case(text: str) -> bool:
     words = re.findall(r"[A-Za-z][\w'’-]*", text)
     long_words = [w for w in words if len(w) > 3]
     return len(long_words) >= 4 and sum(w[0].isupper() for w in long_words) >= 0.85 * len(long_words)
-
-
-def _has_term(text: str, lang: str) -> str:
-    for kind, regex in patterns_for(lang)["terms"]:
-        if kind != "incident" and regex.search(text):
-            return kind
-    return ""
 
 
 def _dropped_figures(text: str, figures: list[FigureMention]) -> list[bool]:

@@ -210,7 +210,6 @@ AGENCIES = [
                              r"conseil local|autorités locales"),
     ("UN", r"\bUnited Nations\b|\bU\.N\.(?=\W)|\bUN\b|\bONU\b|Nations unies|الأمم المتحدة"),
 ]
-AGENCY_RES = [(name, re.compile(pattern, re.IGNORECASE if name != "UN" else 0)) for name, pattern in AGENCIES]
 PERSON_ROLE_RE = re.compile(
     r"(?<![\w'’-])((?:[A-Z][\w'’-]+\s+){0,3}(?:(?:al|el|Al|El)-)?[A-Z][\w'’-]+),\s+(?:the\s+|a\s+|an\s+)?"
     r"(?:[\w-]+\s+)?"
