@@ -237,7 +237,7 @@ class PeriodRule:
     rank: int
     pattern: re.Pattern
     read: object  # (groups, text, published) -> (start, end, reading) | None
-    needs: frozenset = frozenset()  # words the pattern cannot match without one of (lower case): checked first
+    needs: tuple = ()  # sets of words (lower case): the pattern cannot match without one word of each set
 
 
 _D = r"(\d{1,2})(?:st|nd|rd|th|er)?"
@@ -262,7 +262,7 @@ _LEADING_WORDS = {
     "past_one": {"past", "last", "previous"}, "in_n_hours": {"hours", "days"}, "past_few": {"past", "last", "recent"},
     "yesterday": {"yesterday", "hier"}, "today": {"today", "morning", "tonight", "aujourd", "matin"},
     "this_week": {"week", "semaine"}, "last_week": {"week", "semaine"}, "this_month": {"month", "mois"},
-    "last_month": {"month", "mois"}, "in_year": {"in", "during", "en"},
+    "last_month": {"month", "mois"}, "in_year": {"in", "during", "en"}, "in_month": {"in", "during", "en", "au"},
 }
 _WORDS_RE = re.compile(r"\w+")
 _ARABIC_LETTER_RE = re.compile(r"[\u0600-\u06ff]")
@@ -270,8 +270,9 @@ _ARABIC_LETTER_RE = re.compile(r"[\u0600-\u06ff]")
 
 def _rule(name, rank, pattern, read, **options):
     reader = (lambda g, text, published: read(g, text, published, **options)) if options else read
-    needs = frozenset() if name.endswith("_ar") else _MONTH_WORDS if _M in pattern else \
-        _WEEKDAY_WORDS if name.endswith("weekday") else frozenset(_LEADING_WORDS.get(name, ()))
+    needs = () if name.endswith("_ar") else tuple(words for words in (
+        _MONTH_WORDS if _M in pattern else None, _WEEKDAY_WORDS if name.endswith("weekday") else None,
+        frozenset(_LEADING_WORDS[name]) if name in _LEADING_WORDS else None) if words)
     return PeriodRule(name, rank, re.compile(pattern, re.IGNORECASE), reader, needs)
 
 
@@ -393,9 +394,14 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
 def _matches(sentence: str) -> tuple:
     """Every match of every rule in a sentence, rule by rule (kept for the few calls that read one sentence)."""
     every = bool(_ARABIC_LETTER_RE.search(sentence))
-    words = set(_WORDS_RE.findall(sentence.lower()))
-    return tuple((rule, m) for rule in PERIOD_RULES if every or not rule.needs or not rule.needs.isdisjoint(words)
+    words = _words(sentence)
+    return tuple((rule, m) for rule in PERIOD_RULES if every or all(not need.isdisjoint(words) for need in rule.needs)
                  for m in rule.pattern.finditer(sentence))
+
+
+@functools.lru_cache(maxsize=256)
+def _words(sentence: str) -> frozenset:
+    return frozenset(_WORDS_RE.findall(sentence.lower()))
 
 
 def period_spans(sentence: str) -> list[tuple[int, int]]:
@@ -405,14 +411,19 @@ def period_spans(sentence: str) -> list[tuple[int, int]]:
 
 def date_spans(sentence: str) -> list[tuple[int, int]]:
     """Spans of every date-like expression, resolved or not (so their numbers are not taken as figures)."""
-    spans = []
-    spans.extend((m.start(), m.end()) for _rule, m in _matches(sentence))
+    spans = [(m.start(), m.end()) for _rule, m in _matches(sentence)]
+    if not _DIGIT_RE.search(sentence):
+        return spans
+    if _ARABIC_LETTER_RE.search(sentence) or not _MONTH_WORDS.isdisjoint(_words(sentence)):
+        spans.extend((m.start(), m.end()) for m in _MONTH_DAY_RE.finditer(sentence))
     spans.extend((m.start(), m.end()) for m in _NOT_FIGURE_RE.finditer(sentence))
     return spans
 
 
 # Numbers that are dates, times, shares or distances, never figures of people.
+_DIGIT_RE = re.compile(r"\d")
+_MONTH_DAY_RE = re.compile(rf"\b{_M}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_M}", re.IGNORECASE)
 _NOT_FIGURE_RE = re.compile(
-    rf"\b{_M}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_M}|\b(?:19|20)\d{{2}}\b|\b\d{{1,2}}:\d{{2}}\b|"
+    rf"\b(?:19|20)\d{{2}}\b|\b\d{{1,2}}:\d{{2}}\b|"
     r"\b\d+(?:[.,]\d+)?\s*(?:percent|per cent|%|km|kilomet(?:re|er)s?|miles|years?|months?|weeks?|days?|hours?|"
     r"minutes?|pour cent|ans|jours|heures|semaines)\b|\(\d+\)", re.IGNORECASE)

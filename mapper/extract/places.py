@@ -17,18 +17,21 @@ CAP_TOKEN = rf"(?:{_PARTICLE}?[A-ZÀ-Ý][\w'’]*(?:-[A-Za-zÀ-ÿ][\w'’]*)*)"
 CAP_RUN_RE = re.compile(rf"(?<![\w-]){CAP_TOKEN}(?:\s+(?:{_PARTICLE}[A-Za-zÀ-ÿ][\w'’-]*|{CAP_TOKEN}))*")
 _KIND_TAIL_RE = re.compile(r"\s+(district|province|governorate|region|city|countryside|sub-?district|area|camps?|"
                            r"border crossing|crossing)\b", re.IGNORECASE)
+# Phrases that name an area without a capitalised name of its own, each with words it cannot match without (a cheap
+# test that spares most sentences the search).
+_COMPASS_WORDS = ("north", "south", "east", "west", "rural", "central")
 _REGION_RES = [
-    re.compile(r"\b(?:IDP\s+|displacement\s+|refugee\s+)?camps?\s+(?:along|near|on|by|at|close to)\s+the\s+"
-               r"(?:[A-Z][\w]*(?:[-–][A-Z][\w]*)?\s+)?(?:border|frontier)", re.IGNORECASE),
-    re.compile(r"\b(?:the\s+)?(?:[A-Z][\w]*(?:[-–][A-Z][\w]*)?\s+)border(?!\s+crossing)"),
-    re.compile(r"\b(?:the\s+)?(?:eastern|western|southern|northern)\s+(?:countryside|outskirts)\s+of\s+"
-               rf"{CAP_TOKEN}(?:\s+{CAP_TOKEN}){{0,5}}"),
-    re.compile(rf"\b{CAP_TOKEN}(?:\s+{CAP_TOKEN}){{0,5}}\s+and\s+(?:its|the)\s+(?:surrounding\s+|eastern\s+|"
-               r"western\s+|southern\s+|northern\s+)?countryside"),
-    re.compile(rf"\b(?:north|south|east|west|north-?west|north-?east|south-?west|south-?east|north|rural|central)"
-               rf"(?:ern)?\s+{CAP_TOKEN}(?:\s+(?i:province|countryside|governorate))?"),
-    re.compile(r"\b(?:the\s+)?border\b(?!\s+crossing)"),
-    re.compile(r"\bla\s+fronti[èe]re\s+turque\b", re.IGNORECASE),
+    (re.compile(r"\b(?:IDP\s+|displacement\s+|refugee\s+)?camps?\s+(?:along|near|on|by|at|close to)\s+the\s+"
+                r"(?:[A-Z][\w]*(?:[-–][A-Z][\w]*)?\s+)?(?:border|frontier)", re.IGNORECASE), ("camp",)),
+    (re.compile(r"\b(?:the\s+)?(?:[A-Z][\w]*(?:[-–][A-Z][\w]*)?\s+)border(?!\s+crossing)"), ("border",)),
+    (re.compile(r"\b(?:the\s+)?(?:eastern|western|southern|northern)\s+(?:countryside|outskirts)\s+of\s+"
+                rf"{CAP_TOKEN}(?:\s+{CAP_TOKEN}){{0,5}}"), ("countryside", "outskirts")),
+    (re.compile(rf"\b{CAP_TOKEN}(?:\s+{CAP_TOKEN}){{0,5}}\s+and\s+(?:its|the)\s+(?:surrounding\s+|eastern\s+|"
+                r"western\s+|southern\s+|northern\s+)?countryside"), ("countryside",)),
+    (re.compile(rf"\b(?:north|south|east|west|north-?west|north-?east|south-?west|south-?east|north|rural|central)"
+                rf"(?:ern)?\s+{CAP_TOKEN}(?:\s+(?i:province|countryside|governorate))?"), _COMPASS_WORDS),
+    (re.compile(r"\b(?:the\s+)?border\b(?!\s+crossing)"), ("border",)),
+    (re.compile(r"\bla\s+fronti[èe]re\s+turque\b", re.IGNORECASE), ("fronti",)),
 ]
 
 
@@ -60,9 +63,11 @@ _POSSESSIVE_RE = re.compile(r"['’]s$")
 def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
     """Place-like phrases of a sentence, longest first where they overlap."""
     cands: list[PlaceMention] = []
-    for regex in _REGION_RES:
-        for m in regex.finditer(sentence):
-            cands.append(PlaceMention(m.group(0), m.start(), m.end(), region=True))
+    lower = sentence.lower()
+    for regex, words in _REGION_RES:
+        if any(word in lower for word in words):
+            for m in regex.finditer(sentence):
+                cands.append(PlaceMention(m.group(0), m.start(), m.end(), region=True))
     for m in CAP_RUN_RE.finditer(sentence):
         a, b = m.start(), m.end()
         text = m.group(0)
@@ -70,11 +75,11 @@ def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
         # Possessives split a run: "Syria's Idlib".
         pieces = []
         offset = 0
-        for part in _POSSESSIVE_SPLIT_RE.split(text):
+        for part in _POSSESSIVE_SPLIT_RE.split(text) if "s " in text else (text,):
             pieces.append((a + offset, part))
             offset += len(part) + 1
         for p_start, part in pieces:
-            clean = _POSSESSIVE_RE.sub("", part)
+            clean = _POSSESSIVE_RE.sub("", part) if part.endswith("s") else part
             p_end = p_start + len(clean)
             if tail and p_start + len(part) == b:
                 cands.append(PlaceMention(clean + tail.group(0), p_start, tail.end()))
