@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
-from .sentences import Sentence
+from .sentences import Sentence, words_of
 from .vocabulary import AGENCIES, PERSON_ROLE_RE
 
 
@@ -25,8 +25,17 @@ _ANY_AGENCY_RE = re.compile("|".join(f"(?P<a{i}>{f'(?-i:{pattern})' if name == '
                                      for i, (name, pattern) in enumerate(AGENCIES)), re.IGNORECASE)
 
 
+# Words one of which every agency's name holds (lower case): a sentence with none names no agency.
+_AGENCY_WORDS = frozenset("ocha office coordination humanitarian bcah bureau response srcg rct observatory observatoire "
+                          "sohr osdh helmets civil defence defense casques défense local administration conseil "
+                          "autorités united u un onu nations".split())
+
+
 @functools.lru_cache(maxsize=256)
 def _agencies(sentence: str) -> tuple:
+    words = words_of(sentence)
+    if words is not None and words.isdisjoint(_AGENCY_WORDS):
+        return ()
     found = [(AGENCIES[int(m.lastgroup[1:])][0], m.start(), m.end()) for m in _ANY_AGENCY_RE.finditer(sentence)]
     if any(name == "UN OCHA" for name, _, _ in found):
         ocha = [item for item in found if item[0] == "UN OCHA"]

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from .sentences import words_of
 from .vocabulary import MONTH_ABBR, MONTH_RE, MONTHS, SPEECH_RE, WEEKDAYS, WEEKDAY_RE, month_number
 
 
@@ -264,8 +265,6 @@ _LEADING_WORDS = {
     "this_week": {"week", "semaine"}, "last_week": {"week", "semaine"}, "this_month": {"month", "mois"},
     "last_month": {"month", "mois"}, "in_year": {"in", "during", "en"}, "in_month": {"in", "during", "en", "au"},
 }
-_WORDS_RE = re.compile(r"\w+")
-_ARABIC_LETTER_RE = re.compile(r"[\u0600-\u06ff]")
 
 
 def _rule(name, rank, pattern, read, **options):
@@ -393,15 +392,10 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
 @functools.lru_cache(maxsize=256)
 def _matches(sentence: str) -> tuple:
     """Every match of every rule in a sentence, rule by rule (kept for the few calls that read one sentence)."""
-    every = bool(_ARABIC_LETTER_RE.search(sentence))
-    words = _words(sentence)
-    return tuple((rule, m) for rule in PERIOD_RULES if every or all(not need.isdisjoint(words) for need in rule.needs)
+    words = words_of(sentence)
+    return tuple((rule, m) for rule in PERIOD_RULES
+                 if words is None or all(not need.isdisjoint(words) for need in rule.needs)
                  for m in rule.pattern.finditer(sentence))
-
-
-@functools.lru_cache(maxsize=256)
-def _words(sentence: str) -> frozenset:
-    return frozenset(_WORDS_RE.findall(sentence.lower()))
 
 
 def period_spans(sentence: str) -> list[tuple[int, int]]:
@@ -414,7 +408,8 @@ def date_spans(sentence: str) -> list[tuple[int, int]]:
     spans = [(m.start(), m.end()) for _rule, m in _matches(sentence)]
     if not _DIGIT_RE.search(sentence):
         return spans
-    if _ARABIC_LETTER_RE.search(sentence) or not _MONTH_WORDS.isdisjoint(_words(sentence)):
+    words = words_of(sentence)
+    if words is None or not _MONTH_WORDS.isdisjoint(words):
         spans.extend((m.start(), m.end()) for m in _MONTH_DAY_RE.finditer(sentence))
     spans.extend((m.start(), m.end()) for m in _NOT_FIGURE_RE.finditer(sentence))
     return spans
