@@ -163,6 +163,15 @@ def _subruns(mention: PlaceMention):
             yield PlaceMention(mention.name[first[0]:last[1]], mention.start + first[0], mention.start + last[1])
 
 
+def _close_name(name: str, place) -> bool:
+    from gazetteer import normalize_name
+    from rapidfuzz import fuzz
+
+    query = normalize_name(name)
+    return any(fuzz.ratio(query, normalize_name(other)) >= 90
+               for other in (place.name, place.name_ar, *place.alt_names) if other)
+
+
 class Placer:
     """Resolves candidate names through the gazetteer once per article, with the article's places as context."""
 
@@ -182,7 +191,10 @@ class Placer:
                 self.fuzzy[key] = match.method == "fuzzy"
                 self.cache[key] = (match.place, ()) if good else (None, ())
             except AmbiguousPlaceError as err:
-                self.cache[key] = (None, tuple(err.candidates))
+                # Namesakes hold the name for review; places whose names only look alike ("Mass": Maes, Masih)
+                # are no sign of a place, as a lone fuzzy match that weak would not be.
+                close = any(_close_name(name, c) for c in err.candidates)
+                self.cache[key] = (None, tuple(err.candidates) if close else ())
             except (PlaceNotFoundError, GazetteerError, ValueError):
                 self.cache[key] = (None, ())
         if exact and self.fuzzy.get(key):

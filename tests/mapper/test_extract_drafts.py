@@ -55,6 +55,18 @@ def test_rows_a_map_can_use_are_ok_the_others_say_why(gaz):
     assert by_figure["300"].status == "needs_review" and "no place named" in by_figure["300"].review_note
 
 
+
+def test_words_that_only_look_like_place_names_hold_nothing(gaz):
+    extraction = extract_reports(read_article("As aid ran short, 300 people fled Ariha on Monday, OCHA said. Kafr Tan "
+                                              "residents stayed.\n", published="2020-02-12"), gazetteer=gaz)
+    row, = extraction.reports
+    assert (row.origin, row.status) == ("Ariha", "ok")
+    assert extraction.unplaced == []  # not "As" (two letters), not "Kafr Tan" (only like the two Kafr Tin)
+    cued, = extract_reports(read_article("Some 300 people fled from Kafr Tan on Monday.\n", published="2020-02-12"),
+                            gazetteer=gaz).unplaced
+    assert (cued.name, cued.reason) == ("Kafr Tan", "not in the gazetteer")  # a place cue still keeps it
+
+
 def test_a_name_not_placed_holds_the_row_for_review(gaz):
     row, = _rows("About 900 people fled to Kafr Zuhur from Ariha on Sunday.", gaz)
     assert row.status == "needs_review" and "could not place 'Kafr Zuhur'" in row.review_note
@@ -117,6 +129,7 @@ def test_an_estimated_publication_date_keeps_the_days_the_text_allows(gaz, tmp_p
     assert result.exit_code == 0, result.output
     rows = {row["report_id"]: row for row in _csv(result.stdout)}
     assert rows["b-002"]["status"] == "needs_review" and "2020-03-03 to 2020-03-09" in rows["b-002"]["review_note"]
+    assert "publication date of b estimated from its text: 2020-03-03 to 2020-03-09" in result.stderr
 
 
 def test_no_date_is_guessed():
