@@ -250,7 +250,7 @@ _PART = (r"(beginning|start|end|middle|début|debut|fin|milieu)\s+(?:of\s+|de\s+
 
 # The words a rule cannot match without (one of them, as a whole word in lower case), so that a sentence is searched
 # only by the rules it could match: a month, a weekday, or the rule's own leading words. A sentence in Arabic script
-# is searched by every rule (its words take prefixes).
+# is searched by every rule (its words take prefixes); the Arabic rules by no other.
 _MONTH_WORDS = frozenset(name for names in ("en", "fr") for name in MONTHS[names]) | frozenset(MONTH_ABBR) | {
     "fevrier", "aout", "decembre", "fevr", "dec"}
 _WEEKDAY_WORDS = frozenset(WEEKDAYS["en"] + WEEKDAYS["fr"])
@@ -267,9 +267,12 @@ _LEADING_WORDS = {
 }
 
 
+_ARABIC_ONLY = frozenset({"\u0600"})  # in no sentence's words: the Arabic rules are tried on Arabic script only
+
+
 def _rule(name, rank, pattern, read, **options):
     reader = (lambda g, text, published: read(g, text, published, **options)) if options else read
-    needs = () if name.endswith("_ar") else tuple(words for words in (
+    needs = (_ARABIC_ONLY,) if name.endswith("_ar") else tuple(words for words in (
         _MONTH_WORDS if _M in pattern else None, _WEEKDAY_WORDS if name.endswith("weekday") else None,
         frozenset(_LEADING_WORDS[name]) if name in _LEADING_WORDS else None) if words)
     return PeriodRule(name, rank, re.compile(pattern, re.IGNORECASE), reader, needs)

@@ -72,6 +72,8 @@ def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
         a, b = m.start(), m.end()
         text = m.group(0)
         tail = _KIND_TAIL_RE.match(sentence, b)
+        if not tail and " " not in text and text.lower() in NOT_PLACE_WORDS:
+            continue  # "More", "On": never a place alone (as places_in would find)
         # Possessives split a run: "Syria's Idlib".
         pieces = []
         offset = 0
