@@ -202,9 +202,10 @@ def _raw_figures(sentence, lang, rx, masked: Spans, first: bool = False) -> list
              if not masked.overlaps(m.start(), m.end())]
     if first and found and lang != "ar":
         return found[:1]
-    if lang == "ar":  # "ثلاثة آلاف" is three thousand, not "thousands"
-        scaled = Spans((m.start("words"), m.end("words")) for m in rx["number"].finditer(sentence)
-                       if m.group("words") and " " in m.group("words").strip())
+    if lang == "ar":  # "ثلاثة آلاف" and "9 آلاف" are three and nine thousand, not "thousands"
+        scaled = Spans((m.start(), m.end()) for m in rx["number"].finditer(sentence)
+                       if m.group("words") and " " in m.group("words").strip()
+                       or m.group("digits") and m.end() > m.end("digits"))
         found = [f for f in found if not scaled.overlaps(f[0], f[1])]
     vague = Spans((f[0], f[1]) for f in found)
     for match in rx["number"].finditer(sentence):

@@ -165,11 +165,28 @@ def _read_past_n(g, _text, published):
     if number is None:
         return None
     published = _needs(published)
-    days = max(1, round(number * _SPAN_DAYS.get(unit, _SPAN_DAYS.get(unit + "s", 1))))
     reading = f"{count} {unit} back from publication"
     if count.lower() in ("few", "several", "quelques", "plusieurs"):
         reading = f"'{count} {unit}' read as {int(number)}"
+    if unit in ("month", "months", "mois") and float(number).is_integer():
+        return _months_back(published, int(number)), published, reading  # "the past two months": calendar months
+    days = max(1, round(number * _SPAN_DAYS.get(unit, _SPAN_DAYS.get(unit + "s", 1))))
     return published - dt.timedelta(days=days), published, reading
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months before (the month's last day when it has no such day)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _read_full_range(g, _text, published):
+    """"from 1 December 2019 to 12 February 2020", "منذ 1 كانون الأول 2019 حتى 12 شباط 2020": both ends dated."""
+    d1, m1, y1, d2, m2, y2 = g
+    month1, month2 = month_number(m1), month_number(m2)
+    year2 = _year(y2, month2, published, int(d2))
+    year1 = int(y1) if y1 else year2 - 1 if (month1, int(d1)) > (month2, int(d2)) else year2
+    return dt.date(year1, month1, int(d1)), dt.date(year2, month2, int(d2)), "stated range"
 
 
 def _read_day(g, _text, published, *, month_first=False):
@@ -255,7 +272,8 @@ _MONTH_WORDS = frozenset(name for names in ("en", "fr") for name in MONTHS[names
     "fevrier", "aout", "decembre", "fevr", "dec"}
 _WEEKDAY_WORDS = frozenset(WEEKDAYS["en"] + WEEKDAYS["fr"])
 _LEADING_WORDS = {
-    "range": {"between", "from", "entre", "du"}, "range_md": {"between", "from"},
+    "range_full": {"between", "from", "since", "entre", "du", "depuis"}, "days_pair": {"on", "les"},
+    "days_pair_md": {"on"}, "range": {"between", "from", "entre", "du"}, "range_md": {"between", "from"},
     "range_parts": {"between", "from", "entre"},
     "since_part": {"since", "depuis"}, "since_early": {"since", "depuis"}, "since_dm": {"since", "depuis"},
     "since_md": {"since"}, "since_month": {"since", "depuis"}, "since_weekday": {"since", "depuis"},
@@ -281,6 +299,10 @@ def _rule(name, rank, pattern, read, **options):
 #: The period rules, most specific first; :func:`find_periods` tries them in this order.
 PERIOD_RULES = [
     # explicit ranges
+    _rule("range_full", 0, rf"(?:\b(?:between|from|since|entre|du|depuis\s+le)|منذ|من|بين)\s+(?:the\s+|le\s+|ال)?{_D}\s+"
+                           rf"(?:من\s+)?(?:شهر\s+)?{_M}{_Y}\s*,?\s+(?:and|to|until|till|through|et|au|jusqu['’]au|"
+                           rf"حتى|حتّى|لغاية|ولغاية|وحتى|وحتّى|إلى|الى|و)\s*(?:the\s+|le\s+|ال)?{_D}\s+(?:من\s+)?"
+                           rf"(?:شهر\s+)?{_M}{_Y}", _read_full_range),
     _rule("range", 0, rf"\b(?:between|from|entre|du)\s+(?:the\s+|le\s+)?{_D}\s+(?:{_M}\s+)?(?:and|to|et|au)\s+"
                       rf"(?:the\s+|le\s+)?{_D}\s+{_M}{_Y}", _read_range),
     _rule("range_md", 0, rf"\b(?:between|from)\s+{_M}\s+{_D}\s+(?:and|to)\s+(?:{_M}\s+)?{_D}{_Y}", _read_range,
@@ -288,6 +310,10 @@ PERIOD_RULES = [
     _rule("range_parts", 0, rf"\b(?:between|from|entre)\s+(?:the\s+|la\s+|le\s+)?{_PART}{_M}\s+(?:and|to|et)\s+"
                             rf"(?:the\s+|la\s+|le\s+)?{_PART}{_M}{_Y}", _read_range_parts),
     _rule("range_dash", 0, rf"\b{_D}\s*[-–]\s*{_D}\s+{_M}{_Y}", _read_range_dash),
+    # two days: "on 14 and 15 February", "les 14 et 15 février", "on February 14 and 15"
+    _rule("days_pair", 0, rf"\b(?:on|les)\s+{_D}\s+(?:and|et)\s+{_D}\s+{_M}{_Y}", _read_range_dash),
+    _rule("days_pair_md", 0, rf"\bon\s+{_M}\s+{_D}\s+and\s+(?:{_M}\s+)?{_D}(?!\d){_Y}", _read_range,
+          month_first=True),
     # since ...
     _rule("since_part", 1, rf"\b(?:since|depuis)\s+(?:the\s+|le\s+|la\s+)?{_PART}{_M}{_Y}", _read_since_part),
     _rule("since_early", 1, rf"\b(?:since|depuis)\s+(early|mid|late|début|fin|mi)[-\s]{_M}{_Y}", _read_since_early),

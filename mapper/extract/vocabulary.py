@@ -208,7 +208,7 @@ AGENCIES = [
                       r"الدفاع المدني"),
     ("local administration", r"local administration|local council|local authorities|administration locale|"
                              r"conseil local|autorités locales"),
-    ("UN", r"\bUnited Nations\b|\bU\.N\.(?=\W)|\bUN\b|\bONU\b|Nations unies|الأمم المتحدة"),
+    ("UN", r"\bUnited Nations\b|\bU\.N\.(?=\W)|\bUN\b|\bONU\b|Nations unies|(?:ال|لل|بال|وال)أمم المتحدة"),
 ]
 PERSON_ROLE_RE = re.compile(
     r"(?<![\w'’-])((?:[A-Z][\w'’-]+\s+){0,3}(?:(?:al|el|Al|El)-)?[A-Z][\w'’-]+),\s+(?:the\s+|a\s+|an\s+)?"

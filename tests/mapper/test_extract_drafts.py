@@ -362,6 +362,12 @@ def test_arabic_digits_words_periods_and_places(gaz):
     assert (second.figure, second.destination, second.period_start) == ("3000", "بنش", "2020-02-01")
 
 
+def test_an_arabic_statement_of_an_office_of_the_un_with_both_ends_of_its_period(gaz):
+    text = "أعلن مكتب تابع للأمم المتحدة أن نحو 9 آلاف شخص نزحوا من أريحا منذ 1 كانون الثاني حتى 9 شباط 2020."
+    row, = extract_reports(read_article(text, published="2020-02-12"), gazetteer=gaz).reports
+    assert (row.figure, row.agency, row.period_start, row.period_end) == ("9000", "UN", "2020-01-01", "2020-02-09")
+
+
 # ----------------------------------------------------------------------------- safe cells, safe terminals
 
 @pytest.mark.parametrize("cell, safe", [
