@@ -132,6 +132,26 @@ def test_an_estimated_publication_date_keeps_the_days_the_text_allows(gaz, tmp_p
     assert "publication date of b estimated from its text: 2020-03-03 to 2020-03-09" in result.stderr
 
 
+
+def test_an_estimate_compares_the_days_named_with_their_years():
+    article = read_article("Some 9,000 people fled Ariha from 1 December 2019 to 12 February 2020, OCHA said.\n")
+    assert (article.published, article.published_how) == (dt.date(2020, 2, 12), "estimated")
+    assert article.publication.span() == "on or after 2020-02-12"  # no weekday bounds it
+
+
+def test_no_year_is_lent_to_a_text_that_names_no_weekday():
+    dated = read_article("3 March 2020\n\nSome 2,000 people fled Ariha.\n", name="a")
+    undated = read_article("Some 500 people fled Ariha since 1 March.\n", name="b")
+    assert date_articles([dated, undated])[1].published is None
+
+
+def test_december_and_january_named_without_years_run_over_the_new_year():
+    dated = read_article("3 March 2020\n\nSome 2,000 people fled Ariha.\n", name="a")
+    text = "Some 9,000 people fled Ariha between 20 December and 5 January, the UN said on Wednesday.\n"
+    _a, b = date_articles([dated, read_article(text, name="b")])
+    assert b.published == dt.date(2020, 1, 8)  # the first Wednesday from 5 January on, in the year lent
+
+
 def test_no_date_is_guessed():
     assert read_article("Some 2,000 people fled Ariha on Tuesday.\n").published is None
 
