@@ -107,6 +107,10 @@ def _arabic_value(match: re.Match) -> float | None:
     return None if value is None else float(value * scale)
 
 
+_FR_GROUPING_RE = re.compile(r"[  \u202f.]")
+_EN_GROUPING_RE = re.compile(r"[,  \u202f]")
+
+
 def _number_value(match: re.Match, lang: str) -> float | None:
     if lang == "ar":
         return _arabic_value(match)
@@ -116,10 +120,10 @@ def _number_value(match: re.Match, lang: str) -> float | None:
         rest = text[len(raw):].strip().lower()
         if lang == "fr":
             if re.fullmatch(r"\d{1,3}(?:[  \u202f.]\d{3})+", raw):
-                raw = re.sub(r"[  \u202f.]", "", raw)
+                raw = _FR_GROUPING_RE.sub("", raw)
             raw = raw.replace(",", ".")
         else:
-            raw = re.sub(r"[,  \u202f]", "", raw)
+            raw = _EN_GROUPING_RE.sub("", raw)
         try:
             value = float(raw)
         except ValueError:
@@ -277,7 +281,7 @@ def _unit_after(sentence: str, pos: int, lang: str) -> tuple[str, int]:
         word = match.group().lower().strip("'’")
         if lang == "ar" and word.startswith("ال") and word[2:] in units:
             word = word[2:]  # "المدنيين": the civilians
-        if count > 4 or not re.match(r"\w", word):
+        if count > 4 or not word[:1].isalnum() and word[:1] != "_":
             if word in ('"', "“", "”", "«", "»") and count <= 4:
                 continue
             return "", pos

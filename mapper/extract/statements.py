@@ -343,9 +343,12 @@ def _listed_names(text, places, agencies) -> list[PlaceMention]:
     return found
 
 
+_LATIN_WORD_RE = re.compile(r"[A-Za-z][\w'’-]*")
+
+
 def is_title_case(text: str) -> bool:
     """Headlines capitalise most words; their capitalised words are not place names by that sign alone."""
-    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    words = _LATIN_WORD_RE.findall(text)
     long_words = [w for w in words if len(w) > 3]
     return len(long_words) >= 4 and sum(w[0].isupper() for w in long_words) >= 0.85 * len(long_words)
 
