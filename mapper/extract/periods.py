@@ -360,6 +360,10 @@ PERIOD_RULES = [
 ]
 
 
+#: The distinct word sets the rules need, each tested once per sentence.
+_NEEDS = tuple({need for rule in PERIOD_RULES for need in rule.needs})
+
+
 def _read_period(rule: PeriodRule, m: re.Match, published: dt.date | None):
     """(start, end, reading) for one matched rule, or None when it cannot be resolved."""
     try:
@@ -422,9 +426,12 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
 def _matches(sentence: str) -> tuple:
     """Every match of every rule in a sentence, rule by rule (kept for the few calls that read one sentence)."""
     words = words_of(sentence)
-    return tuple((rule, m) for rule in PERIOD_RULES
-                 if words is None or all(not need.isdisjoint(words) for need in rule.needs)
-                 for m in rule.pattern.finditer(sentence))
+    if words is not None:
+        present = {need: not need.isdisjoint(words) for need in _NEEDS}
+        rules = [rule for rule in PERIOD_RULES if all(present[need] for need in rule.needs)]
+    else:
+        rules = PERIOD_RULES
+    return tuple((rule, m) for rule in rules for m in rule.pattern.finditer(sentence))
 
 
 def period_spans(sentence: str) -> list[tuple[int, int]]:

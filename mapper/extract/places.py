@@ -351,23 +351,24 @@ def split_roles(bound, kind, data, text, gazetteer):
                           fig_start, term_end)
     roles["destination"] = hosts + roles["destination"]
     if kind == "displacement":
-        _refuges_listed_as_fled(roles)
+        _refuges_listed_as_fled(roles, text, lo)
     for group in roles.values():
         prune_places(group, gazetteer)
     return roles["origin"], roles["destination"], roles["place"]
 
 
+_FROM_CUES = {"from", "de", "du", "d'", "depuis", "من"}
 _REFUGE_RE = re.compile(r"\bcamps?\b|\bcampements?\b|مخيم", re.IGNORECASE)
 
 
-def _refuges_listed_as_fled(roles) -> None:
+def _refuges_listed_as_fled(roles, text, lo) -> None:
     """Camps listed with the towns people fled ("fled Ariha, villages in the south and camps near the border") are
     where such lists send people, not where they come from: a garbled "from ... to ..." of the source. They are
-    drafted as destinations, each with a doubt the row carries to its review note; a list of camps alone stays as
-    the text says."""
+    drafted as destinations, each with a doubt the row carries to its review note; a list of camps alone, or a list
+    after "from", stays as the text says."""
     origins = roles["origin"]
     moved = [m for m in origins if m.place is not None and _REFUGE_RE.search(m.name)]
-    if not moved or len(moved) == len(origins):
+    if not moved or len(moved) == len(origins) or _cue(text, origins[0].start, lo) in _FROM_CUES:
         return
     for mention in moved:
         mention.doubt = "listed among the places fled from"

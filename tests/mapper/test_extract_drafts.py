@@ -257,10 +257,15 @@ def test_camps_listed_among_places_fled_are_drafted_as_destinations_for_review(g
            "fled from" in row.review_note
 
 
-def test_camps_people_fled_on_their_own_stay_an_origin(gaz):
-    row, = _rows("Some 1,400 people fled camps along the Turkish border in the past week after floods, OCHA said.",
-                 gaz)
-    assert (row.origin, row.destination, row.status) == ("camps along the Turkish border", "", "ok")
+@pytest.mark.parametrize("sentence, origin", [
+    ("Some 1,400 people fled camps along the Turkish border in the past week after floods, OCHA said.",
+     "camps along the Turkish border"),
+    ("Some 1,400 people fled from Atme and camps along the Turkish border in the past week, OCHA said.",
+     "Atme;camps along the Turkish border"),
+])
+def test_camps_people_fled_on_their_own_or_after_from_stay_an_origin(gaz, sentence, origin):
+    row, = _rows(sentence, gaz)
+    assert (row.origin, row.destination, row.status) == (origin, "", "ok")
 
 
 def test_finer_places_in_the_next_sentence_keep_a_listed_part_of_a_governorate(gaz):
