@@ -61,11 +61,14 @@ class _Figures:
         return self.figures[i] if i >= 0 and b <= self.figures[i].end else None
 
 
-def _find_terms(sentence: str, lang: str, figures: _Figures) -> list[tuple]:
-    """(kind, start, end, word) of the verbs and nouns of movement and harm, in order; earlier kinds win overlaps."""
+def _find_terms(sentence: str, lang: str, figures: _Figures, kinds=None) -> list[tuple]:
+    """(kind, start, end, word) of the verbs and nouns of movement and harm, in order; earlier kinds win overlaps
+    (``kinds``: the only kinds the sentence holds, when known)."""
     taken = bytearray(len(sentence))
     terms = []
     for kind, regex in patterns_for(lang)["terms"]:
+        if kinds is not None and kind not in kinds:
+            continue
         for m in regex.finditer(sentence):
             if any(taken[m.start():m.end()]):
                 continue
@@ -158,10 +161,10 @@ def _bind_among(sentence, bounds, terms) -> None:
             b.kind, b.term_start, b.term_end = verb[0], verb[1], verb[2]
 
 
-def bind_terms(sentence: str, figures: list[FigureMention], lang: str) -> list[Bound]:
+def bind_terms(sentence: str, figures: list[FigureMention], lang: str, kinds=None) -> list[Bound]:
     """Bind each figure to its verb: object ("killing 1,000 civilians") first, then subject ("people fled")."""
     index = _Figures(figures)
-    terms = _find_terms(sentence, lang, index)
+    terms = _find_terms(sentence, lang, index, kinds)
     bounds = [Bound(f) for f in figures]
     used: set[int] = set()
     _bind_objects(sentence, bounds, terms, index, used)
@@ -219,7 +222,7 @@ def read_sentence(sentence: Sentence, article: Article, placer: Placer, lang: st
         has_figure = bool(figures)
     else:  # no verb of movement or harm: no figure can make a row
         figures, has_figure = [], has_figures(text, lang=lang, masked=date_spans(text))
-    bounds = bind_terms(text, figures, lang)
+    bounds = bind_terms(text, figures, lang, kinds) if figures else []
     for b, drop in zip(bounds, _dropped_figures(text, figures)):
         if drop:
             b.kind, b.dropped = "", True
