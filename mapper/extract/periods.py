@@ -360,8 +360,12 @@ PERIOD_RULES = [
 ]
 
 
-#: The distinct word sets the rules need, each tested once per sentence.
-_NEEDS = tuple({need for rule in PERIOD_RULES for need in rule.needs})
+#: The distinct word sets the rules need, and for each word the sets it belongs to (a bit per set).
+_NEEDS = tuple(dict.fromkeys(need for rule in PERIOD_RULES for need in rule.needs))
+_NEED_BITS_OF_WORD: dict[str, int] = {}
+for _bit, _need in enumerate(_NEEDS):
+    for _word in _need:
+        _NEED_BITS_OF_WORD[_word] = _NEED_BITS_OF_WORD.get(_word, 0) | 1 << _bit
 
 
 def _read_period(rule: PeriodRule, m: re.Match, published: dt.date | None):
@@ -426,12 +430,20 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
 def _matches(sentence: str) -> tuple:
     """Every match of every rule in a sentence, rule by rule (kept for the few calls that read one sentence)."""
     words = words_of(sentence)
-    if words is not None:
-        present = {need: not need.isdisjoint(words) for need in _NEEDS}
-        rules = [rule for rule in PERIOD_RULES if all(present[need] for need in rule.needs)]
-    else:
+    if words is None:
         rules = PERIOD_RULES
+    else:
+        present = 0  # one bit per word set of _NEEDS that the sentence has a word of
+        for word in words:
+            present |= _NEED_BITS_OF_WORD.get(word, 0)
+        rules = _rules_for(present)
     return tuple((rule, m) for rule in rules for m in rule.pattern.finditer(sentence))
+
+
+@functools.lru_cache(maxsize=None)
+def _rules_for(present: int) -> tuple:
+    """The rules whose every word set has a word in the sentence (``present``: a bit per set of :data:`_NEEDS`)."""
+    return tuple(rule for rule in PERIOD_RULES if all(present >> _NEEDS.index(need) & 1 for need in rule.needs))
 
 
 def period_spans(sentence: str) -> list[tuple[int, int]]:
@@ -445,16 +457,38 @@ def date_spans(sentence: str) -> list[tuple[int, int]]:
     if not _DIGIT_RE.search(sentence):
         return spans
     words = words_of(sentence)
-    if words is None or not _MONTH_WORDS.isdisjoint(words):
+    if words is None:
         spans.extend((m.start(), m.end()) for m in _MONTH_DAY_RE.finditer(sentence))
+    elif not _MONTH_WORDS.isdisjoint(words):
+        spans.extend(_month_days(sentence))
     spans.extend((m.start(), m.end()) for m in _NOT_FIGURE_RE.finditer(sentence))
+    return spans
+
+
+def _month_days(sentence: str) -> list[tuple[int, int]]:
+    """Spans of "December 12" and "12 December" (what :data:`_MONTH_DAY_RE` finds), read from the numbers out: a
+    sentence has few numbers, and many words a month could start at."""
+    spans = []
+    for m in _DAY_NUMBER_RE.finditer(sentence):
+        a, b = m.span()
+        before = _WORD_BEFORE_RE.search(sentence, max(0, a - 16), a)
+        if before and month_number(before.group(1)):
+            spans.append((before.start(1), b))
+            continue
+        after = _WORD_AFTER_RE.match(sentence, b)
+        if after and month_number(after.group(1)):
+            spans.append((a, after.end()))
     return spans
 
 
 # Numbers that are dates, times, shares or distances, never figures of people.
 _DIGIT_RE = re.compile(r"\d")
 _MONTH_DAY_RE = re.compile(rf"\b{_M}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_M}", re.IGNORECASE)
+_DAY_NUMBER_RE = re.compile(r"\b\d{1,2}\b")
+_WORD_BEFORE_RE = re.compile(r"([^\W\d_]+\.?)\s+$")
+_WORD_AFTER_RE = re.compile(r"\s+([^\W\d_]+\.?)")
+# The lookahead spares the alternatives at every position that holds no digit.
 _NOT_FIGURE_RE = re.compile(
-    rf"\b(?:19|20)\d{{2}}\b|\b\d{{1,2}}:\d{{2}}\b|"
+    rf"(?=[\d(])(?:\b(?:19|20)\d{{2}}\b|\b\d{{1,2}}:\d{{2}}\b|"
     r"\b\d+(?:[.,]\d+)?\s*(?:percent|per cent|%|km|kilomet(?:re|er)s?|miles|years?|months?|weeks?|days?|hours?|"
-    r"minutes?|pour cent|ans|jours|heures|semaines)\b|\(\d+\)", re.IGNORECASE)
+    r"minutes?|pour cent|ans|jours|heures|semaines)\b|\(\d+\))", re.IGNORECASE)
