@@ -360,6 +360,12 @@ PERIOD_RULES = [
 ]
 
 
+#: An offensive or a war that "began in April" or "was launched in 2011" counts its toll since then: the month or
+#: year named is the start of the period, which runs up to the publication date.
+_STARTS_THEN = ("in_month", "in_year")
+_STARTED_RE = re.compile(r"\b(?:launched|began|begun|started|erupted|broke out|lancée?s?|commencée?s?|déclenchée?s?)\b"
+                         r"[^.;:,]{0,60}$", re.IGNORECASE)
+
 #: The distinct word sets the rules need, and for each word the sets it belongs to (a bit per set).
 _NEEDS = tuple(dict.fromkeys(need for rule in PERIOD_RULES for need in rule.needs))
 _NEED_BITS_OF_WORD: dict[str, int] = {}
@@ -388,7 +394,9 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
     * "over the past two weeks", "in the last three days", "in the past 24 hours" -> N days back from the
       publication date up to it (24 hours is one day back); "the past few days" reads few as 3, several as 7;
     * "on Tuesday" -> the last Tuesday on or before the publication date; "yesterday", "today", "on 21 December";
-    * "this week", "this month", "last month", "in December", "in 2019" -> that span, cut at the publication date.
+    * "this week", "this month", "last month", "in December", "in 2019" -> that span, cut at the publication date;
+    * "launched an offensive in April, displacing 400,000" -> from April up to the publication date (a toll counted
+      since something began).
 
     A weekday next to a verb of speech ("the UN said Friday") dates the statement, not the movement, and is skipped.
 
@@ -419,6 +427,9 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
         if read is None:
             continue
         start_date, end_date, reading = read
+        if rule.name in _STARTS_THEN and published and _STARTED_RE.search(sentence[max(0, a - 80):a]):
+            # "launched an offensive in April, killing ... and displacing 400,000": counted since then
+            end_date, reading = published, f"since {reading}, when it began, up to the publication date"
         if end_date < start_date:
             continue
         mentions.append(PeriodMention(start_date, end_date, reading, m.group(0), a, b, rule.rank))

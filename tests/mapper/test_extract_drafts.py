@@ -526,3 +526,11 @@ def test_one_pipe_from_a_folder_of_articles_to_a_map(tmp_path):
     assert built.exit_code == 0, built.output
     left_out = json.loads(flows.read_text(encoding="utf-8"))["left_out"]
     assert [(item["what"], item["report_ids"]) for item in left_out] == [("needs review", ["a-002"])]
+
+
+def test_a_toll_since_an_offensive_began_in_a_month_runs_to_the_publication_date(gaz):
+    rows = _rows("The army began an assault on Ariha in April, displacing more than 40,000 people. "
+                 "About 3,000 people fled Binnish in January.", gaz, published="2020-02-12")
+    by_figure = {r.figure: r for r in rows}
+    assert (by_figure["40000"].period_start, by_figure["40000"].period_end) == ("2019-04-01", "2020-02-12")
+    assert (by_figure["3000"].period_start, by_figure["3000"].period_end) == ("2020-01-01", "2020-01-31")
