@@ -408,7 +408,7 @@ function idpmapInit(map, D) {
   // view, zoom, filter or highlight cancels the rest and starts again.
   var paintJob = null, painted = 0, forcedSlice = 0;
   var sliceSize = 200;  // arrows per frame, adapted to keep each frame's work near SLICE_MS
-  var SLICE_MS = 10, progress = null;
+  var SLICE_MS = 10, FIRST_SLICE = 50, progress = null;
   function paintLater(ctx, bounds) {
     if (paintJob !== null) { L.Util.cancelAnimFrame(paintJob); paintJob = null; }
     painted = 0;
@@ -426,7 +426,7 @@ function idpmapInit(map, D) {
       ctx.getImageData(0, 0, 1, 1);
       var spent = performance.now() - start, done = end - painted;
       painted = end;
-      if (!forcedSlice && done >= sliceSize) {  // the next slice: about SLICE_MS of work
+      if (!forcedSlice && done >= count) {  // the next slice: about SLICE_MS of work
         sliceSize = Math.max(20, Math.min(2 * done, Math.round(done * SLICE_MS / Math.max(spent, 0.5))));
       }
       showProgress(total);
@@ -434,8 +434,9 @@ function idpmapInit(map, D) {
         paintJob = L.Util.requestAnimFrame(function () { paintJob = null; slice(forcedSlice || sliceSize); });
       }
     }
-    // The first slice now; "largest" (at most D.top arrows) at once, as before.
-    slice(forcedSlice || (showAll ? sliceSize : Math.max(sliceSize, D.top)));
+    // The first slice now; "largest" (at most D.top arrows) at once, as before. "All" starts small: an arrow's cost
+    // is its pixels, and the first are the widest, longer at every zoom in (500 of them took 70 ms two levels in).
+    slice(forcedSlice || (showAll ? Math.min(sliceSize, FIRST_SLICE) : Math.max(sliceSize, D.top)));
   }
   function showProgress(total) {
     container.setAttribute("data-painted-flows", String(painted));
@@ -696,9 +697,13 @@ function idpmapInit(map, D) {
       });
       return boxOf(x0, y0, x1, y1);
     },
-    _paint: function (ctx) {
+    _paint: function (ctx, bounds) {
       var pts = this._pts, batches = new Map();
       canvasNodes.forEach(function (node, k) {
+        var pt = pts[k], r = radiusOf(node) + 3;
+        if (pt.x + r < bounds.min.x || pt.x - r > bounds.max.x || pt.y + r < bounds.min.y || pt.y - r > bounds.max.y) {
+          return;  // off the canvas
+        }
         var fill = node.pout > 0 ? groupColour(node.group) : "#ffffff", dash = node.prec > 0;
         var key = fill + (node.place ? "1" : "0") + (dash ? "d" : "");
         var batch = batches.get(key);
@@ -837,7 +842,7 @@ function idpmapInit(map, D) {
 
   // --- hover and click on flows ---------------------------------------------------------------------------------
   var hoverTip = L.tooltip({ direction: "top", offset: [0, -8], className: "idpmap-label idpmap-hover" });
-  var placeTip = L.tooltip({ direction: "top", className: "idpmap-label" });  // places on the canvas
+  var placeTip = L.tooltip({ direction: "top", className: "idpmap-label idpmap-place-tip" });  // places on the canvas
   var pending = null;
   function edgeLabel(e) {
     return nodes[e.o].name + " \u2192 " + nodes[e.d].name + ": " + fmt(e.people) + " people" +
