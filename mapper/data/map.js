@@ -704,8 +704,9 @@ function idpmapInit(map, D) {
         if (pt.x + r < bounds.min.x || pt.x - r > bounds.max.x || pt.y + r < bounds.min.y || pt.y - r > bounds.max.y) {
           return;  // off the canvas
         }
+        // larger circles under smaller ones (canvasNodes go largest first): batches by look within each px of radius
         var fill = node.pout > 0 ? groupColour(node.group) : "#ffffff", dash = node.prec > 0;
-        var key = fill + (node.place ? "1" : "0") + (dash ? "d" : "");
+        var key = Math.round(r) + fill + (node.place ? "1" : "0") + (dash ? "d" : "");
         var batch = batches.get(key);
         if (!batch) { batch = { fill: fill, w: node.place ? 1.5 : 3, dash: dash, at: [] }; batches.set(key, batch); }
         batch.at.push(k);
@@ -817,6 +818,7 @@ function idpmapInit(map, D) {
     setTopNode();
     buildEdges();
     buildMarkers();
+    declutter();  // new labels (none yet while the map is being set up)
     container.setAttribute("data-level", levelIx < 0 ? "place" : D.levels[levelIx].name);
   }
 
