@@ -55,6 +55,7 @@ def test_arrivals_circles_follow_the_time_filter_and_no_flows_layer_is_listed(wa
     page = _ready(watched.open(path))
     layers = page.locator(".leaflet-control-layers").inner_text()
     assert "Flows" not in layers and "Places" in layers  # a map of counts has no flows to switch on or off
+    assert page.locator(".idpmap-hint").inner_text() == "Click a place for its count and sources."
     circles = page.locator(".idpmap-place")
     assert circles.count() == 3
     page.locator("#idpmap-to").focus()
