@@ -639,10 +639,9 @@ def _flowset(frame, *, meta, path, places=None, incidents=None, left_out=()):
         if column not in frame.columns:
             frame[column] = np.nan if numeric else COLUMN_DEFAULTS.get(column, "")
         elif column == "modelled":  # a flag: True, "true" or "1" in a file
-            frame[column] = [str(v).strip().lower() in ("true", "1", "yes") for v in frame[column]]
+            frame[column] = _flags(frame[column])
         elif numeric:
-            frame[column] = pd.to_numeric(pd.Series(frame[column], dtype=object).replace("", np.nan),
-                                          errors="coerce").astype(float)
+            frame[column] = _floats(frame[column])
         else:
             frame[column] = _texts(frame[column])
     _check_sources(frame["sources"], path)
@@ -669,6 +668,23 @@ def _flowset(frame, *, meta, path, places=None, incidents=None, left_out=()):
     return FlowSet(flows=flows, places=places, incidents=incidents, left_out=list(left_out), meta=meta)
 
 
+def _flags(column):
+    """A flag column as booleans: True, "true", "1" or "yes" (any case, spaces around) are true, the rest false."""
+    try:
+        codes, uniques = pd.factorize(pd.Series(column, dtype=object), use_na_sentinel=False)
+    except TypeError:  # unhashable cells (a list): each on its own
+        codes, uniques = np.arange(len(column)), list(column)
+    truth = np.array([str(v).strip().lower() in ("true", "1", "yes") for v in uniques], dtype=bool)
+    return truth[codes]
+
+
+def _floats(column):
+    """A number column as floats; text that is not a number (and "") becomes NaN."""
+    if column.dtype.kind in "fi":
+        return column.to_numpy(dtype=float)
+    return pd.to_numeric(pd.Series(column, dtype=object).replace("", np.nan), errors="coerce").astype(float)
+
+
 def _texts(values):
     """A column as text: None and NaN become "", anything else its ``str`` (column operations, no row loop)."""
     values = np.asarray(values, dtype=object)
@@ -692,17 +708,18 @@ def _no_constants(name):
 def _check_sources(sources, path):
     """A flow's ``sources`` must be a JSON array: it is copied as it is into GeoJSON outputs.
 
-    Each distinct text is parsed once (flows built from the same reports share theirs).
+    Each distinct text is parsed once (flows built from the same reports share theirs; a dict finds them faster
+    than pandas, which hashes every character of every text where Python reuses a text's hash).
     """
-    codes, uniques = pd.factorize(pd.Series(sources, dtype=object))
-    good = np.ones(len(uniques), dtype=bool)
-    for k, text in enumerate(uniques):
+    texts, bad = pd.Series(sources, dtype=object).tolist(), set()
+    for text in dict.fromkeys(texts):
         try:
-            good[k] = isinstance(load_json(text or "[]", decode=_DECODER.decode), list)
+            if not isinstance(load_json(text or "[]", decode=_DECODER.decode), list):
+                bad.add(text)
         except ValueError:
-            good[k] = False
-    if not good.all():
-        bad = np.flatnonzero(~good[codes]) + 1
+            bad.add(text)
+    if bad:
+        bad = np.flatnonzero([text in bad for text in texts]) + 1
         raise InputFileError(path, [(None, "sources", f"flow(s) {', '.join(map(str, bad[:20]))}: "
                                                       "sources is not a JSON array")])
 
@@ -876,8 +893,9 @@ def _flow_columns(path, flows, coords):
 
 def _sources_texts(values):
     """Each flow's ``sources`` as JSON text (text kept as it is), encoded once per distinct value: the flows of a
-    big file share a few thousand lists of sources. Values are told apart by orjson's text (which tells 1 from 1.0
-    and true) and compared, as orjson writes NaN as null; what orjson cannot write is encoded on its own."""
+    big file share a few thousand lists of sources. Values are told apart by orjson's text, which tells 1 from 1.0
+    and true, and compared where that text has a null, as orjson writes NaN and Infinity as null (json refuses
+    them: an error); what orjson cannot write is encoded on its own."""
     texts, seen = [], {}
     for value in values:
         if isinstance(value, str) or value is None:
@@ -889,7 +907,7 @@ def _sources_texts(values):
             texts.append(_json_text(value))
             continue
         known = seen.get(key)
-        if known is None or known[0] != value:
+        if known is None or (b"null" in key and known[0] != value):
             known = seen[key] = (value, _json_text(value))
         texts.append(known[1])
     return texts

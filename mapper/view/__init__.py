@@ -424,15 +424,24 @@ def _coded(fn, *columns, with_row=False) -> np.ndarray:
         return np.zeros(0, dtype=int)
     combined = np.zeros(n, dtype=np.int64)
     for column in columns:
-        try:
-            codes, uniques = pd.factorize(pd.Series(column, dtype=object), use_na_sentinel=False)
-        except TypeError:  # unhashable cells: each row on its own
-            codes, uniques = np.arange(n), range(n)
-        combined = combined * max(len(uniques), 1) + codes
+        codes, count = _first_seen(column)
+        combined = combined * max(count, 1) + codes
     codes, _ = pd.factorize(combined)
     _, firsts = np.unique(codes, return_index=True)
     values = [fn(tuple(c[r] for c in columns) + ((r,) if with_row else ())) for r in firsts.tolist()]
     return np.asarray(values, dtype=int)[codes]
+
+
+def _first_seen(column):
+    """Codes of a column's cells in order of first appearance (missing cells, None or NaN, one value) and their
+    count. A dict, not pandas: pandas hashes every character of every text, Python reuses each text's hash (the
+    sources of 100,000 flows are a few thousand shared texts of ~700 characters)."""
+    seen = {}
+    try:
+        codes = [seen.setdefault(v if v == v else None, len(seen)) for v in column]  # NaN != NaN
+    except (TypeError, ValueError):  # unhashable cells (or ones without a truth value): each row on its own
+        return np.arange(len(column)), len(column)
+    return np.asarray(codes, dtype=np.int64), len(seen)
 
 
 def _bounds_of(frame, column, people) -> np.ndarray:
