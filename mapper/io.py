@@ -642,7 +642,7 @@ def _flowset(frame, *, meta, path, places=None, incidents=None, left_out=()):
             frame[column] = _flags(frame[column])
         elif numeric:
             frame[column] = _floats(frame[column])
-        else:
+        elif not _all_text(frame[column]):
             frame[column] = _texts(frame[column])
     _check_sources(frame["sources"], path)
     if not frame["flow_id"].str.len().all():
@@ -683,6 +683,12 @@ def _floats(column):
     if column.dtype.kind in "fi":
         return column.to_numpy(dtype=float)
     return pd.to_numeric(pd.Series(column, dtype=object).replace("", np.nan), errors="coerce").astype(float)
+
+
+def _all_text(column):
+    """Whether every cell of a column is text already (then it is kept as it is: pandas would check each text
+    again when it is assigned)."""
+    return pd.api.types.infer_dtype(np.asarray(column, dtype=object), skipna=False) == "string"
 
 
 def _texts(values):
