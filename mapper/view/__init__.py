@@ -486,10 +486,10 @@ def _collect_places(flowset, flows):
     places, index = [], {}
 
     def add(values):
-        rec = dict(zip(_PLACE_FIELDS, values))
-        pid = cell_text(rec["id"], cap=False)
+        pid = cell_text(values[0], cap=False)
         if pid in index:
             return
+        rec = dict(zip(_PLACE_FIELDS, values))
         lat, lon = _coordinate(rec["lat"], pid, "lat"), _coordinate(rec["lon"], pid, "lon")
         precision = cell_text(rec["precision"]) or "point"
         index[pid] = len(places)
