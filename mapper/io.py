@@ -680,7 +680,7 @@ def _flags(column):
 
 def _floats(column):
     """A number column as floats; text that is not a number (and "") becomes NaN."""
-    if column.dtype.kind in "fi":
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fi":  # numpy's ints and floats as they are
         return column.to_numpy(dtype=float)
     return pd.to_numeric(pd.Series(column, dtype=object).replace("", np.nan), errors="coerce").astype(float)
 
