@@ -30,7 +30,11 @@ figure (number, or vague phrase); the pairing prefers the same unit and then the
 A key cell left empty means the article does not say: a value the extractor gives there counts against its
 precision. Places are compared as places: both
 names go through the gazetteer; two names match when they resolve to the same place or to places of the same name
-(a city and the governorate named after it). Origins and destinations count per place.
+(a city and the governorate named after it); a name the gazetteer holds only by a fuzzy match counts as the name
+itself ("northern Aleppo" is not "western Aleppo countryside"). Origins and destinations count per place.
+
+An estimated publication date is scored as the day extract drafts with (the first the text allows); the line
+shows the days the text allows.
 """
 
 from __future__ import annotations
@@ -66,6 +70,14 @@ def _names(value: str) -> list[str]:
     return [n.strip() for n in (value or "").split(";") if n.strip()]
 
 
+def _base(name: str) -> str:
+    """A place name without its kind word ("Aleppo governorate" -> "aleppo")."""
+    base = normalize_name(name)
+    for word in (" governorate", " district", " subdistrict", " city", " province"):
+        base = base.removesuffix(word)
+    return base
+
+
 class _PlaceKey:
     """Place names to comparable keys, through the gazetteer."""
 
@@ -77,14 +89,12 @@ class _PlaceKey:
         key = (name, within)
         if key not in self.cache:
             match = self.g.get(name, within=within or None)
-            place = getattr(match, "place", None)
+            # A fuzzy match is another place ("northern Aleppo" is not "western Aleppo countryside").
+            place = getattr(match, "place", None) if getattr(match, "method", "") != "fuzzy" else None
             if place is None:
-                self.cache[key] = ("name:" + normalize_name(name), normalize_name(name))
+                self.cache[key] = ("name:" + normalize_name(name), _base(name))
             else:
-                base = normalize_name(place.name)
-                for word in (" governorate", " district", " subdistrict", " city", " province"):
-                    base = base.removesuffix(word)
-                self.cache[key] = (place.id, base)
+                self.cache[key] = (place.id, _base(place.name))
         return self.cache[key]
 
     def same(self, a, b) -> bool:
@@ -220,7 +230,10 @@ def main(argv=None) -> int:
         found = article.published.isoformat() if article.published else ""
         dated[0] += found == rows[0]["published"]
         dated[1] += article.publisher.lower() == rows[0]["publisher"].lower()
-        print(f"{article.name}: published {found or '?'} ({article.published_how or 'not found'}; key "
+        how = article.published_how or "not found"
+        if how == "estimated" and article.publication.uncertain:
+            how += f", the text allows {article.publication.span()}"
+        print(f"{article.name}: published {found or '?'} ({how}; key "
               f"{rows[0]['published']}), publisher {article.publisher or '?'} (key {rows[0]['publisher']})")
     for article, (name, key_rows) in zip(date_articles(articles), key.items()):
         extraction = extract_reports(article, gazetteer=gazetteer)

@@ -640,3 +640,7 @@ def extract_command(articles, published, publisher, url, lang, output, review, m
             missing = printable(", ".join(e.article.name for e in extractions if not e.article.published))
             click.echo(f"no publication date for {missing}: relative periods left empty; pass --published",
                        err=True)
+        for e in extractions:
+            if e.article.published_how == "estimated" and e.article.publication.uncertain:
+                click.echo(printable(f"publication date of {e.article.name} estimated from its text: "
+                                     f"{e.article.publication.span()}; pass --published to fix it"), err=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import re
 
-from .sentences import Sentence
-from .vocabulary import AGENCIES, AGENCY_RES, PERSON_ROLE_RE
+from .sentences import Sentence, words_of
+from .vocabulary import AGENCIES, PERSON_ROLE_RE
 
 
 def find_agencies(sentence: str) -> list[tuple[str, int, int]]:
@@ -19,30 +19,27 @@ def find_agencies(sentence: str) -> list[tuple[str, int, int]]:
     return list(_agencies(sentence))
 
 
-# Any agency's name, in one pass: most sentences name none and need not be searched agency by agency.
-_ANY_AGENCY_RE = re.compile("|".join(f"(?:{pattern})" for _name, pattern in AGENCIES), re.IGNORECASE)
+# Every agency's name in one pattern, most specific first: one pass over a sentence finds them all ("UN" only in
+# capitals: "un" is a French word).
+_ANY_AGENCY_RE = re.compile("|".join(f"(?P<a{i}>{f'(?-i:{pattern})' if name == 'UN' else pattern})"
+                                     for i, (name, pattern) in enumerate(AGENCIES)), re.IGNORECASE)
+
+
+# Words one of which every agency's name holds (lower case): a sentence with none names no agency.
+_AGENCY_WORDS = frozenset("ocha office coordination humanitarian bcah bureau response srcg rct observatory observatoire "
+                          "sohr osdh helmets civil defence defense casques défense local administration conseil "
+                          "autorités united u un onu nations".split())
 
 
 @functools.lru_cache(maxsize=256)
 def _agencies(sentence: str) -> tuple:
-    if not _ANY_AGENCY_RE.search(sentence):
+    words = words_of(sentence)
+    if words is not None and words.isdisjoint(_AGENCY_WORDS):
         return ()
-    found: list[tuple[str, int, int]] = []
-    for name, regex in AGENCY_RES:
-        for m in regex.finditer(sentence):
-            if any(m.start() < b and m.end() > a for _, a, b in found):
-                continue
-            found.append((name, m.start(), m.end()))
-    found.sort(key=lambda item: item[1])
+    found = [(AGENCIES[int(m.lastgroup[1:])][0], m.start(), m.end()) for m in _ANY_AGENCY_RE.finditer(sentence)]
     if any(name == "UN OCHA" for name, _, _ in found):
         ocha = [item for item in found if item[0] == "UN OCHA"]
-        kept = []
-        for item in found:
-            near = any(abs(item[1] - o[1]) < 60 for o in ocha)
-            if item[0] == "UN" and near:
-                continue
-            kept.append(item)
-        found = kept
+        found = [item for item in found if not (item[0] == "UN" and any(abs(item[1] - o[1]) < 60 for o in ocha))]
     return tuple(found)
 
 
@@ -58,8 +55,10 @@ def find_speakers(sentences: list[Sentence]) -> dict[str, str]:
     return speakers
 
 
-def _agency_in(text: str, lo: int, hi: int, speakers: dict) -> str:
-    found = [name for name, s, _e in find_agencies(text) if lo <= s < hi]
+def _agency_in(text: str, agencies, lo: int, hi: int, speakers: dict) -> str:
+    """The first agency named (or speaking through a known person) in ``text[lo:hi]``; ``agencies`` are the ones
+    :func:`find_agencies` found in ``text``."""
+    found = [name for name, s, _e in agencies if lo <= s < hi]
     if found:
         return found[0]
     if not speakers:
@@ -82,18 +81,18 @@ _PRONOUN_SPEECH_RE = re.compile(r"\b(?:he|she|they|il|elle) (?:added|said|told|n
 def agency_for(index: int, seg, sentences, info, speakers, follow) -> tuple[str, int | None]:
     """The agency of a figure: its stretch, its sentence, a named speaker, then a neighbouring sentence that has no
     figure of its own (so names nobody else's source). Returns the agency and the neighbour's index, if any."""
-    text = sentences[index].text
-    agency = _agency_in(text, seg[0], seg[1], speakers) or _agency_in(text, 0, len(text), speakers)
+    text, named = sentences[index].text, info[index]["agencies"]
+    agency = _agency_in(text, named, seg[0], seg[1], speakers) or _agency_in(text, named, 0, len(text), speakers)
     if agency:
         return agency, None
     if index > 0 and _PRONOUN_SPEECH_RE.search(text):
         previous = sentences[index - 1].text
-        agency = _agency_in(previous, 0, len(previous), speakers)
+        agency = _agency_in(previous, info[index - 1]["agencies"], 0, len(previous), speakers)
         if agency:
             return agency, index - 1
     for j in [index - 1, index + 1] + [k for k in follow if k != index + 1]:
         if 0 <= j < len(sentences) and not info[j]["has_figure"]:
-            agency = _agency_in(sentences[j].text, 0, len(sentences[j].text), speakers)
+            agency = _agency_in(sentences[j].text, info[j]["agencies"], 0, len(sentences[j].text), speakers)
             if agency:
                 return agency, j
     return "", None

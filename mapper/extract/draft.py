@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from .agencies import agency_for, find_speakers
 from .article import Article, ArticleError
 from .figures import Spans
-from .places import Placer, place_with_context, sentence_origins, split_roles
+from .periods import find_periods
+from .places import Placer, prune_places, place_with_context, sentence_origins, split_roles
 from .sentences import split_sentences
-from .statements import Bound, is_title_case, read_sentence
+from .statements import Bound, read_sentence
 from .screening import caption_spans, headline_repeats, no_place, outside
-from .vocabulary import BOILERPLATE_RE
+from .vocabulary import BOILERPLATE_RE, RECEIVE_RE
 
 
 #: Columns of the reports format (see the project README), in order.
@@ -62,6 +63,9 @@ class ExtractedReport:
     origin_ids: tuple = field(default=(), repr=False)
     destination_ids: tuple = field(default=(), repr=False)
     unplaced: tuple = field(default=(), repr=False)
+    # (name, why) of places whose role was read, not stated
+    role_doubts: tuple = field(default=(), repr=False)
+    date_doubt: str = field(default="", repr=False)  # the publication days the text allows, when a period needs one
     headline: bool = field(default=False, repr=False)
 
     def to_row(self) -> dict:
@@ -86,6 +90,10 @@ class ExtractedReport:
             problems.append("no place named")
         if self.unplaced:
             problems.append("could not place " + ", ".join(repr(n) for n in self.unplaced))
+        if self.date_doubt:
+            problems.append(f"period counts from a publication date the text does not fix ({self.date_doubt})")
+        for name, why in self.role_doubts:
+            problems.append(f"{name!r} drafted as a destination but the text has it {why}")
         self.status = "needs_review" if problems else "ok"
         self.review_note = "; ".join(problems)
 
@@ -182,6 +190,7 @@ def _unplaced(reading: _Reading) -> list[UnplacedName]:
             if mention.place is None and mention.name not in unplaced:
                 reason = ("ambiguous: " + ", ".join(f"{p.name} ({p.kind}, {p.admin2 or p.admin1})"
                                                    for p in mention.ambiguous)) if mention.ambiguous else \
+                    f"a part of {mention.part_of.name} the gazetteer does not hold" if mention.part_of else \
                     "not in the gazetteer"
                 unplaced[mention.name] = UnplacedName(mention.name, reason, sentence.start + mention.start,
                                                       reading.article.name)
@@ -236,7 +245,9 @@ def _draft(bound: Bound, index: int, reading: _Reading):
         return None
     _set_places(row, origins, destinations)
     report = row.report
-    report.headline = is_title_case(sentence.text) or sentence.text.strip() == article.title.strip()
+    if article.published_how == "estimated" and not any(n.startswith("publication date") for n in row.notes):
+        row.flag(f"publication date estimated from the text: {article.publication.span()}")
+    report.headline = data["title_case"] or sentence.text.strip() == article.title.strip()
     report.note = "; ".join(row.notes)
     report.confidence = round(max(0.05, min(1.0, row.confidence)), 2)
     return report
@@ -303,11 +314,25 @@ def _set_period(row: _Row, bound: Bound, index: int, reading: _Reading, follow, 
     if period.rule not in ("stated range", "stated day"):
         row.flag(f"period '{period.text.strip().rstrip(',;.')}' read as {period.rule}")
         if article.published_how in ("anchored", "estimated"):
+            allows = f"; it allows {article.publication.span()}" if article.publication.uncertain else ""
             row.flag(f"publication date {article.published.isoformat()} {article.published_how} from the text "
-                     f"({article.publication.evidence})")
+                     f"({article.publication.evidence}{allows})")
+        if article.published_how == "estimated" and _moves_with_publication(period, article.publication):
+            report.date_doubt = article.publication.span()
     if source != "sentence":
         row.flag(f"period from the {source}", 0.05)
     return period
+
+
+def _moves_with_publication(period, publication) -> bool:
+    """True when the period would read otherwise on another publication day the text allows ("over the past three
+    days" does, "on Tuesday" within the week of a story does not)."""
+    if not publication.uncertain:
+        return False
+    if publication.latest is None:
+        return True
+    other = [p for p in find_periods(period.text, publication.latest) if p.text == period.text]
+    return not other or (other[0].start_date, other[0].end_date) != (period.start_date, period.end_date)
 
 
 def _set_agency(row: _Row, agency: str, agency_from, around, reading: _Reading) -> None:
@@ -326,18 +351,44 @@ def _places(row: _Row, bound: Bound, index: int, reading: _Reading, follow):
     region) and they name finer places ("has left the Maaret al-Numan region almost empty")."""
     kind, text, data = row.report.kind, reading.sentences[index].text, reading.info[index]
     origins, destinations, places = split_roles(bound, kind, data, text, reading.gazetteer)
+    if not origins and not destinations and bound.part_of is not None:
+        origins, destinations, _ = split_roles(bound.part_of, kind, data, text, reading.gazetteer)
+        if origins or destinations:
+            row.flag("places of the figure it is part of", 0.05)
     if kind == "displacement" and not origins:
         origins = sentence_origins(bound, data, text, reading.gazetteer)
         if origins:
             row.flag("origin named earlier in the sentence", 0.05)
     if kind == "incident":
         return places + origins + destinations, []
+    if not origins and not destinations and index > 0:
+        destinations = _named_before(bound, text, reading.info[index - 1]["places"], reading.gazetteer)
+        if destinations:
+            subject = _ANAPHOR_RE.fullmatch(text, 0, bound.term_start).group(1)
+            row.flag(f"destination from the previous sentence ({subject!r})", 0.1)
     finer = _finer_places(follow, reading, origins, destinations)
     if finer is not None:
         row.flag("finer places from the next sentence" if origins or destinations else
                  "places from the next sentence", 0.05)
         origins, destinations = finer
     return origins, destinations
+
+
+_ANAPHOR_RE = re.compile(r"\s*((?:these|those|the|both)\s+(?:two\s+|three\s+|four\s+|[\w-]+\s+){0,2}?"
+                          r"(?:locations|areas|sites|camps|places|towns|villages|communities|sub-?districts|districts|"
+                          r"shelters|settlements))\s+(?:(?:have|has|had|also|alone|already|recently|together)\s+)*$",
+                          re.IGNORECASE)
+
+
+def _named_before(bound, text, previous, gazetteer) -> list:
+    """"These locations received 20,000 people": the places the sentence before named, when a verb of taking in
+    has such a subject."""
+    if bound.term_start < 0 or not RECEIVE_RE.match(text, bound.term_start) or \
+            not _ANAPHOR_RE.fullmatch(text, 0, bound.term_start):
+        return []
+    named = [m for m in previous if m.place is not None and m.place.kind != "country"]
+    prune_places(named, gazetteer)
+    return named
 
 
 def _finer_places(follow, reading: _Reading, origins, destinations):
@@ -349,11 +400,27 @@ def _finer_places(follow, reading: _Reading, origins, destinations):
     for j in follow if want_origins or want_destinations else ():
         f_origins, f_dests, _ = split_roles(None, "displacement", reading.info[j], reading.sentences[j].text,
                                             reading.gazetteer)
-        f_origins = [m for m in f_origins if not _coarse(m) and _new(m, named)] if want_origins else []
+        fine = [m for m in f_origins if not _coarse(m) and _new(m, named)] if want_origins else []
+        # A part of a governorate listed with them ("Ariha, villages in southern Idlib and ...") is one more origin.
+        text = reading.sentences[j].text
+        f_origins = [m for m in f_origins if _new(m, named) and (m in fine or fine and _part_of_area(m, fine, text))]
         f_dests = [m for m in f_dests if not _coarse(m) and _new(m, named)] if want_destinations else []
         if f_origins or f_dests:
             return f_origins or origins, f_dests or destinations
     return None
+
+
+_LOCATES_RE = re.compile(r"\s*,?\s*(?:in|of|within|dans)\s+(?:the\s+|la\s+|le\s+)?$", re.IGNORECASE)
+
+
+def _part_of_area(mention, fine, text) -> bool:
+    """A compass part of a governorate ("southern Idlib") that is a place of its own in a list, not the area that
+    locates the place just before it ("the Ariha region in southern Idlib")."""
+    place = mention.place
+    if place is None or place.kind != "region" or not _COMPASS_RE.match(place.name):
+        return False
+    before = [m for m in fine if m.end <= mention.start]
+    return not (before and _LOCATES_RE.fullmatch(text, before[-1].end, mention.start))
 
 
 def _new(mention, named) -> bool:
@@ -383,6 +450,9 @@ def _set_places(row: _Row, origins, destinations) -> None:
     report.unplaced = tuple(m.name for m in origins + destinations if m.place is None)
     if report.unplaced:
         row.flag("could not place " + ", ".join(repr(n) for n in report.unplaced), 0.1)
+    report.role_doubts = tuple((m.name, m.doubt) for m in destinations if m.doubt)
+    if report.role_doubts:
+        row.flag("camps listed among places fled from read as where people went", 0.2)
     if not origins and not destinations:
         row.confidence -= 0.2
 
@@ -423,7 +493,7 @@ def _merge_repeats(reports: list[ExtractedReport]) -> list[ExtractedReport]:
                 if name == "origin":
                     keep.origin_ids = other.origin_ids
                 if name == "destination":
-                    keep.destination_ids = other.destination_ids
+                    keep.destination_ids, keep.role_doubts = other.destination_ids, other.role_doubts
         named = set(keep.origin.split(";")) | set(keep.destination.split(";"))
         keep.unplaced = tuple(n for n in dict.fromkeys(keep.unplaced + other.unplaced) if n in named)
         keep.note = "; ".join(filter(None, [keep.note, f"also stated at char {other.char_start}"]))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..errors import MapperError
 from .screening import THINGS
+from .sentences import words_of
 from .vocabulary import (
     ARABIC_MULTIPLIERS, ARABIC_NUMBERS,
     COMBATANTS, MULTIPLIERS, NUMBER_WORDS, QUALIFIERS, QUALIFIER_EN, TERMS, UNITS, UNIT_FILLERS, VAGUE,
@@ -64,8 +65,14 @@ def patterns_for(lang: str) -> dict[str, re.Pattern]:
               r"|(?P<half>\bhalf[- ]an?[- ]million\b)")
     vague = _alternation(VAGUE[lang])
     qualifier = _alternation(QUALIFIERS[lang])
+    # A sentence with no number word needs only the digits (the other alternatives cannot match), and one with no
+    # word that ends a vague amount ("thousands", "dozen") no search for vague amounts.
+    no_words = r"|(?P<words>(?!))|(?P<another>(?!))|(?P<half>(?!))"
     compiled = {
         "number": re.compile(number, re.IGNORECASE),
+        "digits only": re.compile(rf"(?P<digits>{digits}){multiplier}{no_words}", re.IGNORECASE),
+        "number words": frozenset(NUMBER_WORDS[lang]) | {"another", "half"},
+        "vague ends": frozenset(re.findall(r"\w+", phrase.lower())[-1] for phrase in VAGUE[lang]),
         "vague": re.compile(rf"\b(?:{vague})\b", re.IGNORECASE),
         "qualifier": re.compile(rf"(?:^|\b)(?P<q>{qualifier})\s+(?:of\s+)?$", re.IGNORECASE),
         "terms": [(kind, re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE))
@@ -107,6 +114,10 @@ def _arabic_value(match: re.Match) -> float | None:
     return None if value is None else float(value * scale)
 
 
+_FR_GROUPING_RE = re.compile(r"[  \u202f.]")
+_EN_GROUPING_RE = re.compile(r"[,  \u202f]")
+
+
 def _number_value(match: re.Match, lang: str) -> float | None:
     if lang == "ar":
         return _arabic_value(match)
@@ -116,10 +127,10 @@ def _number_value(match: re.Match, lang: str) -> float | None:
         rest = text[len(raw):].strip().lower()
         if lang == "fr":
             if re.fullmatch(r"\d{1,3}(?:[  \u202f.]\d{3})+", raw):
-                raw = re.sub(r"[  \u202f.]", "", raw)
+                raw = _FR_GROUPING_RE.sub("", raw)
             raw = raw.replace(",", ".")
         else:
-            raw = re.sub(r"[,  \u202f]", "", raw)
+            raw = _EN_GROUPING_RE.sub("", raw)
         try:
             value = float(raw)
         except ValueError:
@@ -198,16 +209,20 @@ class Spans:
 def _raw_figures(sentence, lang, rx, masked: Spans, first: bool = False) -> list[tuple]:
     """(start, end, value, vague, text) of every vague amount and number not masked, in order (``first``: stop at
     the first one found)."""
-    found = [(m.start(), m.end(), None, True, m.group(0)) for m in rx["vague"].finditer(sentence)
+    words = words_of(sentence) if lang != "ar" else None
+    vague_rx = rx["vague"] if words is None or not words.isdisjoint(rx["vague ends"]) else None
+    found = [(m.start(), m.end(), None, True, m.group(0)) for m in (vague_rx.finditer(sentence) if vague_rx else ())
              if not masked.overlaps(m.start(), m.end())]
     if first and found and lang != "ar":
         return found[:1]
-    if lang == "ar":  # "ثلاثة آلاف" is three thousand, not "thousands"
-        scaled = Spans((m.start("words"), m.end("words")) for m in rx["number"].finditer(sentence)
-                       if m.group("words") and " " in m.group("words").strip())
+    if lang == "ar":  # "ثلاثة آلاف" and "9 آلاف" are three and nine thousand, not "thousands"
+        scaled = Spans((m.start(), m.end()) for m in rx["number"].finditer(sentence)
+                       if m.group("words") and " " in m.group("words").strip()
+                       or m.group("digits") and m.end() > m.end("digits"))
         found = [f for f in found if not scaled.overlaps(f[0], f[1])]
     vague = Spans((f[0], f[1]) for f in found)
-    for match in rx["number"].finditer(sentence):
+    number_rx = rx["number"] if words is None or not words.isdisjoint(rx["number words"]) else rx["digits only"]
+    for match in number_rx.finditer(sentence):
         a, b = match.start(), match.end()
         if masked.overlaps(a, b) or vague.overlaps(a, b):
             continue
@@ -276,7 +291,7 @@ def _unit_after(sentence: str, pos: int, lang: str) -> tuple[str, int]:
         word = match.group().lower().strip("'’")
         if lang == "ar" and word.startswith("ال") and word[2:] in units:
             word = word[2:]  # "المدنيين": the civilians
-        if count > 4 or not re.match(r"\w", word):
+        if count > 4 or not word[:1].isalnum() and word[:1] != "_":
             if word in ('"', "“", "”", "«", "»") and count <= 4:
                 continue
             return "", pos

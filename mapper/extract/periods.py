@@ -8,7 +8,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .vocabulary import MONTH_RE, SPEECH_RE, WEEKDAYS, WEEKDAY_RE, month_number
+from .sentences import words_of
+from .vocabulary import MONTH_ABBR, MONTH_RE, MONTHS, SPEECH_RE, WEEKDAYS, WEEKDAY_RE, month_number
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,28 @@ def _read_past_n(g, _text, published):
     if number is None:
         return None
     published = _needs(published)
-    days = max(1, round(number * _SPAN_DAYS.get(unit, _SPAN_DAYS.get(unit + "s", 1))))
     reading = f"{count} {unit} back from publication"
     if count.lower() in ("few", "several", "quelques", "plusieurs"):
         reading = f"'{count} {unit}' read as {int(number)}"
+    if unit in ("month", "months", "mois") and float(number).is_integer():
+        return _months_back(published, int(number)), published, reading  # "the past two months": calendar months
+    days = max(1, round(number * _SPAN_DAYS.get(unit, _SPAN_DAYS.get(unit + "s", 1))))
     return published - dt.timedelta(days=days), published, reading
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months before (the month's last day when it has no such day)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _read_full_range(g, _text, published):
+    """"from 1 December 2019 to 12 February 2020", "منذ 1 كانون الأول 2019 حتى 12 شباط 2020": both ends dated."""
+    d1, m1, y1, d2, m2, y2 = g
+    month1, month2 = month_number(m1), month_number(m2)
+    year2 = _year(y2, month2, published, int(d2))
+    year1 = int(y1) if y1 else year2 - 1 if (month1, int(d1)) > (month2, int(d2)) else year2
+    return dt.date(year1, month1, int(d1)), dt.date(year2, month2, int(d2)), "stated range"
 
 
 def _read_day(g, _text, published, *, month_first=False):
@@ -237,7 +255,7 @@ class PeriodRule:
     rank: int
     pattern: re.Pattern
     read: object  # (groups, text, published) -> (start, end, reading) | None
-    needs: re.Pattern | None = None  # a word the pattern cannot match without (a month, a weekday): checked first
+    needs: tuple = ()  # sets of words (lower case): the pattern cannot match without one word of each set
 
 
 _D = r"(\d{1,2})(?:st|nd|rd|th|er)?"
@@ -247,19 +265,44 @@ _PART = (r"(beginning|start|end|middle|début|debut|fin|milieu)\s+(?:of\s+|de\s+
          r"(?:the\s+month\s+of\s+)?")
 
 
-_MONTH_WORD_RE = re.compile(MONTH_RE, re.IGNORECASE)
-_WEEKDAY_WORD_RE = re.compile(WEEKDAY_RE, re.IGNORECASE)
+# The words a rule cannot match without (one of them, as a whole word in lower case), so that a sentence is searched
+# only by the rules it could match: a month, a weekday, or the rule's own leading words. A sentence in Arabic script
+# is searched by every rule (its words take prefixes); the Arabic rules by no other.
+_MONTH_WORDS = frozenset(name for names in ("en", "fr") for name in MONTHS[names]) | frozenset(MONTH_ABBR) | {
+    "fevrier", "aout", "decembre", "fevr", "dec"}
+_WEEKDAY_WORDS = frozenset(WEEKDAYS["en"] + WEEKDAYS["fr"])
+_LEADING_WORDS = {
+    "range_full": {"between", "from", "since", "entre", "du", "depuis"}, "days_pair": {"on", "les"},
+    "days_pair_md": {"on"}, "range": {"between", "from", "entre", "du"}, "range_md": {"between", "from"},
+    "range_parts": {"between", "from", "entre"},
+    "since_part": {"since", "depuis"}, "since_early": {"since", "depuis"}, "since_dm": {"since", "depuis"},
+    "since_md": {"since"}, "since_month": {"since", "depuis"}, "since_weekday": {"since", "depuis"},
+    "past_n": {"past", "last", "previous"}, "past_n_fr": {"cours", "ces", "pendant", "durant", "lors"},
+    "past_one": {"past", "last", "previous"}, "in_n_hours": {"hours", "days"}, "past_few": {"past", "last", "recent"},
+    "yesterday": {"yesterday", "hier"}, "today": {"today", "morning", "tonight", "aujourd", "matin"},
+    "this_week": {"week", "semaine"}, "last_week": {"week", "semaine"}, "this_month": {"month", "mois"},
+    "last_month": {"month", "mois"}, "in_year": {"in", "during", "en"}, "in_month": {"in", "during", "en", "au"},
+}
+
+
+_ARABIC_ONLY = frozenset({"\u0600"})  # in no sentence's words: the Arabic rules are tried on Arabic script only
 
 
 def _rule(name, rank, pattern, read, **options):
     reader = (lambda g, text, published: read(g, text, published, **options)) if options else read
-    needs = _MONTH_WORD_RE if _M in pattern else _WEEKDAY_WORD_RE if name.endswith("weekday") else None
+    needs = (_ARABIC_ONLY,) if name.endswith("_ar") else tuple(words for words in (
+        _MONTH_WORDS if _M in pattern else None, _WEEKDAY_WORDS if name.endswith("weekday") else None,
+        frozenset(_LEADING_WORDS[name]) if name in _LEADING_WORDS else None) if words)
     return PeriodRule(name, rank, re.compile(pattern, re.IGNORECASE), reader, needs)
 
 
 #: The period rules, most specific first; :func:`find_periods` tries them in this order.
 PERIOD_RULES = [
     # explicit ranges
+    _rule("range_full", 0, rf"(?:\b(?:between|from|since|entre|du|depuis\s+le)|منذ|من|بين)\s+(?:the\s+|le\s+|ال)?{_D}\s+"
+                           rf"(?:من\s+)?(?:شهر\s+)?{_M}{_Y}\s*,?\s+(?:and|to|until|till|through|et|au|jusqu['’]au|"
+                           rf"حتى|حتّى|لغاية|ولغاية|وحتى|وحتّى|إلى|الى|و)\s*(?:the\s+|le\s+|ال)?{_D}\s+(?:من\s+)?"
+                           rf"(?:شهر\s+)?{_M}{_Y}", _read_full_range),
     _rule("range", 0, rf"\b(?:between|from|entre|du)\s+(?:the\s+|le\s+)?{_D}\s+(?:{_M}\s+)?(?:and|to|et|au)\s+"
                       rf"(?:the\s+|le\s+)?{_D}\s+{_M}{_Y}", _read_range),
     _rule("range_md", 0, rf"\b(?:between|from)\s+{_M}\s+{_D}\s+(?:and|to)\s+(?:{_M}\s+)?{_D}{_Y}", _read_range,
@@ -267,6 +310,10 @@ PERIOD_RULES = [
     _rule("range_parts", 0, rf"\b(?:between|from|entre)\s+(?:the\s+|la\s+|le\s+)?{_PART}{_M}\s+(?:and|to|et)\s+"
                             rf"(?:the\s+|la\s+|le\s+)?{_PART}{_M}{_Y}", _read_range_parts),
     _rule("range_dash", 0, rf"\b{_D}\s*[-–]\s*{_D}\s+{_M}{_Y}", _read_range_dash),
+    # two days: "on 14 and 15 February", "les 14 et 15 février", "on February 14 and 15"
+    _rule("days_pair", 0, rf"\b(?:on|les)\s+{_D}\s+(?:and|et)\s+{_D}\s+{_M}{_Y}", _read_range_dash),
+    _rule("days_pair_md", 0, rf"\bon\s+{_M}\s+{_D}\s+and\s+(?:{_M}\s+)?{_D}(?!\d){_Y}", _read_range,
+          month_first=True),
     # since ...
     _rule("since_part", 1, rf"\b(?:since|depuis)\s+(?:the\s+|le\s+|la\s+)?{_PART}{_M}{_Y}", _read_since_part),
     _rule("since_early", 1, rf"\b(?:since|depuis)\s+(early|mid|late|début|fin|mi)[-\s]{_M}{_Y}", _read_since_early),
@@ -313,6 +360,20 @@ PERIOD_RULES = [
 ]
 
 
+#: An offensive or a war that "began in April" or "was launched in 2011" counts its toll since then: the month or
+#: year named is the start of the period, which runs up to the publication date.
+_STARTS_THEN = ("in_month", "in_year")
+_STARTED_RE = re.compile(r"\b(?:launched|began|begun|started|erupted|broke out|lancée?s?|commencée?s?|déclenchée?s?)\b"
+                         r"[^.;:,]{0,60}$", re.IGNORECASE)
+
+#: The distinct word sets the rules need, and for each word the sets it belongs to (a bit per set).
+_NEEDS = tuple(dict.fromkeys(need for rule in PERIOD_RULES for need in rule.needs))
+_NEED_BITS_OF_WORD: dict[str, int] = {}
+for _bit, _need in enumerate(_NEEDS):
+    for _word in _need:
+        _NEED_BITS_OF_WORD[_word] = _NEED_BITS_OF_WORD.get(_word, 0) | 1 << _bit
+
+
 def _read_period(rule: PeriodRule, m: re.Match, published: dt.date | None):
     """(start, end, reading) for one matched rule, or None when it cannot be resolved."""
     try:
@@ -333,7 +394,9 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
     * "over the past two weeks", "in the last three days", "in the past 24 hours" -> N days back from the
       publication date up to it (24 hours is one day back); "the past few days" reads few as 3, several as 7;
     * "on Tuesday" -> the last Tuesday on or before the publication date; "yesterday", "today", "on 21 December";
-    * "this week", "this month", "last month", "in December", "in 2019" -> that span, cut at the publication date.
+    * "this week", "this month", "last month", "in December", "in 2019" -> that span, cut at the publication date;
+    * "launched an offensive in April, displacing 400,000" -> from April up to the publication date (a toll counted
+      since something began).
 
     A weekday next to a verb of speech ("the UN said Friday") dates the statement, not the movement, and is skipped.
 
@@ -364,6 +427,9 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
         if read is None:
             continue
         start_date, end_date, reading = read
+        if rule.name in _STARTS_THEN and published and _STARTED_RE.search(sentence[max(0, a - 80):a]):
+            # "launched an offensive in April, killing ... and displacing 400,000": counted since then
+            end_date, reading = published, f"since {reading}, when it began, up to the publication date"
         if end_date < start_date:
             continue
         mentions.append(PeriodMention(start_date, end_date, reading, m.group(0), a, b, rule.rank))
@@ -374,21 +440,66 @@ def find_periods(sentence: str, published: dt.date | None) -> list[PeriodMention
 @functools.lru_cache(maxsize=256)
 def _matches(sentence: str) -> tuple:
     """Every match of every rule in a sentence, rule by rule (kept for the few calls that read one sentence)."""
-    present = {regex: bool(regex.search(sentence)) for regex in (_MONTH_WORD_RE, _WEEKDAY_WORD_RE)}
-    return tuple((rule, m) for rule in PERIOD_RULES if rule.needs is None or present[rule.needs]
-                 for m in rule.pattern.finditer(sentence))
+    words = words_of(sentence)
+    if words is None:
+        rules = PERIOD_RULES
+    else:
+        present = 0  # one bit per word set of _NEEDS that the sentence has a word of
+        for word in words:
+            present |= _NEED_BITS_OF_WORD.get(word, 0)
+        rules = _rules_for(present)
+    return tuple((rule, m) for rule in rules for m in rule.pattern.finditer(sentence))
+
+
+@functools.lru_cache(maxsize=None)
+def _rules_for(present: int) -> tuple:
+    """The rules whose every word set has a word in the sentence (``present``: a bit per set of :data:`_NEEDS`)."""
+    return tuple(rule for rule in PERIOD_RULES if all(present >> _NEEDS.index(need) & 1 for need in rule.needs))
+
+
+def period_spans(sentence: str) -> list[tuple[int, int]]:
+    """Spans of the periods a sentence writes ("from 26 January to 2 February", "since Monday"), resolved or not."""
+    return [(m.start(), m.end()) for _rule, m in _matches(sentence)]
 
 
 def date_spans(sentence: str) -> list[tuple[int, int]]:
     """Spans of every date-like expression, resolved or not (so their numbers are not taken as figures)."""
-    spans = []
-    spans.extend((m.start(), m.end()) for _rule, m in _matches(sentence))
+    spans = [(m.start(), m.end()) for _rule, m in _matches(sentence)]
+    if not _DIGIT_RE.search(sentence):
+        return spans
+    words = words_of(sentence)
+    if words is None:
+        spans.extend((m.start(), m.end()) for m in _MONTH_DAY_RE.finditer(sentence))
+    elif not _MONTH_WORDS.isdisjoint(words):
+        spans.extend(_month_days(sentence))
     spans.extend((m.start(), m.end()) for m in _NOT_FIGURE_RE.finditer(sentence))
     return spans
 
 
+def _month_days(sentence: str) -> list[tuple[int, int]]:
+    """Spans of "December 12" and "12 December" (what :data:`_MONTH_DAY_RE` finds), read from the numbers out: a
+    sentence has few numbers, and many words a month could start at."""
+    spans = []
+    for m in _DAY_NUMBER_RE.finditer(sentence):
+        a, b = m.span()
+        before = _WORD_BEFORE_RE.search(sentence, max(0, a - 16), a)
+        if before and month_number(before.group(1)):
+            spans.append((before.start(1), b))
+            continue
+        after = _WORD_AFTER_RE.match(sentence, b)
+        if after and month_number(after.group(1)):
+            spans.append((a, after.end()))
+    return spans
+
+
 # Numbers that are dates, times, shares or distances, never figures of people.
+_DIGIT_RE = re.compile(r"\d")
+_MONTH_DAY_RE = re.compile(rf"\b{_M}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_M}", re.IGNORECASE)
+_DAY_NUMBER_RE = re.compile(r"\b\d{1,2}\b")
+_WORD_BEFORE_RE = re.compile(r"([^\W\d_]+\.?)\s+$")
+_WORD_AFTER_RE = re.compile(r"\s+([^\W\d_]+\.?)")
+# The lookahead spares the alternatives at every position that holds no digit.
 _NOT_FIGURE_RE = re.compile(
-    rf"\b{_M}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_M}|\b(?:19|20)\d{{2}}\b|\b\d{{1,2}}:\d{{2}}\b|"
+    rf"(?=[\d(])(?:\b(?:19|20)\d{{2}}\b|\b\d{{1,2}}:\d{{2}}\b|"
     r"\b\d+(?:[.,]\d+)?\s*(?:percent|per cent|%|km|kilomet(?:re|er)s?|miles|years?|months?|weeks?|days?|hours?|"
-    r"minutes?|pour cent|ans|jours|heures|semaines)\b|\(\d+\)", re.IGNORECASE)
+    r"minutes?|pour cent|ans|jours|heures|semaines)\b|\(\d+\))", re.IGNORECASE)

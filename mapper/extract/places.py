@@ -8,28 +8,36 @@ from dataclasses import dataclass
 
 from .vocabulary import (
     ARABIC_COMMON, ATTACK_CUES, DEST_CUES, DEST_TERMS, LIST_JOIN_RE, NEUTRAL_CUES, NOT_PLACE_WORDS, ORIGIN_CUES,
-    PLACE_FILLERS, month_number,
+    PLACE_FILLERS, RECEIVE_RE, SPEECH_RE, month_number,
 )
 
 
 _PARTICLE = r"(?:(?:al|el|an|ad|ar|as|ash|at|az|ez|es|en|ed|er|et)[-‑’'])"
 CAP_TOKEN = rf"(?:{_PARTICLE}?[A-ZÀ-Ý][\w'’]*(?:-[A-Za-zÀ-ÿ][\w'’]*)*)"
 CAP_RUN_RE = re.compile(rf"(?<![\w-]){CAP_TOKEN}(?:\s+(?:{_PARTICLE}[A-Za-zÀ-ÿ][\w'’-]*|{CAP_TOKEN}))*")
-_KIND_TAIL_RE = re.compile(r"\s+(district|province|governorate|region|city|countryside|subdistrict|area|camps?|"
+_KIND_TAIL_RE = re.compile(r"\s+(district|province|governorate|region|city|countryside|sub-?district|area|camps?|"
                            r"border crossing|crossing)\b", re.IGNORECASE)
+# Phrases that name an area without a capitalised name of its own, each with words it cannot match without (a cheap
+# test that spares most sentences the search).
+_COMPASS_WORDS = ("north", "south", "east", "west", "rural", "central")
 _REGION_RES = [
-    re.compile(r"\b(?:IDP\s+|displacement\s+|refugee\s+)?camps?\s+(?:along|near|on|by|at|close to)\s+the\s+"
-               r"(?:[A-Z][\w]*(?:[-–][A-Z][\w]*)?\s+)?(?:border|frontier)", re.IGNORECASE),
-    re.compile(r"\b(?:the\s+)?(?:[A-Z][\w]*(?:[-–][A-Z][\w]*)?\s+)border(?!\s+crossing)"),
-    re.compile(r"\b(?:the\s+)?(?:eastern|western|southern|northern)\s+(?:countryside|outskirts)\s+of\s+"
-               rf"{CAP_TOKEN}(?:\s+{CAP_TOKEN}){{0,5}}"),
-    re.compile(rf"\b{CAP_TOKEN}(?:\s+{CAP_TOKEN}){{0,5}}\s+and\s+(?:its|the)\s+(?:surrounding\s+|eastern\s+|"
-               r"western\s+|southern\s+|northern\s+)?countryside"),
-    re.compile(rf"\b(?:north|south|east|west|north-?west|north-?east|south-?west|south-?east|north|rural|central)"
-               rf"(?:ern)?\s+{CAP_TOKEN}(?:\s+(?i:province|countryside|governorate))?"),
-    re.compile(r"\b(?:the\s+)?border\b(?!\s+crossing)"),
-    re.compile(r"\bla\s+fronti[èe]re\s+turque\b", re.IGNORECASE),
+    (re.compile(r"\b(?:IDP\s+|displacement\s+|refugee\s+)?camps?\s+(?:along|near|on|by|at|close to)\s+the\s+"
+                r"(?:[A-Z][\w]*(?:[-–][A-Z][\w]*)?\s+)?(?:border|frontier)", re.IGNORECASE), ("camp",)),
+    (re.compile(r"\b(?:the\s+)?(?:[A-Z][\w]*(?:[-–][A-Z][\w]*)?\s+)border(?!\s+crossing)"), ("border",)),
+    (re.compile(r"\b(?:the\s+)?(?:eastern|western|southern|northern)\s+(?:countryside|outskirts)\s+of\s+"
+                rf"{CAP_TOKEN}(?:\s+{CAP_TOKEN}){{0,5}}"), ("countryside", "outskirts")),
+    (re.compile(rf"\b{CAP_TOKEN}(?:\s+{CAP_TOKEN}){{0,5}}\s+and\s+(?:its|the)\s+(?:surrounding\s+|eastern\s+|"
+                r"western\s+|southern\s+|northern\s+)?countryside"), ("countryside",)),
+    (re.compile(rf"\b(?:north|south|east|west|north-?west|north-?east|south-?west|south-?east|north|rural|central)"
+                rf"(?:ern)?\s+{CAP_TOKEN}(?:\s+(?i:province|countryside|governorate))?"), _COMPASS_WORDS),
+    (re.compile(r"\b(?:the\s+)?border\b(?!\s+crossing)"), ("border",)),
+    (re.compile(r"\bla\s+fronti[èe]re\s+turque\b", re.IGNORECASE), ("fronti",)),
 ]
+
+
+_COMPASS_PART_RE = re.compile(rf"((?:north|south|east|west|north-?west|north-?east|south-?west|south-?east|"
+                              rf"central)(?:ern)?)\s+({CAP_TOKEN})(?:\s+(?i:province|countryside|governorate))?",
+                              re.IGNORECASE)
 
 
 @dataclass
@@ -42,6 +50,8 @@ class PlaceMention:
     within: str = ""
     region: bool = False
     arabic: bool = False  # an Arabic word run: looked up by exact name only
+    doubt: str = ""  # why its role is a reading of the text rather than what the text says
+    part_of: object = None  # for a compass part of an area the gazetteer does not hold: that area
 
 
 _WORD_RE = re.compile(r"[\w'’-]+")
@@ -53,21 +63,25 @@ _POSSESSIVE_RE = re.compile(r"['’]s$")
 def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
     """Place-like phrases of a sentence, longest first where they overlap."""
     cands: list[PlaceMention] = []
-    for regex in _REGION_RES:
-        for m in regex.finditer(sentence):
-            cands.append(PlaceMention(m.group(0), m.start(), m.end(), region=True))
+    lower = sentence.lower()
+    for regex, words in _REGION_RES:
+        if any(word in lower for word in words):
+            for m in regex.finditer(sentence):
+                cands.append(PlaceMention(m.group(0), m.start(), m.end(), region=True))
     for m in CAP_RUN_RE.finditer(sentence):
         a, b = m.start(), m.end()
         text = m.group(0)
         tail = _KIND_TAIL_RE.match(sentence, b)
+        if not tail and " " not in text and text.lower() in NOT_PLACE_WORDS:
+            continue  # "More", "On": never a place alone (as places_in would find)
         # Possessives split a run: "Syria's Idlib".
         pieces = []
         offset = 0
-        for part in _POSSESSIVE_SPLIT_RE.split(text):
+        for part in _POSSESSIVE_SPLIT_RE.split(text) if "s " in text else (text,):
             pieces.append((a + offset, part))
             offset += len(part) + 1
         for p_start, part in pieces:
-            clean = _POSSESSIVE_RE.sub("", part)
+            clean = _POSSESSIVE_RE.sub("", part) if part.endswith("s") else part
             p_end = p_start + len(clean)
             if tail and p_start + len(part) == b:
                 cands.append(PlaceMention(clean + tail.group(0), p_start, tail.end()))
@@ -151,6 +165,15 @@ def _subruns(mention: PlaceMention):
             yield PlaceMention(mention.name[first[0]:last[1]], mention.start + first[0], mention.start + last[1])
 
 
+def _close_name(name: str, place) -> bool:
+    from gazetteer import normalize_name
+    from rapidfuzz import fuzz
+
+    query = normalize_name(name)
+    return any(fuzz.ratio(query, normalize_name(other)) >= 90
+               for other in (place.name, place.name_ar, *place.alt_names) if other)
+
+
 class Placer:
     """Resolves candidate names through the gazetteer once per article, with the article's places as context."""
 
@@ -170,7 +193,10 @@ class Placer:
                 self.fuzzy[key] = match.method == "fuzzy"
                 self.cache[key] = (match.place, ()) if good else (None, ())
             except AmbiguousPlaceError as err:
-                self.cache[key] = (None, tuple(err.candidates))
+                # Namesakes hold the name for review; places whose names only look alike ("Mass": Maes, Masih)
+                # are no sign of a place, as a lone fuzzy match that weak would not be.
+                close = any(_close_name(name, c) for c in err.candidates)
+                self.cache[key] = (None, tuple(err.candidates) if close else ())
             except (PlaceNotFoundError, GazetteerError, ValueError):
                 self.cache[key] = (None, ())
         if exact and self.fuzzy.get(key):
@@ -187,16 +213,35 @@ class Placer:
                 if any(sub.start < c.end and sub.end > c.start for c in chosen):
                     continue
                 words = sub.name.lower().split()
-                if len(words) == 1 and words[0] in NOT_PLACE_WORDS:
-                    continue
+                if len(words) == 1 and (words[0] in NOT_PLACE_WORDS or len(words[0]) < 3 and not sub.arabic):
+                    continue  # "As you may have heard": two letters are no place name but by fuzzy chance
                 place, candidates = self.lookup(sub.name, exact=sub.arabic)
                 if place is not None or candidates:
                     sub.place, sub.ambiguous = place, candidates
                     chosen.append(sub)
                     if sub.start == cand.start and sub.end == cand.end:
                         break
+            else:
+                part = self._part_of_area(cand) if cand.region else None
+                if part is not None and not any(part.start < c.end and part.end > c.start for c in chosen):
+                    chosen.append(part)
         chosen.sort(key=lambda c: c.start)
         return chosen
+
+    def _part_of_area(self, mention: PlaceMention) -> PlaceMention | None:
+        """"northern Aleppo governorate" when the gazetteer holds no such region: the name as written, not placed
+        (a row naming it needs review), with the governorate or district it lies in; never the whole area."""
+        m = _COMPASS_PART_RE.fullmatch(mention.name)
+        if m is None:
+            return None
+        base = m.group(2)
+        area = next((a for a in (self.lookup(n)[0] for n in (mention.name[m.start(2):], f"{base} governorate", base))
+                     if a is not None and a.is_area and a.kind != "country"), None)
+        if area is None:
+            return None
+        name = mention.name[:m.end(2)]
+        return PlaceMention(name, mention.start, mention.start + len(name), within=area.pcode or "", region=True,
+                            part_of=area)
 
 
 def _contains(area, place, gazetteer) -> bool:
@@ -288,20 +333,66 @@ def split_roles(bound, kind, data, text, gazetteer):
     locative cue ("killed in Tal Mannis") or must follow the verb. "Idlib, where thousands have taken refuge" makes
     Idlib a destination; "fled fighting elsewhere in Syria" names no origin.
     """
+    receive_at = -1
     if bound is not None:
         lo, hi = bound.seg_start, bound.seg_end
         term = text[bound.term_start:bound.term_end] if bound.term_start >= 0 else ""
         fig_start = min(bound.figure.start, bound.term_start if bound.term_start >= 0 else bound.figure.start)
         term_end = max(bound.term_end, bound.figure.end)
+        if RECEIVE_RE.match(term) and bound.term_start < bound.figure.start:
+            receive_at, lo = bound.term_start, 0  # its subject, before the verb, is where people went
     else:
         lo, hi, fig_start, term_end = 0, len(text), 0, 0
         m = _MOVE_RE.search(text)
         term = m.group(0) if m else ""
-    roles = _assign_roles([m for m in data["places"] if lo <= m.start < hi], text, kind, term, lo, fig_start,
-                          term_end)
+    mentions = [m for m in data["places"] if lo <= m.start < hi]
+    hosts = _receiving(mentions, text, receive_at)
+    roles = _assign_roles([m for m in mentions if m not in hosts and m.end > receive_at], text, kind, term, lo,
+                          fig_start, term_end)
+    roles["destination"] = hosts + roles["destination"]
+    if kind == "displacement":
+        _refuges_listed_as_fled(roles, text, lo)
     for group in roles.values():
-        _prune(group, gazetteer)
+        prune_places(group, gazetteer)
     return roles["origin"], roles["destination"], roles["place"]
+
+
+_FROM_CUES = {"from", "de", "du", "d'", "depuis", "من"}
+_REFUGE_RE = re.compile(r"\bcamps?\b|\bcampements?\b|مخيم", re.IGNORECASE)
+
+
+def _refuges_listed_as_fled(roles, text, lo) -> None:
+    """Camps listed with the towns people fled ("fled Ariha, villages in the south and camps near the border") are
+    where such lists send people, not where they come from: a garbled "from ... to ..." of the source. They are
+    drafted as destinations, each with a doubt the row carries to its review note; a list of camps alone, or a list
+    after "from", stays as the text says."""
+    origins = roles["origin"]
+    moved = [m for m in origins if m.place is not None and _REFUGE_RE.search(m.name)]
+    if not moved or len(moved) == len(origins) or _cue(text, origins[0].start, lo) in _FROM_CUES:
+        return
+    for mention in moved:
+        mention.doubt = "listed among the places fled from"
+    roles["origin"] = [m for m in origins if m not in moved]
+    roles["destination"] = roles["destination"] + moved
+
+
+_SUBJECT_GAP_RE = re.compile(r"\s*(?:(?:has|have|had|alone|also|already|recently|reportedly|together|"
+                             r"a|ont|,)\s*)*", re.IGNORECASE)
+
+
+def _receiving(mentions, text, receive_at: int) -> list[PlaceMention]:
+    """The places that are the subject of a verb of taking in ("Sarmada and Dana received ..."), in order."""
+    if receive_at < 0:
+        return []
+    before = [m for m in mentions if m.end <= receive_at]
+    if not before or not _SUBJECT_GAP_RE.fullmatch(text, before[-1].end, receive_at):
+        return []
+    hosts = [before[-1]]
+    for mention in reversed(before[:-1]):
+        if not LIST_JOIN_RE.match(text[mention.end:hosts[0].start]):
+            break
+        hosts.insert(0, mention)
+    return hosts
 
 
 def sentence_origins(bound, data, text, gazetteer) -> list[PlaceMention]:
@@ -309,7 +400,7 @@ def sentence_origins(bound, data, text, gazetteer) -> list[PlaceMention]:
     killing ... and displacing 400,000"): for a figure whose own stretch names none."""
     found = [m for m in data["places"] if m.end <= bound.seg_start and not _elsewhere(text, m)
              and _cue(text, m.start, 0) in ORIGIN_CUES | NEUTRAL_CUES | ATTACK_CUES]
-    _prune(found, gazetteer)
+    prune_places(found, gazetteer)
     return found
 
 
@@ -325,11 +416,21 @@ def _elsewhere(text, mention) -> bool:
     return bool(_ELSEWHERE_RE.search(text, max(0, mention.start - 30), mention.start))
 
 
+_CLOSING_QUOTE_RE = re.compile(r"[\"”»]")
+
+
+def _attributed(text, after: int, mention) -> bool:
+    """"... are moving towards the border," the minister told a conference in Ankara: a place after the quote
+    closes and its speaker speaks is where the words were said."""
+    close = _CLOSING_QUOTE_RE.search(text, after, mention.start)
+    return close is not None and bool(SPEECH_RE.search(text, close.end(), mention.start))
+
+
 def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
     roles: dict[str, list[PlaceMention]] = {"origin": [], "destination": [], "place": []}
     previous = None
     for mention in mentions:
-        if _elsewhere(text, mention):
+        if _elsewhere(text, mention) or _attributed(text, term_end, mention):
             continue
         if previous is not None and _LOCATOR_RE.match(text[previous[0].end:mention.start]):
             continue  # "the Kah and Atme regions near the border": locates the list, is not another place
@@ -355,7 +456,7 @@ def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
     return roles
 
 
-def _prune(group: list, gazetteer) -> None:
+def prune_places(group: list, gazetteer) -> None:
     """An area named after places it encloses only locates them ("towns in the rebel-held Idlib province"); a
     country next to a more precise place adds nothing ("Syria's Idlib")."""
     kept = []

@@ -9,10 +9,14 @@ found in this order, and the way it was found is kept (:attr:`Publication.how`) 
    "today (22 December)" is the 22nd;
 3. **estimated**: no anchor, but days named ("Dec. 16: ...") and weekdays ("On Tuesday, ..."): the first day on or
    after the latest day named for which every weekday named falls within the three days before that latest day or
-   after it (a news story's weekdays are those of its own week).
+   after it (a news story's weekdays are those of its own week). The text does not fix the day: it could be any
+   day up to six days after the earliest of those weekdays (a story names the weekdays of the past week), which
+   :attr:`Publication.latest` keeps (None when no weekday bounds it: only "on or after" is known). Rows whose
+   periods count from the publication day ("this week", "since 1 December") then need review.
 
 Without a year in the text, (2) and (3) need the year from elsewhere: :func:`date_articles` lends the year of the
-other articles of a batch when the text's weekdays agree with it ("Saturday December 21" is a Saturday in 2019).
+other articles of a batch when the text's weekdays agree with it ("Saturday December 21" is a Saturday in 2019); a
+text that names no weekday is lent no year.
 Nothing is guessed beyond that: an article with no date stays undated, and its relative periods stay empty.
 
 The publisher: a ``Publisher:`` header, else a masthead or sign-off line ("Support The Moscow Times!", "Zaman Al
@@ -42,6 +46,22 @@ class Publication:
     weekday_facts: tuple = ()
     weekdays: tuple = ()  # weekday numbers named without a date (0 = Monday)
     anchor_offset: int | None = None  # days from the anchor to publication (1 for "yesterday"); None: estimate
+    latest: dt.date | None = None  # the last day the text allows ("stated", "anchored": the date itself)
+
+    @property
+    def uncertain(self) -> bool:
+        """True when the text allows other publication days than :attr:`date` (an estimate)."""
+        return self.date is not None and self.latest != self.date
+
+    def span(self) -> str:
+        """The days the text allows, in words ("2019-12-26 to 2020-01-01", "on or after 2019-12-01")."""
+        if self.date is None:
+            return ""
+        if self.latest is None:
+            return f"on or after {self.date.isoformat()}"
+        if self.latest == self.date:
+            return self.date.isoformat()
+        return f"{self.date.isoformat()} to {self.latest.isoformat()}"
 
 
 _DAY = r"(\d{1,2})(?:st|nd|rd|th|er)?"
@@ -53,7 +73,8 @@ _STATED_LINE_RE = re.compile(
 _ANCHOR_RE = re.compile(
     rf"\b(yesterday|today|hier|aujourd'hui|(?:said|says|on|reported|announced|dit|a indiqué|le)\s+({WEEKDAY_RE}))"
     rf"\s*\(\s*(?:{WEEKDAY_RE},?\s+)?(?:({MONTH_RE})\s+{_DAY}|{_DAY}\s+({MONTH_RE}))\s*\)", re.IGNORECASE)
-_DAY_NAMED_RE = re.compile(rf"(?:({WEEKDAY_RE}),?\s+)?(?:\(\s*)?(?:({MONTH_RE})\s+{_DAY}(?!\d)|{_DAY}\s+({MONTH_RE}))",
+_DAY_NAMED_RE = re.compile(rf"(?:({WEEKDAY_RE}),?\s+)?(?:\(\s*)?(?:({MONTH_RE})\s+{_DAY}(?!\d)|{_DAY}\s+({MONTH_RE}))"
+                           r"(?:,?\s+(\d{4})(?!\d))?",
                            re.IGNORECASE)
 _RANGE_NAMED_RE = re.compile(rf"(?:({MONTH_RE})\s+\d{{1,2}}|\b\d{{1,2}})\s*(?:and|to|-|–|et|au)\s*{_DAY}(?!\d)"
                              rf"(?:\s+({MONTH_RE}))?", re.IGNORECASE)
@@ -83,7 +104,7 @@ def find_publication(body: str) -> Publication:
     publisher = _publisher(lines)
     stated = _stated_date(lines[:12] + lines[-6:])
     if stated is not None:
-        return Publication(stated[0], "stated", stated[1], publisher)
+        return Publication(stated[0], "stated", stated[1], publisher, latest=stated[0])
     head = body[:_READ_FOR_DATES]
     years = sorted({int(y) for y in _YEAR_RE.findall(head)})
     partial = _partial(head, publisher)
@@ -97,7 +118,7 @@ def resolve_year(pub: Publication, years) -> Publication:
     for year in years:
         day = _complete(pub, year)
         if day is not None:
-            return replace(pub, date=day)
+            return replace(pub, date=day, latest=_latest(pub, day))
     return pub
 
 
@@ -105,7 +126,9 @@ def date_articles(publications: list[Publication]) -> list[Publication]:
     """Lend undated publications of a batch the years of the dated ones (most common first), where the weekdays
     their texts name agree with that year."""
     years = [year for year, _ in Counter(p.date.year for p in publications if p.date).most_common()]
-    return [resolve_year(p, years) if p.date is None else p for p in publications]
+    # Only a text that names weekdays can agree with a year: without one, any year would do, and none is lent.
+    return [resolve_year(p, years) if p.date is None and (p.weekdays or p.weekday_facts) else p
+            for p in publications]
 
 
 def _stated_date(lines) -> tuple[dt.date, str] | None:
@@ -143,11 +166,11 @@ def _partial(body: str, publisher: str) -> Publication:
         weekday, month = m.group(1), month_number(m.group(2) or m.group(5) or "")
         day = int(m.group(3) or m.group(4))
         if month and 1 <= day <= 31:
-            facts.append((month, day, _weekday(weekday) if weekday else None, m.group(0)))
+            facts.append((month, day, _weekday(weekday) if weekday else None, m.group(0), m.group(6)))
     for m in _RANGE_NAMED_RE.finditer(body):  # the end of "between Dec. 12 and 25", "12-25 December"
         month = month_number(m.group(1) or m.group(3) or "")
         if month and 1 <= int(m.group(2)) <= 31:
-            facts.append((month, int(m.group(2)), None, m.group(0)))
+            facts.append((month, int(m.group(2)), None, m.group(0), None))
     anchors = []
     for m in _ANCHOR_RE.finditer(body):
         month = month_number(m.group(3) or m.group(6) or "")
@@ -160,14 +183,22 @@ def _partial(body: str, publisher: str) -> Publication:
         month = month_number(m.group(1) or m.group(4) or "")
         if month:
             anchors.append((month, int(m.group(2) or m.group(3)), 0, None, m.group(0)))
-    weekday_facts = tuple((mo, d, w) for mo, d, w, _ in facts if w is not None)
+    weekday_facts = tuple((mo, d, w) for mo, d, w, _t, _y in facts if w is not None)
     weekday_facts += tuple((mo, d, w) for mo, d, _o, w, _ in anchors if w is not None)
     if anchors:
         month, day, offset, _w, words = max(anchors, key=lambda a: (a[0], a[1] + a[2]))
         return Publication(None, "anchored", words, publisher, (month, day), weekday_facts, (), offset)
     if not facts:
         return Publication(publisher=publisher)
-    month, day, _w, words = max(facts, key=lambda f: (f[0], f[1]))
+    # A day named with its year ("1 December 2019", "12 February 2020") is compared with its year; the others are
+    # taken to lie in the latest year named with a day; days of December and of January named together without
+    # years, in a text naming no year, run over the new year (January is the later).
+    year = max((int(f[4]) for f in facts if f[4]), default=0)
+    months = [f[0] for f in facts if not f[4]]
+    wraps = bool(months) and max(months) - min(months) > 6 and not _YEAR_RE.search(body)
+    month, day, _w, words, _y = max(facts, key=lambda f: (int(f[4]) if f[4] else year,
+                                                          f[0] + 12 if wraps and not f[4] and f[0] <= 6 else f[0],
+                                                          f[1]))
     named = tuple(sorted({_weekday(w.group(0)) for w in _WEEKDAY_NAMED_RE.finditer(body)}))
     return Publication(None, "estimated", f"latest day named: {words!r}", publisher, (month, day), weekday_facts,
                        named, None)
@@ -188,6 +219,16 @@ def _complete(pub: Publication, year: int) -> dt.date | None:
     while any(not _weekday_within(w, latest, day) for w in pub.weekdays) and day < latest + dt.timedelta(days=6):
         day += dt.timedelta(days=1)
     return day
+
+
+def _latest(pub: Publication, day: dt.date) -> dt.date | None:
+    """The last publication day the text allows when ``day`` is the first: the day itself for an anchor; for an
+    estimate, six days after the earliest weekday it names as it falls on or before ``day`` (None: none named)."""
+    if pub.anchor_offset is not None:
+        return day
+    if not pub.weekdays:
+        return None
+    return min(day - dt.timedelta(days=(day.weekday() - w) % 7) for w in pub.weekdays) + dt.timedelta(days=6)
 
 
 def _weekday_within(weekday: int, latest: dt.date, published: dt.date) -> bool:

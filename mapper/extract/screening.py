@@ -66,6 +66,8 @@ def _only_countries(places) -> bool:
 def headline_repeats(reports) -> list:
     """Rows from a headline that round a body figure of the same kind ("Over 230,000" for 235,000) dropped; the
     body row notes the headline."""
+    if not any(r.headline for r in reports):
+        return list(reports)
     body: dict[tuple, list] = {}
     for r in reports:
         if not r.headline and _value(r):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -17,6 +18,19 @@ class Sentence:
     text: str
     start: int
     end: int
+
+
+_WORDS_RE = re.compile(r"\w+")
+_ARABIC_LETTER_RE = re.compile(r"[\u0600-\u06ff]")
+
+
+@functools.lru_cache(maxsize=256)
+def words_of(sentence: str) -> frozenset | None:
+    """The words of a sentence in lower case, to test cheaply whether a pattern could match it at all; None for
+    Arabic script (whose words take prefixes: every pattern is tried)."""
+    if _ARABIC_LETTER_RE.search(sentence):
+        return None
+    return frozenset(_WORDS_RE.findall(sentence.lower()))
 
 
 _ABBREVIATIONS = {"dec", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "mr",

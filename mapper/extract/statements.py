@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from .agencies import find_agencies
 from .article import Article
 from .figures import FigureMention, find_figures, has_figures, patterns_for
-from .periods import date_spans, find_periods
+from .periods import date_spans, find_periods, period_spans
 from .places import CAP_RUN_RE, CAP_TOKEN, PlaceMention, Placer
 from .screening import ABROAD_RE
 from .sentences import Sentence
 from .vocabulary import (
-    COMBATANTS, LIST_JOIN_RE, NEGATIONS, NOT_CIVILIAN_RE, NOT_PLACE_WORDS, PLACE_FILLERS, STOCK_RE, SUBGROUP_RE,
-    SUBJECT_FILLERS, UNITS, WEEKDAY_RE, WOUNDED_RE, month_number,
+    COMBATANTS, LIST_JOIN_RE, NEGATIONS, NOT_CIVILIAN_RE, NOT_PLACE_WORDS, PLACE_FILLERS, RECEIVE_RE, STOCK_RE,
+    SUBGROUP_RE, SUBJECT_FILLERS, UNITS, WEEKDAY_RE, WOUNDED_RE, month_number,
 )
 
 
@@ -31,6 +31,7 @@ class Bound:
     seg_end: int = 0
     subgroups: list = field(default_factory=list)
     dropped: bool = False
+    part_of: Bound | None = None  # the figure a part with a statement of its own belongs to
 
 
 _TOKEN_RE = re.compile(r"[\w'’-]+|[^\w\s]")
@@ -60,11 +61,14 @@ class _Figures:
         return self.figures[i] if i >= 0 and b <= self.figures[i].end else None
 
 
-def _find_terms(sentence: str, lang: str, figures: _Figures) -> list[tuple]:
-    """(kind, start, end, word) of the verbs and nouns of movement and harm, in order; earlier kinds win overlaps."""
+def _find_terms(sentence: str, lang: str, figures: _Figures, kinds=None) -> list[tuple]:
+    """(kind, start, end, word) of the verbs and nouns of movement and harm, in order; earlier kinds win overlaps
+    (``kinds``: the only kinds the sentence holds, when known)."""
     taken = bytearray(len(sentence))
     terms = []
     for kind, regex in patterns_for(lang)["terms"]:
+        if kinds is not None and kind not in kinds:
+            continue
         for m in regex.finditer(sentence):
             if any(taken[m.start():m.end()]):
                 continue
@@ -157,10 +161,10 @@ def _bind_among(sentence, bounds, terms) -> None:
             b.kind, b.term_start, b.term_end = verb[0], verb[1], verb[2]
 
 
-def bind_terms(sentence: str, figures: list[FigureMention], lang: str) -> list[Bound]:
+def bind_terms(sentence: str, figures: list[FigureMention], lang: str, kinds=None) -> list[Bound]:
     """Bind each figure to its verb: object ("killing 1,000 civilians") first, then subject ("people fled")."""
     index = _Figures(figures)
-    terms = _find_terms(sentence, lang, index)
+    terms = _find_terms(sentence, lang, index, kinds)
     bounds = [Bound(f) for f in figures]
     used: set[int] = set()
     _bind_objects(sentence, bounds, terms, index, used)
@@ -170,6 +174,7 @@ def bind_terms(sentence: str, figures: list[FigureMention], lang: str) -> list[B
             _bind_subject(sentence, b, lang, term_at, terms, index, used)
     _bind_shared(sentence, bounds)
     _bind_among(sentence, bounds, terms)
+    _unbind_received_things(sentence, bounds)
     for b in bounds:
         if b.kind:
             b.is_return = b.kind == "return"
@@ -178,6 +183,20 @@ def bind_terms(sentence: str, figures: list[FigureMention], lang: str) -> list[B
             elif b.kind == "incident" and WOUNDED_RE.search(sentence, b.term_start, b.term_end):
                 b.kind = "incident-wounded"
     return bounds
+
+
+_HARMED_AFTER_RE = re.compile(r"\W*(?:[\w-]+\s+){0,3}?(?:wounded|injured|casualties|bodies|dead|patients|"
+                              r"tonnes?|tons?|baskets?|kits?|doses?|requests?|applications?|calls?)\b", re.IGNORECASE)
+
+
+def _unbind_received_things(sentence, bounds) -> None:
+    """A place that "received" a figure takes people in only when the figure counts people ("received 7,000
+    displaced people", not "received 3,000 food baskets" or "received 40 wounded")."""
+    for b in bounds:
+        if b.kind == "displacement" and RECEIVE_RE.match(sentence, b.term_start) and (
+                b.figure.unit not in ("people", "families", "households", "children", "women")
+                or _HARMED_AFTER_RE.match(sentence, b.figure.num_end)):
+            b.kind, b.term_start, b.term_end = "", -1, -1
 
 
 def segments(bounds: list[Bound], length: int) -> None:
@@ -197,12 +216,13 @@ def read_sentence(sentence: Sentence, article: Article, placer: Placer, lang: st
     """What one sentence says: its periods, agencies, bound figures (``live``: the ones that make rows) and places."""
     text = sentence.text
     agencies = find_agencies(text)
-    if any(regex.search(text) for _kind, regex in patterns_for(lang)["terms"]):
+    kinds = [kind for kind, regex in patterns_for(lang)["terms"] if regex.search(text)]
+    if kinds:
         figures = find_figures(text, lang=lang, masked=date_spans(text))
         has_figure = bool(figures)
     else:  # no verb of movement or harm: no figure can make a row
         figures, has_figure = [], has_figures(text, lang=lang, masked=date_spans(text))
-    bounds = bind_terms(text, figures, lang)
+    bounds = bind_terms(text, figures, lang, kinds) if figures else []
     for b, drop in zip(bounds, _dropped_figures(text, figures)):
         if drop:
             b.kind, b.dropped = "", True
@@ -210,13 +230,16 @@ def read_sentence(sentence: Sentence, article: Article, placer: Placer, lang: st
     live = [b for b in bounds if b.subgroup_of is None and b.kind]
     segments(live, len(text))
     places = placer.places_in(text, agencies)
-    if not is_title_case(text):
+    title_case = is_title_case(text)
+    if not title_case:
         places += _cued_names(text, places, agencies, live, speakers)
+        places += _speakers_borders(text, places, live)
         places.sort(key=lambda mention: mention.start)
         places += _listed_names(text, places, agencies)
         places.sort(key=lambda mention: mention.start)
     return {"periods": find_periods(text, article.published), "agencies": agencies, "bounds": bounds,
-            "live": live, "places": places, "has_figure": has_figure, "terms": _has_term(text, lang)}
+            "live": live, "places": places, "has_figure": has_figure, "title_case": title_case,
+            "terms": next((kind for kind in kinds if kind != "incident"), "")}
 
 
 _CHILDREN_SUBGROUP_RE = re.compile(r"\b(?:including|among them|dont|y compris)\b[^.;]*$", re.IGNORECASE)
@@ -232,15 +255,30 @@ def _mark_subgroups(text: str, bounds: list[Bound]) -> None:
             b.subgroup_of = i - 1
             while bounds[b.subgroup_of].subgroup_of is not None:
                 b.subgroup_of = bounds[b.subgroup_of].subgroup_of
-    for b in bounds:
+    own_periods = None
+    for i, b in enumerate(bounds):
         if b.subgroup_of is not None:
             main = bounds[b.subgroup_of]
             if main.kind:
                 main.subgroups.append(b)
-                if not b.kind or b.kind == main.kind:
+                if own_periods is None:
+                    own_periods = period_spans(text)
+                if _own_statement(b, bounds[i + 1:], own_periods, len(text)):
+                    # "including 200,000 displaced from 26 January to 2 February": a row too
+                    b.subgroup_of, b.part_of = None, main
+                elif not b.kind or b.kind == main.kind:
                     b.kind = main.kind
             else:
                 b.subgroup_of = None
+
+
+def _own_statement(b: Bound, after: list[Bound], periods, length: int) -> bool:
+    """A part of a figure that is a statement of its own: people, not children or women, with its own verb after
+    it and its own period ("including 200,000 people displaced in the last week alone")."""
+    if b.figure.unit in ("children", "women") or not b.kind or b.term_start < b.figure.end:
+        return False
+    stop = after[0].figure.start if after else length
+    return any(b.term_end <= start < stop for start, _end in periods)
 
 
 _CUED_NAME_RE = re.compile(rf"(?<![\w-])(?:from|to|in|near|towards?|(?:town|city|village|villages|towns) of)\s+"
@@ -266,6 +304,18 @@ def _cued_names(text, places, agencies, live, speakers) -> list[PlaceMention]:
         if any(b.seg_start <= at < b.seg_end for b in live):
             found.append(PlaceMention(name, at, at + len(name)))
     return found
+
+
+_SPEAKERS_BORDER_RE = re.compile(r"\b(?:towards?|to|at|on|into)\s+((?:our|their|its|nos|leurs?)\s+"
+                                 r"(?:borders?|frontiers?|fronti[èe]res?))\b", re.IGNORECASE)
+
+
+def _speakers_borders(text, places, live) -> list[PlaceMention]:
+    """"moving towards our borders": a destination the text states but does not name (whose border depends on
+    who speaks), kept as written for a reviewer to place."""
+    return [PlaceMention(m.group(1), m.start(1), m.end(1)) for m in _SPEAKERS_BORDER_RE.finditer(text)
+            if not any(p.start < m.end(1) and p.end > m.start(1) for p in places)
+            and any(b.seg_start <= m.start(1) < b.seg_end for b in live)]
 
 
 def _listed_names(text, places, agencies) -> list[PlaceMention]:
@@ -296,18 +346,14 @@ def _listed_names(text, places, agencies) -> list[PlaceMention]:
     return found
 
 
+_LATIN_WORD_RE = re.compile(r"[A-Za-z][\w'’-]*")
+
+
 def is_title_case(text: str) -> bool:
     """Headlines capitalise most words; their capitalised words are not place names by that sign alone."""
-    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    words = _LATIN_WORD_RE.findall(text)
     long_words = [w for w in words if len(w) > 3]
     return len(long_words) >= 4 and sum(w[0].isupper() for w in long_words) >= 0.85 * len(long_words)
-
-
-def _has_term(text: str, lang: str) -> str:
-    for kind, regex in patterns_for(lang)["terms"]:
-        if kind != "incident" and regex.search(text):
-            return kind
-    return ""
 
 
 def _dropped_figures(text: str, figures: list[FigureMention]) -> list[bool]:

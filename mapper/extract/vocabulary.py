@@ -150,7 +150,9 @@ TERMS = {
                          r"arriving|evacuated|uprooted|exodus(?: of)?|escaped|driven from|from their homes|"
                          r"left their homes|deserted|left(?=\s+(?:their\s+homes|the\s+(?:city|town|area|region|"
                          r"village|province|camps?)\b|(?-i:[A-Z])))|(?<=to )leave(?=\s+(?:their\s+homes|the\s+|"
-                         r"(?-i:[A-Z])))"),
+                         r"(?-i:[A-Z])))|"
+                         # arrivals: "Sarmada received about 7,000 displaced people"
+                         r"received|receiving|welcomed|took in|taken in|absorbed"),
         ("incident", r"killed|killing|dead|died|die|lost (?:their|his|her) li(?:ves|fe)|claim(?:ed|s)? (?:the )?"
                      r"li(?:ves|fe) of|deaths? of|wounded|wounding|injured|injuring|hurt"),
     ],
@@ -159,7 +161,8 @@ TERMS = {
         ("displacement", r"(?:ont|a|avaient|avait) fui|fui|fuient|fuyant|fuir|(?:ont|a) quitt[ée]|quittant|"
                          r"d[ée]plac[ée]e?s|d[ée]placement|"
                          r"contraint(?:e|s|es)? (?:de|à) (?:quitter|fuir)|(?:se sont|s'est) r[ée]fugi[ée]e?s?|"
-                         r"arriv[ée]e?s|chass[ée]e?s|exode|jet[ée]s sur les routes|(?:prendre|pris) la route"),
+                         r"arriv[ée]e?s|chass[ée]e?s|exode|jet[ée]s sur les routes|(?:prendre|pris) la route|"
+                         r"(?:a|ont) accueilli|(?:a|ont) reçu"),
         ("incident", r"tu[ée]e?s|morts?|d[ée]c[ée]d[ée]e?s|bless[ée]e?s|tuant|blessant|péri"),
     ],
     "ar": [
@@ -205,9 +208,8 @@ AGENCIES = [
                       r"الدفاع المدني"),
     ("local administration", r"local administration|local council|local authorities|administration locale|"
                              r"conseil local|autorités locales"),
-    ("UN", r"\bUnited Nations\b|\bU\.N\.(?=\W)|\bUN\b|\bONU\b|Nations unies|الأمم المتحدة"),
+    ("UN", r"\bUnited Nations\b|\bU\.N\.(?=\W)|\bUN\b|\bONU\b|Nations unies|(?:ال|لل|بال|وال)أمم المتحدة"),
 ]
-AGENCY_RES = [(name, re.compile(pattern, re.IGNORECASE if name != "UN" else 0)) for name, pattern in AGENCIES]
 PERSON_ROLE_RE = re.compile(
     r"(?<![\w'’-])((?:[A-Z][\w'’-]+\s+){0,3}(?:(?:al|el|Al|El)-)?[A-Z][\w'’-]+),\s+(?:the\s+|a\s+|an\s+)?"
     r"(?:[\w-]+\s+)?"
@@ -238,7 +240,9 @@ PLACE_FILLERS = {"the", "city", "cities", "town", "towns", "village", "villages"
                   "southern", "eastern", "western", "town's", "largest", "main", "مدينة", "بلدة", "بلدات", "قرية",
                   "قرى", "منطقة", "محافظة", "مخيم", "مخيمات"}
 DEST_TERMS = re.compile(r"shelter|refuge|arriv|settl|move\b|moved|moving|return|headed|heading|rentr|retourn|r[ée]fugi|"
-                        r"لجأ|وصل", re.IGNORECASE)
+                        r"receiv|welcom|took in|taken in|absorb|accueilli|reçu|لجأ|وصل", re.IGNORECASE)
+# Verbs of a place taking people in: their subject is where people went ("Sarmada received 7,000 displaced").
+RECEIVE_RE = re.compile(r"receiv|welcom|took in|taken in|absorb|accueilli|reçu", re.IGNORECASE)
 LIST_JOIN_RE = re.compile(r"^(?:\s*[,،]?\s*و|\s*,\s*(?:and\s+|or\s+|et\s+)?|\s+(?:and|or|et|as well as|ainsi que)\s+|"
                            r"\s*,\s*as well as\s+)(?:the\s+|la\s+|le\s+)?$", re.IGNORECASE)
 

@@ -151,6 +151,13 @@ def test_units_of_figures():
     ("last month", "2019-11-01", "2019-11-30"),
     ("in the past few days", "2019-12-24", "2019-12-27"),
     ("between the end of April and the end of August", "2019-04-30", "2019-08-31"),
+    ("over the past two months", "2019-10-27", "2019-12-27"),  # calendar months, not 60 days
+    ("on 14 and 15 December", "2019-12-14", "2019-12-15"),
+    ("on December 14 and 15", "2019-12-14", "2019-12-15"),
+    ("les 14 et 15 décembre", "2019-12-14", "2019-12-15"),
+    ("from 20 November 2018 to 3 January 2019", "2018-11-20", "2019-01-03"),
+    ("from 20 November to 3 December", "2019-11-20", "2019-12-03"),
+    ("منذ 20 تشرين الثاني حتى 3 كانون الأول", "2019-11-20", "2019-12-03"),
 ])
 def test_periods_resolve_against_the_publication_date(phrase, start, end):
     period = find_periods(f"Thousands fled {phrase}, officials said.", PUB)[0]
