@@ -311,7 +311,8 @@ title="the largest flows, carrying 90% of the people (at most {{ top }})">larges
 <button type="button" id="idpmap-all" aria-pressed="false">all</button>
 <span class="idpmap-drawn" id="idpmap-drawn"></span>
 </div>
-<div class="idpmap-hint">Click a place to highlight its flows, a flow for its sources.</div>
+<div class="idpmap-hint">{% if flows %}Click a place to highlight its flows, a flow for its sources.\
+{% else %}Click a place for its count and sources.{% endif %}</div>
 </div>
 </div>
 """)
@@ -385,7 +386,7 @@ _TITLE = _JINJA.from_string('<meta http-equiv="Content-Security-Policy" content=
 
 def _panel_html(view) -> str:
     return _PANEL.render(title=view.title, period=view.period_text(), headline=view.headline(),
-                         top=f"{TOP_FLOWS:,}")
+                         top=f"{TOP_FLOWS:,}", flows=len(view.flows) > 0)
 
 
 def _place_word(view) -> str:

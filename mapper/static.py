@@ -63,6 +63,10 @@ _OTHER_LAND = "#e9e9e5"
 _BORDER_COLOUR = "#111111"
 _CAMP_KINDS = {"camp", "camp_cluster"}
 
+#: Characters of 8.5 pt text that fit beside a legend symbol (the panel's width).
+_LEGEND_CHARS = 30
+#: The admin area an approximate place stands for (its precision), finest first.
+_APPROXIMATE_AT = {"admin3": "subdistrict", "admin2": "district", "admin1": "governorate"}
 _FIGSIZE = (11.0, 8.0)  # inches: landscape, fits an A4/Letter page with margins
 #: rcParams for the whole build and save: literal text, text kept as text in SVG, stable SVG ids.
 _RC = {
@@ -306,7 +310,8 @@ def _prepare_places(view):
             continue
         rows.append({"id": p.id, "name": p.name, "name_ar": p.name_ar, "kind": p.kind, "lat": p.lat, "lon": p.lon,
                      "in": p.people_in, "out": p.people_out, "size": max(p.people_in, p.people_out),
-                     "camp": p.camp, "origin": p.people_out > p.people_in, "approximate": p.approximate})
+                     "camp": p.camp, "origin": p.people_out > p.people_in, "approximate": p.approximate,
+                     "precision": p.precision})
     rows.sort(key=lambda r: (-r["size"], _plain(r["id"])))
     return _with_radius(rows)
 
@@ -669,6 +674,8 @@ def _draw_legend(panel, view, largest, places, incidents, left):
 
     def row(draw, s, height=0.05):
         nonlocal y
+        s = textwrap.fill(s, _LEGEND_CHARS)  # a longer label would run off the page
+        height = max(height, 0.05 + 0.03 * s.count("\n"))
         draw(y - height / 2 + 0.012)
         _text(panel, 0.3, y - height / 2 + 0.012, s, fontsize=8.5, va="center")
         y -= height
@@ -712,9 +719,11 @@ def _draw_legend(panel, view, largest, places, incidents, left):
     for marker, fill, label, scale in symbols:
         row(lambda yy, m=marker, f=fill, s=scale: panel.scatter([0.12], [yy], marker=m, s=110 * s, c=f,
                                                                 edgecolors="#111111", linewidths=1.1), label)
-    if any(r["approximate"] for r in places):
+    areas = [word for level, word in _APPROXIMATE_AT.items() if any(r["precision"] == level for r in places)]
+    if areas:
         row(lambda yy: panel.scatter([0.12], [yy], marker="o", s=110, c=_ORIGIN_FILL, edgecolors="#111111",
-                                     linewidths=1.1, linestyles=(0, (2, 2))), "location approximate: subdistrict")
+                                     linewidths=1.1, linestyles=(0, (2, 2))),
+            "location approximate: " + " or ".join(areas))
     if incidents:
         row(lambda yy: panel.scatter([0.12], [yy], marker="x", s=30, c="#111111", linewidths=1.4),
             "incident (context)")

@@ -76,7 +76,8 @@ function idpmapInit(map, D) {
   // --- data ---------------------------------------------------------------------------------------------------
   var places = D.places.map(function (r, i) {
     return { i: i, name: r[0], ar: r[1], kind: r[2], lat: r[3] / q, lon: r[4] / q, pin: r[5], pout: r[6],
-             group: r[7], label: r[8], pcode: r[9], prec: r[10] || 0, src: r[11] || 0, flows: [] };
+             group: r[7], label: r[8], pcode: r[9], prec: r[10] || 0, src: r[11] || 0, flows: [],
+             inAll: r[5], outAll: r[6] };
   });
   var periods = D.periods.map(function (p) {
     var s = day(p[0]), e = day(p[1]);
@@ -189,20 +190,22 @@ function idpmapInit(map, D) {
     if (levelIx < 0) {
       nodes = places.map(function (p) {
         return { i: p.i, name: p.name, ar: p.ar, kind: p.kind, lat: p.lat, lon: p.lon, pin: p.pin, pout: p.pout,
-                 group: p.group, label: p.label, pcode: p.pcode, prec: p.prec, members: [p.i], place: p };
+                 base: p.inAll + p.outAll, group: p.group, label: p.label, pcode: p.pcode, prec: p.prec,
+                 members: [p.i], place: p };
       });
       return;
     }
     var lv = D.levels[levelIx];
     nodes = lv.names.map(function (name, c) {
       return { i: c, name: name, ar: "", kind: "group", lat: lv.lat[c] / q, lon: lv.lon[c] / q, pin: 0, pout: 0,
-               group: -1, label: 0, pcode: "", prec: 0, members: [], place: null, best: -1 };
+               base: 0, group: -1, label: 0, pcode: "", prec: 0, members: [], place: null, best: -1 };
     });
     places.forEach(function (p) {
       var node = nodes[lv.of[p.i]];
       node.members.push(p.i);
       node.pin += p.pin;
       node.pout += p.pout;
+      node.base += p.inAll + p.outAll;
       if (p.pout > 0 && (node.best < 0 || p.pout > places[node.best].pout)) {
         node.best = p.i;
         node.group = p.group;
@@ -247,36 +250,37 @@ function idpmapInit(map, D) {
     setScale(of && edges.length ? edges[0].people : maxPeople);
   }
 
-  // --- the canvas of flows ------------------------------------------------------------------------------------
-  var grid = null;  // the drawn arrows' boxes for hit-testing (x0, y0, x1, y1 each), built on first use
-  var FlowCanvas = L.Renderer.extend({
-    // The canvas holds every arrow of this zoom when they span at most three screens each way (no pan redraws);
-    // else it reaches half a screen beyond the map on every side (a pan within that redraws nothing).
-    options: { padding: 0.5, pane: "idpmapFlows" },
+  // --- canvases -------------------------------------------------------------------------------------------------
+  // A canvas in a pane, in layer pixels: it holds all it draws when that spans at most three screens each way (no
+  // pan redraws), else it reaches half a screen beyond the map on every side (a pan within that redraws nothing).
+  // A subclass gives _extentOf(fresh) (the layer-pixel box of what it draws, or null; fresh: a new zoom, origin or
+  // content) and _paint(ctx, bounds).
+  var BoxCanvas = L.Renderer.extend({
+    options: { padding: 0.5 },
     _initContainer: function () {
       this._container = document.createElement("canvas");
-      this._container.className = "idpmap-flows";
+      this._container.className = this.options.className;
       this._ctx = this._container.getContext("2d");
       this._dirty = true;
     },
     _destroyContainer: function () {
-      if (paintJob !== null) { L.Util.cancelAnimFrame(paintJob); paintJob = null; }
+      this._stop();
       L.DomUtil.remove(this._container);
       delete this._container;
     },
+    _stop: function () {},
     _updatePaths: function () {},
     _update: function () {
       var map = this._map;
       if (map._animatingZoom && this._bounds) { return; }
-      var origin = map.getPixelOrigin(), seen = map.getPixelBounds();
+      var origin = map.getPixelOrigin(), seen = map.getPixelBounds(), zoom = map.getZoom();
       var view = L.bounds(seen.min.subtract(origin), seen.max.subtract(origin));
-      if (!this._dirty && this._bounds && this._zoom === map.getZoom() && origin.equals(this._origin) &&
-          covers(this._bounds, view, this._extent)) { return; }  // what is in view is drawn already
+      var fresh = this._dirty || !this._origin || this._zoom !== zoom || !origin.equals(this._origin);
+      if (!fresh && covers(this._bounds, view, this._extent)) { return; }  // what is in view is drawn already
       this._dirty = false;
       L.Renderer.prototype._update.call(this);
       this._origin = origin;
-      var queue = arrange();
-      this._extent = extentOf(drawn);
+      this._extent = this._extentOf(fresh);
       var size = map.getSize(), e = this._extent;
       if (e && e.max.x - e.min.x <= 3 * size.x && e.max.y - e.min.y <= 3 * size.y) { this._bounds = e; }
       var b = this._bounds, c = this._container, s = b.getSize(), m = L.Browser.retina ? 2 : 1;
@@ -288,8 +292,9 @@ function idpmapInit(map, D) {
       var ctx = this._ctx;
       ctx.setTransform(m, 0, 0, m, 0, 0);
       ctx.translate(-b.min.x, -b.min.y);
-      paintLater(ctx, queue, b);
+      this._paint(ctx, b);
     },
+    redraw: function () { this._dirty = true; if (this._map) { this._update(); } return this; },
     // While zooming, the canvas is scaled about its own top-left corner (Leaflet's assumes the padded bounds).
     _updateTransform: function (center, zoom) {
       if (!this._origin) { return; }
@@ -300,26 +305,27 @@ function idpmapInit(map, D) {
       else { L.DomUtil.setPosition(this._container, topLeft); }
     }
   });
-  // The layer-pixel box of the drawn arrows (a curve lies in the box of its ends and control point), or null.
-  function extentOf(items) {
-    if (!items.length) { return null; }
-    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    items.forEach(function (item) {
-      var g = item.g, pad = item.w / 2 + 2;
-      for (var k = 0; k < 10; k += 2) {
-        x0 = Math.min(x0, g[k] - pad); x1 = Math.max(x1, g[k] + pad);
-        y0 = Math.min(y0, g[k + 1] - pad); y1 = Math.max(y1, g[k + 1] + pad);
-      }
-    });
-    return L.bounds(L.point(Math.floor(x0), Math.floor(y0)), L.point(Math.ceil(x1), Math.ceil(y1)));
-  }
-  // Whether the canvas ``b`` holds the part of the arrows' extent that is in ``view``.
+  // Whether the canvas ``b`` holds the part of the drawing's extent that is in ``view``.
   function covers(b, view, extent) {
     if (!extent) { return true; }
     var lo = L.point(Math.max(view.min.x, extent.min.x), Math.max(view.min.y, extent.min.y));
     var hi = L.point(Math.min(view.max.x, extent.max.x), Math.min(view.max.y, extent.max.y));
     return lo.x >= hi.x || lo.y >= hi.y || b.contains(L.bounds(lo, hi));
   }
+  function boxOf(x0, y0, x1, y1) {
+    return x0 <= x1 ? L.bounds(L.point(Math.floor(x0), Math.floor(y0)), L.point(Math.ceil(x1), Math.ceil(y1))) : null;
+  }
+
+  // The arrows, all on one canvas. A pan at the same zoom keeps their layout and only paints them again.
+  var FlowCanvas = BoxCanvas.extend({
+    options: { pane: "idpmapFlows", className: "idpmap-flows" },
+    _extentOf: function (fresh) {
+      if (fresh || !layout) { plan(); }
+      return layout.extent;
+    },
+    _paint: function (ctx, bounds) { paintLater(ctx, bounds); },
+    _stop: function () { if (paintJob !== null) { L.Util.cancelAnimFrame(paintJob); paintJob = null; } }
+  });
   var flowLayer = new FlowCanvas();
 
   function nodePoints() {
@@ -346,26 +352,46 @@ function idpmapInit(map, D) {
             ex - head * (tx * c25 - ty * s25), ey - head * (tx * s25 + ty * c25),
             ex - head * (tx * c25 + ty * s25), ey - head * (-tx * s25 + ty * c25)];
   }
-  // The arrows to draw, largest first, each with its look (colour, width, alpha, dash); ``drawn`` is the same list
-  // topmost (thinnest) first for hit-testing.
-  var shorter = 0;  // arrows whose ends fall within 2 px of each other at this zoom: not drawn
-  function arrange() {
-    grid = null;
+  // The arrows of this view, largest first. ``plan`` picks them at once, in one light pass: the edges to draw (the
+  // largest or all, but those whose ends fall within 2 px of each other at this zoom) and the box they span.
+  // ``layOut`` gives them their geometry and look (colour, width, alpha, dash) slice by slice as they are painted
+  // (at 100,000 arrows, laying all out in one go was a task of 80+ ms). ``drawn`` holds those laid out.
+  var layout = null, drawn = [], shorter = 0;
+  function plan() {
     drawn = [];
+    grid = null;
+    var limit = nodes.length ? (showAll ? edges.length : topCount()) : 0;
+    var pts = nodePoints(), order = new Int32Array(limit), count = 0;
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     shorter = 0;
-    if (!nodes.length) { return []; }
-    var pts = nodePoints(), radius = nodes.map(radiusOf);
-    var limit = showAll ? edges.length : topCount();
-    var topPeople = edges.length ? edges[0].people : 1;
-    var looks = new Map();
     for (var k = 0; k < limit; k++) {
-      var e = edges[k], w = widthOf(e.people);
-      var g = geometry(pts[e.o], pts[e.d], w, radius[e.d]);
-      if (!g) { shorter++; continue; }
+      var e = edges[k], po = pts[e.o], pd = pts[e.d], vx = pd.x - po.x, vy = pd.y - po.y, l2 = vx * vx + vy * vy;
+      if (l2 < 4) { shorter++; continue; }
+      order[count++] = k;
+      // a quadratic curve strays from its chord by at most half its control point's offset (CURV x length)
+      var bend = CURV * Math.sqrt(l2) / 2;
+      x0 = Math.min(x0, po.x - bend, pd.x - bend); x1 = Math.max(x1, po.x + bend, pd.x + bend);
+      y0 = Math.min(y0, po.y - bend, pd.y - bend); y1 = Math.max(y1, po.y + bend, pd.y + bend);
+    }
+    var pad = maxPx + 4 + 1.6 * maxPx;  // half a line, an arrowhead's wing
+    layout = { pts: pts, radius: nodes.map(radiusOf), order: order, count: count, looks: new Map(),
+               topPeople: edges.length ? edges[0].people : 1, extent: boxOf(x0 - pad, y0 - pad, x1 + pad, y1 + pad) };
+    container.setAttribute("data-drawn-flows", String(count));
+    var note = document.getElementById("idpmap-drawn");
+    if (note) {
+      note.textContent = limit < edges.length ? "drawing the largest " + fmt(limit) + " of " + fmt(edges.length)
+        : fmt(edges.length) + (levelIx >= 0 ? " arrows between groups" : " arrows");
+    }
+  }
+  function layOut(upTo) {
+    var lay = layout, looks = lay.looks;
+    for (var k = drawn.length; k < Math.min(upTo, lay.count); k++) {
+      var e = edges[lay.order[k]], w = widthOf(e.people);
+      var g = geometry(lay.pts[e.o], lay.pts[e.d], w, lay.radius[e.d]);
       var dim = highlighted !== null && e.o !== highlighted && e.d !== highlighted;
       var wq = Math.round(w * 2) / 2;
       // Small flows fade (as on flowmap.gl): opacity by the square root of their share of the largest.
-      var alpha = dim ? 0.12 : Math.round(10 * (0.3 + 0.55 * Math.sqrt(Math.min(1, e.people / topPeople)))) / 10;
+      var alpha = dim ? 0.12 : Math.round(10 * (0.3 + 0.55 * Math.sqrt(Math.min(1, e.people / lay.topPeople)))) / 10;
       var byColour = looks.get(e.colour);
       if (!byColour) { byColour = new Map(); looks.set(e.colour, byColour); }
       var key = (Math.round(alpha * 100) * 2 + (e.modelled ? 1 : 0)) * 4096 + Math.round(wq * 2);
@@ -376,47 +402,41 @@ function idpmapInit(map, D) {
       }
       drawn.push({ edge: e, g: g, w: w, dim: dim, look: look });
     }
-    var queue = drawn.slice();
-    drawn.reverse();  // topmost (thinnest) first for hit-testing
-    container.setAttribute("data-drawn-flows", String(drawn.length));
-    var note = document.getElementById("idpmap-drawn");
-    if (note) {
-      note.textContent = limit < edges.length ? "drawing the largest " + fmt(limit) + " of " + fmt(edges.length)
-        : fmt(edges.length) + (levelIx >= 0 ? " arrows between groups" : " arrows");
-    }
-    return queue;
   }
-  // Painting: thousands of arrows at once would freeze the page (tens of thousands take seconds), so the queue is
-  // painted in slices, largest first, one slice per animation frame, each slice batched by look. A new view,
-  // zoom, filter or highlight cancels the rest and starts again.
+  // Painting: thousands of arrows at once would freeze the page (tens of thousands take seconds), so they are laid
+  // out and painted in slices, largest first, one slice per animation frame, each slice batched by look. A new
+  // view, zoom, filter or highlight cancels the rest and starts again.
   var paintJob = null, painted = 0, forcedSlice = 0;
   var sliceSize = 200;  // arrows per frame, adapted to keep each frame's work near SLICE_MS
-  var SLICE_MS = 10, progress = null;
-  function paintLater(ctx, queue, bounds) {
+  var SLICE_MS = 10, FIRST_SLICE = 50, progress = null;
+  function paintLater(ctx, bounds) {
     if (paintJob !== null) { L.Util.cancelAnimFrame(paintJob); paintJob = null; }
     painted = 0;
+    var total = layout.count;
     function slice(count) {
-      var start = performance.now(), end = Math.min(queue.length, painted + count);
+      var start = performance.now(), end = Math.min(total, painted + count);
+      layOut(end);
       // Each slice goes under what is painted already, its batches strongest first: the same picture as one pass
       // painting the faintest first and the strongest on top.
       ctx.globalCompositeOperation = "destination-over";
-      paint(ctx, batchesOf(queue, painted, end, bounds).reverse());
+      paint(ctx, batchesOf(drawn, painted, end, bounds).reverse());
       ctx.globalCompositeOperation = "source-over";
       // Chromium records strokes and rasterises them later, in the same task: a one-pixel read rasterises them
       // now, so that the time spent is the slice's real cost.
       ctx.getImageData(0, 0, 1, 1);
       var spent = performance.now() - start, done = end - painted;
       painted = end;
-      if (!forcedSlice && done >= sliceSize) {  // the next slice: about SLICE_MS of work
+      if (!forcedSlice && done >= count) {  // the next slice: about SLICE_MS of work
         sliceSize = Math.max(20, Math.min(2 * done, Math.round(done * SLICE_MS / Math.max(spent, 0.5))));
       }
-      showProgress(queue.length);
-      if (painted < queue.length) {
+      showProgress(total);
+      if (painted < total) {
         paintJob = L.Util.requestAnimFrame(function () { paintJob = null; slice(forcedSlice || sliceSize); });
       }
     }
-    // The first slice now; "largest" (at most D.top arrows) at once, as before.
-    slice(forcedSlice || (showAll ? sliceSize : Math.max(sliceSize, D.top)));
+    // The first slice now; "largest" (at most D.top arrows) at once, as before. "All" starts small: an arrow's cost
+    // is its pixels, and the first are the widest, longer at every zoom in (500 of them took 70 ms two levels in).
+    slice(forcedSlice || (showAll ? Math.min(sliceSize, FIRST_SLICE) : Math.max(sliceSize, D.top)));
   }
   function showProgress(total) {
     container.setAttribute("data-painted-flows", String(painted));
@@ -483,28 +503,30 @@ function idpmapInit(map, D) {
     while (k < edges.length && (k < 100 || sum < 0.9 * total) && k < D.top) { sum += edges[k].people; k++; }
     return k;
   }
-  function redraw() { flowLayer._dirty = true; if (flowLayer._map) { flowLayer._update(); } }
+  function redraw() { flowLayer.redraw(); }
 
-  // Hit-testing: the box of each drawn arrow (its curve's ends and control point, the arrowhead, 12 px around),
-  // built on first use in one pass (a grid of cells cost most of a second at 100,000 arrows), then a scan of boxes.
+  // Hit-testing: the box of each painted arrow (its curve's ends and control point, the arrowhead, 12 px around),
+  // filled in as they are painted (a grid of cells cost most of a second at 100,000 arrows), then a scan of boxes.
+  var grid = null, boxed = 0;
   function sample(g, k) {
     var t = k / 8, u = 1 - t;
     return [u * u * g[0] + 2 * u * t * g[2] + t * t * g[4], u * u * g[1] + 2 * u * t * g[3] + t * t * g[5]];
   }
   function buildBoxes() {
-    grid = new Float64Array(4 * drawn.length);
-    drawn.forEach(function (item, idx) {
-      var g = item.g, pad = item.w / 2 + 12;
-      grid[4 * idx] = Math.min(g[0], g[2], g[4], g[6], g[8]) - pad;
-      grid[4 * idx + 1] = Math.min(g[1], g[3], g[5], g[7], g[9]) - pad;
-      grid[4 * idx + 2] = Math.max(g[0], g[2], g[4], g[6], g[8]) + pad;
-      grid[4 * idx + 3] = Math.max(g[1], g[3], g[5], g[7], g[9]) + pad;
-    });
+    if (!grid) { grid = new Float64Array(4 * layout.count); boxed = 0; }
+    for (; boxed < painted; boxed++) {
+      var g = drawn[boxed].g, pad = drawn[boxed].w / 2 + 12, k = 4 * boxed;
+      grid[k] = Math.min(g[0], g[2], g[4], g[6], g[8]) - pad;
+      grid[k + 1] = Math.min(g[1], g[3], g[5], g[7], g[9]) - pad;
+      grid[k + 2] = Math.max(g[0], g[2], g[4], g[6], g[8]) + pad;
+      grid[k + 3] = Math.max(g[1], g[3], g[5], g[7], g[9]) + pad;
+    }
   }
-  function nearArrows(x, y) {  // indices of the painted arrows whose box holds (x, y), topmost first
-    if (!grid) { buildBoxes(); }
+  function nearArrows(x, y) {  // indices into drawn of the painted arrows whose box holds (x, y), topmost first
+    if (!layout) { return []; }
+    buildBoxes();
     var out = [];
-    for (var idx = drawn.length - painted, n4 = grid.length; 4 * idx < n4; idx++) {
+    for (var idx = painted - 1; idx >= 0; idx--) {
       var k = 4 * idx;
       if (x >= grid[k] && x <= grid[k + 2] && y >= grid[k + 1] && y <= grid[k + 3]) { out.push(idx); }
     }
@@ -657,15 +679,95 @@ function idpmapInit(map, D) {
     highlighted = ni;
     redraw();
   }
-  // Thousands of round markers as SVG paths slow every frame of a pan: past MANY_MARKERS they share one canvas.
-  var MANY_MARKERS = 2000, markerCanvas = L.canvas({ pane: "idpmapPlaces", padding: 0.5 });
+  // Thousands of round markers as SVG paths slow every frame of a pan, and Leaflet's canvas renderer redraws them
+  // one by one after every pan (50-120 ms with 9,000 places): past MANY_MARKERS, round places go on a canvas of
+  // their own, batched by look, hit-tested here (tooltip on hover, popup on click); their permanent labels stay.
+  var MANY_MARKERS = 2000, canvasNodes = [];  // the nodes on that canvas, largest first
+  var PlaceCanvas = BoxCanvas.extend({
+    options: { pane: "idpmapPlaces", className: "idpmap-places" },
+    _extentOf: function (fresh) {
+      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      if (fresh || !this._pts) {
+        this._pts = canvasNodes.map(function (node) { return map.latLngToLayerPoint([node.lat, node.lon]); });
+      }
+      this._pts.forEach(function (pt, k) {
+        var r = radiusOf(canvasNodes[k]) + 3;
+        x0 = Math.min(x0, pt.x - r); x1 = Math.max(x1, pt.x + r);
+        y0 = Math.min(y0, pt.y - r); y1 = Math.max(y1, pt.y + r);
+      });
+      return boxOf(x0, y0, x1, y1);
+    },
+    _paint: function (ctx, bounds) {
+      var pts = this._pts, batches = new Map();
+      canvasNodes.forEach(function (node, k) {
+        var pt = pts[k], r = radiusOf(node) + 3;
+        if (pt.x + r < bounds.min.x || pt.x - r > bounds.max.x || pt.y + r < bounds.min.y || pt.y - r > bounds.max.y) {
+          return;  // off the canvas
+        }
+        // larger circles under smaller ones (canvasNodes go largest first): batches by look within each px of radius
+        var fill = node.pout > 0 ? groupColour(node.group) : "#ffffff", dash = node.prec > 0;
+        var key = Math.round(r) + fill + (node.place ? "1" : "0") + (dash ? "d" : "");
+        var batch = batches.get(key);
+        if (!batch) { batch = { fill: fill, w: node.place ? 1.5 : 3, dash: dash, at: [] }; batches.set(key, batch); }
+        batch.at.push(k);
+      });
+      batches.forEach(function (batch) {
+        ctx.beginPath();
+        batch.at.forEach(function (k) {
+          var pt = pts[k], r = radiusOf(canvasNodes[k]);
+          ctx.moveTo(pt.x + r, pt.y);
+          ctx.arc(pt.x, pt.y, r, 0, 2 * Math.PI);
+        });
+        ctx.globalAlpha = 0.8;
+        ctx.fillStyle = batch.fill;
+        ctx.fill();
+        ctx.globalAlpha = 1;
+        ctx.strokeStyle = "#222";
+        ctx.lineWidth = batch.w;
+        ctx.setLineDash(batch.dash ? [3, 3] : []);
+        ctx.stroke();
+      });
+      ctx.setLineDash([]);
+    },
+    // The place on the canvas under a layer point (the one whose edge is nearest), or null.
+    placeAt: function (at, tolerance) {
+      if (!this._map || !this._pts) { return null; }
+      var best = null, bestD = Infinity;
+      this._pts.forEach(function (pt, k) {
+        var r = radiusOf(canvasNodes[k]), d = Math.sqrt((pt.x - at.x) * (pt.x - at.x) + (pt.y - at.y) * (pt.y - at.y));
+        if (d <= r + tolerance && d - r <= bestD) { best = canvasNodes[k]; bestD = d - r; }
+      });
+      return best;
+    }
+  });
+  var placeLayer = new PlaceCanvas();
+  function openPlace(node) {
+    var popup = L.popup({ maxWidth: 340, maxHeight: 320, className: "idpmap-popup" })
+      .setLatLng([node.lat, node.lon]).setContent(nodePopup(node));
+    popup.on("remove", function () { if (highlighted === node.i) { highlight(null); } });
+    popup.openOn(map);
+    highlight(node.i);
+  }
   function buildMarkers() {
     towns.clearLayers();
     camps.clearLayers();
-    var renderer = nodes.length > MANY_MARKERS ? markerCanvas : undefined;
+    var many = nodes.length > MANY_MARKERS;
+    canvasNodes = [];
     nodes.forEach(function (node) {
+      node.marker = node.tip = null;
+      if (node.pin + node.pout === 0 && node.base > 0) { return; }  // its counts are all outside the time window
       var r = radiusOf(node);
       var camp = node.kind === "camp" || node.kind === "camp_cluster";
+      var label = node.label ? { permanent: true, direction: "right", offset: [r + 2, 0], className: "idpmap-label",
+        interactive: false, opacity: 1 } : { direction: "top", className: "idpmap-label" };
+      if (many && !camp) {
+        canvasNodes.push(node);
+        if (node.label) {
+          node.tip = L.tooltip(label).setLatLng([node.lat, node.lon]).setContent(labelOf(node));
+          towns.addLayer(node.tip);
+        }
+        return;
+      }
       var marker;
       if (camp) {
         var s = Math.round(2 * r);
@@ -675,29 +777,29 @@ function idpmapInit(map, D) {
       } else {
         var cls = !node.place ? "idpmap-place idpmap-cluster"
           : "idpmap-place idpmap-town" + (node.prec > 0 ? " idpmap-approx" : "");
-        marker = L.circleMarker([node.lat, node.lon], { pane: "idpmapPlaces", renderer: renderer, radius: r,
-          color: "#222",
+        marker = L.circleMarker([node.lat, node.lon], { pane: "idpmapPlaces", radius: r, color: "#222",
           weight: node.place ? 1.5 : 3, dashArray: node.prec > 0 ? "3 3" : null, bubblingMouseEvents: false,
           fillColor: node.pout > 0 ? groupColour(node.group) : "#ffffff", fillOpacity: 0.8, className: cls });
       }
-      marker.bindTooltip(labelOf(node), node.label ? { permanent: true, direction: "right", offset: [r + 2, 0],
-        className: "idpmap-label", interactive: false, opacity: 1 }
-        : { direction: "top", className: "idpmap-label" });
+      marker.bindTooltip(labelOf(node), label);
       marker.bindPopup(function () { return nodePopup(node); }, { maxWidth: 340, maxHeight: 320,
         className: "idpmap-popup" });
       marker.on("popupopen", function () { highlight(node.i); });
       marker.on("popupclose", function () { if (highlighted === node.i) { highlight(null); } });
       node.marker = marker;
+      node.tip = marker.getTooltip();
       marker.addTo(camp ? camps : towns);
     });
+    canvasNodes.sort(function (a, b) { return radiusOf(b) - radiusOf(a) || a.i - b.i; });
+    if (canvasNodes.length) { towns.addLayer(placeLayer.redraw()); }
   }
   // Permanent labels: where two overlap, the bigger place keeps its label.
   function declutter() {
     var kept = [];
-    nodes.filter(function (p) { return p.label && p.marker; }).sort(function (x, y) {
+    nodes.filter(function (p) { return p.label && p.tip; }).sort(function (x, y) {
       return Math.max(y.pin, y.pout) - Math.max(x.pin, x.pout) || x.i - y.i;
     }).forEach(function (p) {
-      var tip = p.marker.getTooltip(), node = tip && tip.getElement();
+      var node = p.tip.getElement();
       if (!node) { return; }
       node.style.visibility = "";
       var r = node.getBoundingClientRect();
@@ -716,6 +818,7 @@ function idpmapInit(map, D) {
     setTopNode();
     buildEdges();
     buildMarkers();
+    declutter();  // new labels (none yet while the map is being set up)
     container.setAttribute("data-level", levelIx < 0 ? "place" : D.levels[levelIx].name);
   }
 
@@ -741,6 +844,7 @@ function idpmapInit(map, D) {
 
   // --- hover and click on flows ---------------------------------------------------------------------------------
   var hoverTip = L.tooltip({ direction: "top", offset: [0, -8], className: "idpmap-label idpmap-hover" });
+  var placeTip = L.tooltip({ direction: "top", className: "idpmap-label idpmap-place-tip" });  // places on the canvas
   var pending = null;
   function edgeLabel(e) {
     return nodes[e.o].name + " \u2192 " + nodes[e.d].name + ": " + fmt(e.people) + " people" +
@@ -751,8 +855,17 @@ function idpmapInit(map, D) {
     L.Util.requestAnimFrame(function () {
       if (!pending || !flowLayer._map) { return; }
       // no hover while the map is dragged: the pointer moves with the map, and the frames stay free for the pan
-      var hit = map.dragging && map.dragging.moving() ? null : flowAt(pending.layerPoint, 4);
-      container.classList.toggle("idpmap-over-flow", !!hit);
+      var still = !(map.dragging && map.dragging.moving());
+      var place = still ? placeLayer.placeAt(pending.layerPoint, 0) : null;
+      var hit = still && !place ? flowAt(pending.layerPoint, 4) : null;
+      container.classList.toggle("idpmap-over-flow", !!(hit || place));
+      if (place) {
+        placeTip.options.offset = L.point(0, -radiusOf(place));
+        placeTip.setLatLng([place.lat, place.lon]).setContent(labelOf(place));
+        if (!map.hasLayer(placeTip)) { placeTip.addTo(map); }
+      } else if (map.hasLayer(placeTip)) {
+        map.removeLayer(placeTip);
+      }
       if (hit) {
         hoverTip.setLatLng(pending.latlng).setContent(el("div", "", edgeLabel(hit.edge)));
         if (!map.hasLayer(hoverTip)) { hoverTip.addTo(map); }
@@ -762,8 +875,12 @@ function idpmapInit(map, D) {
       pending = null;
     });
   });
-  map.on("mouseout", function () { if (map.hasLayer(hoverTip)) { map.removeLayer(hoverTip); } });
+  map.on("mouseout", function () {
+    [hoverTip, placeTip].forEach(function (tip) { if (map.hasLayer(tip)) { map.removeLayer(tip); } });
+  });
   map.on("click", function (ev) {
+    var place = placeLayer.placeAt(ev.layerPoint, L.Browser.mobile || phone ? 8 : 2);
+    if (place) { openPlace(place); return; }
     if (!flowLayer._map) { return; }
     var hit = flowAt(ev.layerPoint, L.Browser.mobile || phone ? 12 : 5);
     if (hit) { openEdge(hit.edge, ev.latlng); }
@@ -771,7 +888,8 @@ function idpmapInit(map, D) {
 
   // --- controls -------------------------------------------------------------------------------------------------
   var hasCamps = places.some(function (p) { return p.kind === "camp" || p.kind === "camp_cluster"; });
-  var overlays = { "Flows": flowLayer };
+  var overlays = {};
+  if (n) { overlays["Flows"] = flowLayer; }  // a map of counts only has none
   overlays[hasCamps ? "Towns and origins" : "Places"] = towns;
   if (hasCamps) { overlays["Camps"] = camps; }
   if (D.incidents.length) { overlays["Incidents (context)"] = incidents; }
@@ -847,8 +965,29 @@ function idpmapInit(map, D) {
       if (!on && incidents.hasLayer(m)) { incidents.removeLayer(m); }
     });
     showTotal(count, people, a, b);
+    if (countWindow(a, b)) {  // places' own counts changed: their circles follow
+      buildNodes();
+      setTopNode();
+      buildMarkers();
+      declutter();
+    }
     buildEdges();
     redraw();
+  }
+  // A place count is shown when its period (if it has dates) overlaps the window [a, b].
+  function countShown(r, a, b) {
+    var p = r[3] >= 0 ? periods[r[3]] : null;
+    return !p || isNaN(p.s) || a === undefined || (p.s <= b && p.e >= a);
+  }
+  // Places' in and out without their own counts outside the window; whether any changed.
+  function countWindow(a, b) {
+    var changed = false;
+    (D.counts || []).forEach(function (r) {
+      var p = places[r[0]], on = countShown(r, a, b);
+      var pin = p.inAll - (on ? 0 : r[1]), pout = p.outAll - (on ? 0 : r[2]);
+      if (pin !== p.pin || pout !== p.pout) { p.pin = pin; p.pout = pout; changed = true; }
+    });
+    return changed;
   }
   function showTotal(count, people, a, b) {
     container.setAttribute("data-visible-flows", String(count));
@@ -858,8 +997,7 @@ function idpmapInit(map, D) {
   function headline(count, people, a, b) {  // as mapper.view.headline_text; place counts follow their dates
     var c = [0, 0, 0, 0], parts = [];
     (D.counts || []).forEach(function (r) {
-      var p = r[3] >= 0 ? periods[r[3]] : null;
-      if (p && !isNaN(p.s) && a !== undefined && !(p.s <= b && p.e >= a)) { return; }
+      if (!countShown(r, a, b)) { return; }
       if (r[1] > 0) { c[0] += r[1]; c[1]++; }
       if (r[2] > 0) { c[2] += r[2]; c[3]++; }
     });
@@ -926,8 +1064,9 @@ function idpmapInit(map, D) {
   window.idpmap = {
     map: map, flows: flowLayer, flowData: flows, places: places, highlight: highlight, applyWindow: applyWindow,
     nodes: function () { return nodes; },
-    drawn: function () { return drawn; },
-    // A point (container pixels) on the drawn arrow of an edge (index into drawn(), topmost first).
+    // The arrows of this view, largest first (those not laid out yet for painting are laid out now).
+    drawn: function () { if (layout) { layOut(layout.count); } return drawn; },
+    // A point (container pixels) on the drawn arrow of an edge (index into drawn()).
     pointOf: function (k) {
       var pt = sample(drawn[k].g, 4);
       return map.layerPointToContainerPoint(L.point(pt[0], pt[1]));

@@ -86,7 +86,10 @@ Triangulation (same movement)
     names may carry the containment. Reports are compared whole, before any splitting. Clusters are the connected
     components of this relation, so chains join (A contains B, B overlaps C in time and contains C) and the result
     does not depend on the rows' order. Two reports that only cross -- one wider at the origin, the other wider at
-    the destination -- are not the same movement unless a third report contains both.
+    the destination -- are not the same movement unless a third report contains both. In a cluster nothing can
+    draw (no report in it has both an origin and a destination), a chain through a wide report would join
+    movements of different times: there a report whose period does not overlap the best report's (chosen as below)
+    is a movement of its own, split off again the same way, and each such cluster is left out with its own people.
 
     In a cluster the flows carry the estimate (``people``) of one report, chosen by agency priority (earliest in
     the priority list; unknown agencies after every listed one), then the latest ``published`` date (a missing
@@ -103,7 +106,9 @@ Honest bounds and disagreements
     one way and narrower in another, such as a 24-hour count to a wider destination -- bounds nothing. A lower
     bound above the estimate, or an upper bound below it, is a disagreement: the range is stretched to it and the
     flow's ``note`` and ``meta.notes`` say so ("sources disagree: SRCG's 215,000 (2019-11-01 to 2019-12-25) for a
-    wider area or period is below UN OCHA's 235,000 (2019-12-12 to 2019-12-25)"). Bounds are split with the same
+    wider area or period is below UN OCHA's 235,000 (2019-12-12 to 2019-12-25)"). A report that bounds nothing
+    but gives more people than the estimate is said too ("sources differ: ... for an area or period that only
+    partly matches this movement is above ..."), without stretching the range. Bounds are split with the same
     fractions as ``people``, in whole people.
     ``sources`` lists every report of the cluster in a fixed order (period start, period end, people, agency,
     report id). Reports in different clusters add up.

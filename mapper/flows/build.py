@@ -306,19 +306,67 @@ def _describe_report(columns, i) -> str:
     return f"{who}'s {int(columns['people'][i]):,} ({period})"
 
 
+def _scope_relations(state, rows, c):
+    """For reports ``rows`` and, for each, another report ``c``: whether its areas lie inside ``c``'s / around
+    them, and its period inside ``c``'s / around it."""
+    move = state.move
+    s, e, sig = move["_s"].to_numpy(), move["_e"].to_numpy(), move["_sig"].to_numpy()
+    o_r, o_c = state._sig_o[sig[rows]], state._sig_o[sig[c]]
+    d_r, d_c = state._sig_d[sig[rows]], state._sig_d[sig[c]]
+    inside = _contained(state._o_codes, o_c, o_r) & _contained(state._d_codes, d_c, d_r)
+    outside = _contained(state._o_codes, o_r, o_c) & _contained(state._d_codes, d_r, d_c)
+    t_in = (s[c] <= s[rows]) & (e[rows] <= e[c])
+    t_out = (s[rows] <= s[c]) & (e[c] <= e[rows])
+    return inside, outside, t_in, t_out
+
+
+def separate_unrelated(state, keys, drawable):
+    """Split off, in the clusters nothing can draw, the reports whose period does not overlap the best report's.
+
+    Clusters are connected components, so a wide report without a destination (72,000 from northern Idlib, May to
+    August) joins every report it contains, even two that do not overlap each other (173,000 from eastern Idlib
+    in May, 80,000 from Maarat al-Numan in August). When the cluster is drawn, its chosen estimate stands for the
+    movement and the others back or bound it; when nothing in it can be drawn, it is left out with one report's
+    people, and a report from another time would vanish behind it. So, there, a report stays with the cluster's
+    best report (``keys``) only when its period overlaps that report's; the others form a cluster of their own,
+    split again the same way until none is left, and each is left out with its own people.
+    """
+    cluster = state.cluster.copy()
+    rows = np.flatnonzero(~np.isin(cluster, cluster[drawable]))
+    s, e = state.move["_s"].to_numpy(), state.move["_e"].to_numpy()
+    while len(rows):
+        best = _best_per_cluster(rows, cluster, (~drawable,) + keys)
+        c = pd.Series(best, index=cluster[best]).reindex(cluster[rows]).to_numpy(dtype=np.int64)
+        peeled = rows[(s[rows] > e[c]) | (s[c] > e[rows])]
+        if len(peeled) == 0:
+            break
+        new_ids, _ = pd.factorize(cluster[peeled], sort=True)
+        cluster[peeled] = cluster.max() + 1 + new_ids
+        rows = np.flatnonzero(np.isin(cluster, cluster[peeled]))
+    if len(cluster):
+        first_of = pd.Series(state.move["_canon"].to_numpy()).groupby(cluster).min()
+        relabel = pd.Series(np.argsort(np.argsort(first_of.to_numpy())), index=first_of.index)
+        cluster = relabel.reindex(cluster).to_numpy(dtype=np.int64)
+    state.cluster = cluster
+    state.move = state.move.assign(_cluster=cluster)
+
+
 def choose_estimates(state):
     """Per cluster, the report whose estimate is drawn (agency priority, latest published, largest, earliest,
     smallest id; it needs an origin and a destination), its bounds from the other reports' scope (alternatives
     widen the range; a sub-scope report above the estimate or a wider one below it is a disagreement: noted, and
     the range stretched to it), and the clusters nothing can draw, left out as ``"no destination"`` /
-    ``"no origin"``."""
-    move, cluster = state.move, state.cluster
+    ``"no origin"``. Reports that neither back nor bound that report first become clusters of their own
+    (:func:`separate_unrelated`)."""
+    move = state.move
     agencies_codes, agencies = _factorize_text(move["agency"].to_numpy())
     rank = np.array([agency_rank(a, state.opts.priority) for a in agencies], dtype=np.int64)[agencies_codes]
     pub = _day_numbers(move["published"], missing_ok=True)
     people = move["people"].to_numpy(dtype=float)
     canon = move["_canon"].to_numpy()
     drawable = (move["_has_o"] & move["_has_d"]).to_numpy()
+    separate_unrelated(state, (rank, -pub, -people, canon), drawable)
+    move, cluster = state.move, state.cluster
     chosen_rows = _best_per_cluster(np.flatnonzero(drawable), cluster, (rank, -pub, -people, canon))
     undrawn_rows = np.flatnonzero(~np.isin(cluster, cluster[chosen_rows]))
     undrawn = _best_per_cluster(undrawn_rows, cluster, (rank, -pub, -people, canon))
@@ -346,13 +394,7 @@ def _bounds_by_scope(state, chosen_rows, people, canon) -> list:
     c_row = pd.Series(chosen_rows, index=cluster[chosen_rows]).reindex(cluster).to_numpy()
     drawn = np.flatnonzero(~np.isnan(c_row))
     c = c_row[drawn].astype(np.int64)
-    s, e, sig = move["_s"].to_numpy(), move["_e"].to_numpy(), move["_sig"].to_numpy()
-    o_r, o_c = state._sig_o[sig[drawn]], state._sig_o[sig[c]]
-    d_r, d_c = state._sig_d[sig[drawn]], state._sig_d[sig[c]]
-    inside = _contained(state._o_codes, o_c, o_r) & _contained(state._d_codes, d_c, d_r)
-    outside = _contained(state._o_codes, o_r, o_c) & _contained(state._d_codes, d_r, d_c)
-    t_in = (s[c] <= s[drawn]) & (e[drawn] <= e[c])
-    t_out = (s[drawn] <= s[c]) & (e[c] <= e[drawn])
+    inside, outside, t_in, t_out = _scope_relations(state, drawn, c)
     same = inside & outside & t_in & t_out
     lower = ~same & inside & t_in
     upper = ~same & ~lower & outside & t_out
@@ -363,8 +405,11 @@ def _bounds_by_scope(state, chosen_rows, people, canon) -> list:
     # Disagreements: a sub-scope report above the estimate, a wider one below it (few rows: noted one by one).
     above = lower & (pmin_all[drawn] > est)
     below = upper & (pmax_all[drawn] < est)
+    # A report that only partly matches (wider in one way, narrower in another) bounds nothing, but a figure
+    # above the estimate is still said, so that its people are not silently folded into a smaller flow.
+    beyond = ~same & ~lower & ~upper & (pmin_all[drawn] > est)
     notes, stretch_lo, stretch_hi = {}, {}, {}
-    odd = np.flatnonzero(above | below)
+    odd = np.flatnonzero(above | below | beyond)
     columns = {name: move[name].to_numpy() for name in ("_s", "_e", "agency", "report_id", "people")}
     for k in odd[np.argsort(canon[drawn][odd], kind="stable")]:
         i, ci = int(drawn[k]), int(c[k])
@@ -372,6 +417,9 @@ def _bounds_by_scope(state, chosen_rows, people, canon) -> list:
             text = (f"sources disagree: {_describe_report(columns, i)} for part of this movement is above "
                     f"{_describe_report(columns, ci)}")
             stretch_hi[ci] = max(stretch_hi.get(ci, 0), int(pmin_all[i]))
+        elif beyond[k]:
+            text = (f"sources differ: {_describe_report(columns, i)} for an area or period that only partly "
+                    f"matches this movement is above {_describe_report(columns, ci)}")
         else:
             text = (f"sources disagree: {_describe_report(columns, i)} for a wider area or period is below "
                     f"{_describe_report(columns, ci)}")

@@ -46,3 +46,23 @@ def test_arrivals_map_offers_no_flow_controls(watched, tmp_path):
     assert page.locator("#idpmap-time-label").inner_text().startswith("Showing counts between")
     assert not page.locator("#idpmap-show").is_visible()  # no "largest / all" flows to choose between
     _assert_clean(watched)
+
+
+def test_arrivals_circles_follow_the_time_filter_and_no_flows_layer_is_listed(watched, tmp_path):
+    fs = build_flows(make_reports(ARRIVALS), gazetteer=Gazetteer(PLACES))
+    path = tmp_path / "arrivals.html"
+    render_map(fs, path)
+    page = _ready(watched.open(path))
+    layers = page.locator(".leaflet-control-layers").inner_text()
+    assert "Flows" not in layers and "Places" in layers  # a map of counts has no flows to switch on or off
+    assert page.locator(".idpmap-hint").inner_text() == "Click a place for its count and sources."
+    circles = page.locator(".idpmap-place")
+    assert circles.count() == 3
+    page.locator("#idpmap-to").focus()
+    page.keyboard.press("Home")  # the window shrinks to 1 December 2018: Azaz's January count is out
+    assert circles.count() == 2
+    page.keyboard.press("End")
+    assert circles.count() == 3
+    page.locator(".idpmap-place").last.click()
+    assert "In:" in page.locator(".idpmap-place-pop").inner_text()
+    _assert_clean(watched)

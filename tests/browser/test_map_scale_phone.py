@@ -211,7 +211,7 @@ def test_quick_taps_on_the_panels_do_not_zoom_the_map(phone, example_path):
     _assert_clean(phone)
 
 
-def test_thousands_of_places_share_one_canvas_and_still_open_and_pan(watched, tmp_path):
+def test_thousands_of_places_share_one_canvas_and_still_open_highlight_and_pan(watched, tmp_path):
     from tests.mapper.test_view import _grid_places
 
     places = _grid_places(per_district=200)  # 2,400 places: past the 2,000 round markers kept as SVG paths
@@ -223,15 +223,40 @@ def test_thousands_of_places_share_one_canvas_and_still_open_and_pan(watched, tm
     page.evaluate("() => { window.idpmap.setGrouped(false); }")
     page.locator("#idpmap-all").click()
     assert page.locator(".idpmap-place").count() == 0  # no SVG node per place ...
-    assert page.locator(".leaflet-pane canvas").count() == 2  # ... but the arrows' canvas and the markers' one
+    assert page.locator(".leaflet-pane canvas").count() == 2  # ... but the arrows' canvas and the places' one
+    assert page.locator(".idpmap-label").count() > 0  # the largest places keep their labels
     drawn = _drawn(page)
     assert drawn == len(flows)
+    page.wait_for_function("() => window.idpmap.painted() === window.idpmap.drawn().length")
+    # Neither canvas paints again while the pointer moves over the map or a drag stays within what they hold.
+    page.evaluate("""() => { window.__strokes = 0;
+        document.querySelectorAll('.leaflet-pane canvas').forEach(c => { const ctx = c.getContext('2d');
+            ['arc', 'quadraticCurveTo'].forEach(name => { const f = ctx[name];
+                ctx[name] = function () { window.__strokes++; return f.apply(ctx, arguments); }; }); }); }""")
+    for k in range(12):
+        page.mouse.move(300 + 40 * k, 250 + 20 * k)
+        page.wait_for_timeout(20)
+    page.mouse.down()
+    page.mouse.move(500, 450, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__strokes") == 0
     box = page.evaluate("""() => { const m = window.idpmap.map, b = m.getContainer().getBoundingClientRect();
         const p = m.latLngToContainerPoint([34.0, 36.0]); return [b.left + p.x, b.top + p.y]; }""")
-    page.mouse.click(*box)  # on the grid's corner, where places crowd: one of them opens
+    # Hovering a place names it; a click opens it (on the grid's corner, where places crowd: one of them) ...
+    page.mouse.move(*box)
+    assert page.locator(".idpmap-place-tip").inner_text().startswith("Place 0-0-")
+    page.mouse.click(*box)
     assert page.locator(".idpmap-place-pop").is_visible()
-    assert page.locator(".idpmap-place-pop").inner_text().startswith("Place 0-0-")
+    title = page.locator(".idpmap-place-pop .idpmap-pop-title").inner_text()
+    assert title.startswith("Place 0-0-")
+    # ... and its flows stay bright while the others fade.
+    state = page.evaluate("""(name) => { const node = window.idpmap.nodes().find(n => n.name === name);
+        return window.idpmap.drawn().map(d => [d.dim, d.edge.o === node.i || d.edge.d === node.i]); }""", title)
+    assert any(not dim for dim, _ in state) and any(dim for dim, _ in state)
+    assert all(dim != touches for dim, touches in state)
     page.evaluate("() => { window.idpmap.map.closePopup(); }")
+    assert not any(page.evaluate("() => window.idpmap.drawn().map(d => d.dim)"))
     page.mouse.move(640, 400)
     page.mouse.down()
     page.mouse.move(100, 200, steps=12)  # beyond the canvas' margin

@@ -676,3 +676,30 @@ def test_example_totals():
     # The strikes are context points.
     assert {"Tal Mannis", "Maasaran", "Maar Shamshah"} <= set(fs.incidents["name"])
     assert set(fs.incidents["report_id"]) == set(reports.loc[reports["kind"] == "incident", "report_id"]) - unplaced
+
+
+def test_a_wide_report_does_not_hide_two_movements_of_different_months_when_none_can_be_drawn(gazetteer):
+    # Nothing names a destination. The wide report (all Idlib, May to August) contains both others, which do not
+    # overlap each other: the May and August movements are left out one by one, each with its own people.
+    rows = [{"report_id": "wide", "origin": "Idlib Governorate", "destination": "", "people": 72000,
+             "period_start": "2019-05-01", "period_end": "2019-08-22", "agency": "CCCM"},
+            {"report_id": "may", "origin": "Saraqeb", "destination": "", "people": 173000,
+             "period_start": "2019-05-01", "period_end": "2019-05-16", "agency": "CCCM"},
+            {"report_id": "aug", "origin": "Maarat al-Numan", "destination": "", "people": 80000,
+             "period_start": "2019-08-19", "period_end": "2019-08-21", "agency": "UN OCHA"}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer)
+    left = {frozenset(entry.report_ids): entry.people for entry in fs.left_out}
+    assert left == {frozenset({"aug", "wide"}): 80000, frozenset({"may"}): 173000}
+    assert all(entry.what == "no destination" for entry in fs.left_out)
+
+
+def test_a_larger_figure_that_only_partly_matches_the_drawn_movement_is_said(gazetteer):
+    rows = [{"report_id": "drawn", "origin": "Maarat al-Numan", "destination": "Atme", "people": 3000,
+             "period_start": "2019-12-01", "period_end": "2019-12-31"},
+            {"report_id": "wider-place-shorter-time", "origin": "Idlib Governorate", "destination": "",
+             "people": 28000, "period_start": "2019-12-10", "period_end": "2019-12-12", "agency": "SRCG"}]
+    fs = build_flows(make_reports(rows), gazetteer=gazetteer)
+    assert fs.flows["people"].sum() == 3000
+    assert fs.meta.notes == ["sources differ: SRCG's 28,000 (2019-12-10 to 2019-12-12) for an area or period that "
+                             "only partly matches this movement is above UN OCHA's 3,000 (2019-12-01 to 2019-12-31)"]
+    assert fs.flows["note"].iloc[0] == fs.meta.notes[0]

@@ -475,3 +475,20 @@ def test_tiny_and_zero_flows_draw_without_error(tmp_path):
     flowset = make_flowset([("sy-saraqeb", "sy-idlib", 0.0), ("sy-saraqeb", "cc-kah", 3.0)])
     texts = svg_text(render(flowset, tmp_path / "map.svg"))
     assert "3 people" in texts and "2" in texts  # the width legend shows what it can: a 2-person line
+
+
+def test_legend_labels_stay_on_the_page_and_say_what_an_approximate_place_stands_for(tmp_path):
+    from gazetteer import Gazetteer
+    from mapper.flows import build_flows
+    from tests.mapper.conftest import PLACES as GAZETTEER_PLACES, make_reports
+    from tests.mapper.test_view_counts import ARRIVALS
+
+    flowset = build_flows(make_reports(ARRIVALS), gazetteer=Gazetteer(GAZETTEER_PLACES))
+    flowset.places["precision"] = "admin2"  # each counted at its district
+    image = Image.open(render(flowset, tmp_path / "map.png", dpi=100)).convert("L")
+    width, height = image.size
+    # The legend panel ends at 98% of the page's width and cuts what goes beyond: no label reaches its edge.
+    edge = int(0.98 * width)
+    assert min(image.getpixel((x, y)) for x in range(edge - 4, edge + 1) for y in range(height)) > 230
+    texts = " ".join(svg_text(render(flowset, tmp_path / "map.svg")))
+    assert "location approximate: district" in texts and "subdistrict" not in texts
