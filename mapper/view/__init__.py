@@ -424,15 +424,32 @@ def _coded(fn, *columns, with_row=False) -> np.ndarray:
         return np.zeros(0, dtype=int)
     combined = np.zeros(n, dtype=np.int64)
     for column in columns:
-        try:
-            codes, uniques = pd.factorize(pd.Series(column, dtype=object), use_na_sentinel=False)
-        except TypeError:  # unhashable cells: each row on its own
-            codes, uniques = np.arange(n), range(n)
+        codes, uniques = _first_seen(column)
         combined = combined * max(len(uniques), 1) + codes
     codes, _ = pd.factorize(combined)
     _, firsts = np.unique(codes, return_index=True)
     values = [fn(tuple(c[r] for c in columns) + ((r,) if with_row else ())) for r in firsts.tolist()]
     return np.asarray(values, dtype=int)[codes]
+
+
+def _first_seen(column):
+    """Codes of a column's cells in order of first appearance (missing cells, None or NaN, one value) and the
+    distinct cells. A dict, not pandas: pandas hashes every character of every text, Python reuses each text's hash
+    (the sources of 100,000 flows are a few thousand shared texts of ~700 characters)."""
+    seen = {}
+    try:
+        codes = [seen.setdefault(v if v == v else None, len(seen)) for v in column]  # NaN != NaN
+    except (TypeError, ValueError):  # unhashable cells (or ones without a truth value): each row on its own
+        return np.arange(len(column)), list(column)
+    return np.asarray(codes, dtype=np.int64), list(seen)
+
+
+def _sums_by(keys, values) -> dict:
+    """``{key: sum of its values}`` of whole numbers (exact: int64, not float weights)."""
+    codes, uniques = _first_seen(keys)
+    sums = np.zeros(len(uniques), dtype=np.int64)
+    np.add.at(sums, codes, values)
+    return dict(zip(uniques, sums.tolist()))
 
 
 def _bounds_of(frame, column, people) -> np.ndarray:
@@ -469,10 +486,10 @@ def _collect_places(flowset, flows):
     places, index = [], {}
 
     def add(values):
-        rec = dict(zip(_PLACE_FIELDS, values))
-        pid = cell_text(rec["id"], cap=False)
+        pid = cell_text(values[0], cap=False)
         if pid in index:
             return
+        rec = dict(zip(_PLACE_FIELDS, values))
         lat, lon = _coordinate(rec["lat"], pid, "lat"), _coordinate(rec["lon"], pid, "lon")
         precision = cell_text(rec["precision"]) or "point"
         index[pid] = len(places)
@@ -489,7 +506,8 @@ def _collect_places(flowset, flows):
         for values in zip(*[col("place_id" if f == "id" else f) for f in _PLACE_FIELDS]):
             add(values)
     for end in ("origin", "dest"):
-        unique = flows.drop_duplicates(subset=f"{end}_id") if len(flows) else flows
+        codes, _ = _first_seen(flows[f"{end}_id"].tolist())
+        unique = flows.iloc[np.unique(codes, return_index=True)[1]]  # each place's first flow
         col = column_reader(unique)
         for values in zip(*[col(f"{end}_{f}") for f in _PLACE_FIELDS]):
             add(values)
@@ -514,9 +532,9 @@ def _add_place_counts(flowset, places, index):
     flows_frame = flowset.flows
     drawn_in, drawn_out = {}, {}
     if len(flows_frame):
-        people = pd.Series(_people(flows_frame), index=flows_frame.index)
-        drawn_out = people.groupby(flows_frame["origin_id"].astype(str)).sum().to_dict()
-        drawn_in = people.groupby(flows_frame["dest_id"].astype(str)).sum().to_dict()
+        people = _people(flows_frame)
+        drawn_out = _sums_by(flows_frame["origin_id"].astype(str).tolist(), people)
+        drawn_in = _sums_by(flows_frame["dest_id"].astype(str).tolist(), people)
     for pid, pin, pout in zip(col("place_id"), col("people_in", 0), col("people_out", 0)):
         pid = cell_text(pid, cap=False)
         place = places[index[pid]]
@@ -554,10 +572,12 @@ def _colour_groups(places, flows) -> list:
     def key_of(place):
         return place.admin2 or place.admin1 or place.id
 
+    out = np.zeros(len(places), dtype=np.int64)
+    np.add.at(out, flows.origin, flows.people)
     area_people: dict = {}
-    for i, p in zip(flows.origin.tolist(), flows.people.tolist()):
+    for i in np.unique(flows.origin).tolist():  # places with flows out (of any size, 0 too)
         key = key_of(places[i])
-        area_people[key] = area_people.get(key, 0) + p
+        area_people[key] = area_people.get(key, 0) + int(out[i])
     ranked = sorted(area_people, key=lambda k: (-area_people[k], k))
     own = ranked if len(ranked) <= len(AREA_COLOURS) else ranked[: len(AREA_COLOURS) - 1]
     names = _area_names(places, own)

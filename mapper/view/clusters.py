@@ -79,14 +79,12 @@ def _level(name, of, places, lat, lon, weight) -> Level:
     w = np.bincount(of, weights=weight, minlength=n)
     clat = np.bincount(of, weights=lat * weight, minlength=n) / w
     clon = np.bincount(of, weights=lon * weight, minlength=n) / w
-    names = []
-    members: dict = {}
-    for i, c in enumerate(of):
-        members.setdefault(c, []).append(i)
-    for c in range(n):
-        idx = members[c]
-        top = max(idx, key=lambda i: (weight[i], -i))
-        names.append(places[top].name if len(idx) == 1 else f"{places[top].name} and {len(idx) - 1:,} more")
+    # Each cluster is named after its heaviest place (the first of equals): places by cluster, heaviest first.
+    order = np.lexsort((np.arange(len(of)), -weight, of))
+    tops = order[np.flatnonzero(np.diff(np.asarray(of)[order], prepend=-1))].tolist()
+    sizes = np.bincount(of, minlength=n).tolist()
+    names = [places[top].name if size == 1 else f"{places[top].name} and {size - 1:,} more"
+             for top, size in zip(tops, sizes)]
     return Level(name=name, of=list(of), names=names, lat=clat.tolist(), lon=clon.tolist(),
                  min_zoom=_zoom_for(clat, clon))
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
+from ..inputs import load_json
 from .cells import ViewError, cell_text, column_reader, finite, fmt_people
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -135,7 +135,7 @@ class Tables:
         else:
             text = cell_text(raw, cap=False)
             try:
-                items = json.loads(text) if text else []
+                items = load_json(text) if text else []
             except (ValueError, RecursionError) as err:
                 raise ViewError(f"cannot draw {owner}: its sources are not a JSON list "
                                 f"({str(err)[:80]})") from None
