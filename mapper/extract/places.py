@@ -33,6 +33,12 @@ _REGION_RES = [
     (re.compile(r"\b(?:the\s+)?border\b(?!\s+crossing)"), ("border",)),
     (re.compile(r"\bla\s+fronti[èe]re\s+turque\b", re.IGNORECASE), ("fronti",)),
 ]
+_COMPASS = r"(?:north-?west|north-?east|south-?west|south-?east|north|south|east|west|central)(?:ern)?\b"
+# "northern and eastern Idleb Governorate", "northern, central and southern Idlib": every compass word but the last
+# names a part of the area the last one is followed by.
+_COMPASS_LIST_RE = re.compile(rf"\b({_COMPASS}(?:\s*,\s*{_COMPASS})*)\s*,?\s+(?:and|or)\s+{_COMPASS}\s+"
+                              rf"({CAP_TOKEN}(?:\s+(?i:province|countryside|governorate))?)")
+_COMPASS_WORD_RE = re.compile(_COMPASS)
 
 
 _COMPASS_PART_RE = re.compile(rf"((?:north|south|east|west|north-?west|north-?east|south-?west|south-?east|"
@@ -49,6 +55,7 @@ class PlaceMention:
     ambiguous: tuple = ()
     within: str = ""
     region: bool = False
+    elided: bool = False  # "northern" of "northern and eastern Idleb": named ``name``, the text holds the first word
     arabic: bool = False  # an Arabic word run: looked up by exact name only
     doubt: str = ""  # why its role is a reading of the text rather than what the text says
     part_of: object = None  # for a compass part of an area the gazetteer does not hold: that area
@@ -86,6 +93,11 @@ def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
             if tail and p_start + len(part) == b:
                 cands.append(PlaceMention(clean + tail.group(0), p_start, tail.end()))
             cands.append(PlaceMention(clean, p_start, p_end))
+    if any(word in lower for word in _COMPASS_WORDS) and (" and " in lower or " or " in lower):
+        for m in _COMPASS_LIST_RE.finditer(sentence):
+            for word in _COMPASS_WORD_RE.finditer(sentence, m.start(1), m.end(1)):
+                cands.append(PlaceMention(f"{word.group(0)} {m.group(2)}", word.start(), word.end(), region=True,
+                                          elided=True))
     cands += _arabic_candidates(sentence)
     agency_starts = {s for _, s, _e in agency_spans}
     cands = [c for c in cands if not any(c.start < e and c.end > s for _, s, e in agency_spans)
@@ -142,6 +154,12 @@ def _subruns(mention: PlaceMention):
     places and the generic first words of Arabic names."""
     if mention.arabic:
         yield mention
+        return
+    if mention.region and mention.elided:
+        yield mention
+        short = _KIND_WORD_RE.sub("", mention.name)
+        if short != mention.name:
+            yield PlaceMention(short, mention.start, mention.end, region=True, elided=True)
         return
     if mention.region:
         yield mention
@@ -240,8 +258,9 @@ class Placer:
         if area is None:
             return None
         name = mention.name[:m.end(2)]
-        return PlaceMention(name, mention.start, mention.start + len(name), within=area.pcode or "", region=True,
-                            part_of=area)
+        end = mention.end if mention.elided else mention.start + len(name)
+        return PlaceMention(name, mention.start, end, within=area.pcode or "", region=True, part_of=area,
+                            elided=mention.elided)
 
 
 def _contains(area, place, gazetteer) -> bool:
@@ -405,7 +424,34 @@ def sentence_origins(bound, data, text, gazetteer) -> list[PlaceMention]:
 
 
 _AGENT_CUES = {"by", "par"}
-_MOVE_RE = re.compile(r"fled|flee|arriv|shelter|refuge|moved|headed", re.IGNORECASE)
+_MOVE_RE = re.compile(r"fled|flee|arriv|shelter|refuge|moved|headed|heading", re.IGNORECASE)
+# Words that send the places after them as destinations, whatever word stands just before the place ("heading
+# towards already crowded areas of northern Idlib", "pour rejoindre des camps près de la frontière").
+_TOWARD_RE = re.compile(r"\b(?:pour\s+(?:rejoindre|gagner|atteindre)|rejoindre|rejoint|vers|en\s+direction\s+d(?:e|u|es|')|"
+                        r"head(?:ing|ed|s)?\s+(?:to|towards?|for|into)|on\s+(?:their|the|its)\s+way\s+to|to\s+reach|"
+                        r"making\s+(?:their|its)\s+way\s+to)\b", re.IGNORECASE)
+_AWAY_RE = re.compile(r"\b(?:from|fled|flee|fleeing|left|leaving|depuis|fui|fuir|fuyant|quitt\w*)\b|[;:]",
+                      re.IGNORECASE)
+# Cues of leaving that a word of heading does not override ("de" may be "près de", "camps de").
+_LEAVING_CUES = ORIGIN_CUES - {"de", "du", "d'"}
+# A parenthesis of figures inside a list of places: "to Latakia (750), Aleppo (2,050) and Tartous (275)".
+_LIST_ASIDE_RE = re.compile(r"\s*\([^()A-Z]{0,40}\)")
+
+
+def _listed_after(text, previous, mention) -> bool:
+    """True when ``mention`` carries on a list that ``previous`` is in ("A, B and C"; "A (750), B (2,050)")."""
+    gap = text[previous.end:mention.start]
+    aside = _LIST_ASIDE_RE.match(gap)
+    return bool(LIST_JOIN_RE.match(gap[aside.end():] if aside else gap))
+
+
+def _sent_toward(text, lo, mention) -> bool:
+    """A word of heading for a place comes before ``mention`` in its stretch, with no word of leaving after it."""
+    window = max(lo, mention.start - 90)
+    last = None
+    for last in _TOWARD_RE.finditer(text, window, mention.start):
+        pass
+    return last is not None and not _AWAY_RE.search(text, last.end(), mention.start)
 _ELSEWHERE_RE = re.compile(r"\b(?:(?:elsewhere|other parts|other areas|rest)\s+(?:in|of)|(?:north|south|east|west)"
                            r"(?:[- ]?(?:north|south|east|west))?(?:ern)?\s+of)\s+(?:the\s+)?$", re.IGNORECASE)
 _WHERE_RE = re.compile(r",?\s+where\b", re.IGNORECASE)
@@ -434,7 +480,7 @@ def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
             continue
         if previous is not None and _LOCATOR_RE.match(text[previous[0].end:mention.start]):
             continue  # "the Kah and Atme regions near the border": locates the list, is not another place
-        if previous is not None and LIST_JOIN_RE.match(text[previous[0].end:mention.start]):
+        if previous is not None and _listed_after(text, previous[0], mention):
             role = previous[1]
         elif kind == "displacement" and mention.end <= fig_start and _WHERE_RE.match(text, mention.end) \
                 and DEST_TERMS.search(text, mention.end):
@@ -450,7 +496,10 @@ def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
             if kind != "displacement" and not (cue in NEUTRAL_CUES or cue in ATTACK_CUES
                                                or mention.start >= term_end):
                 continue
-            role = _role(cue, kind, term, verb)
+            if kind == "displacement" and cue not in _LEAVING_CUES and _sent_toward(text, lo, mention):
+                role = "destination"
+            else:
+                role = _role(cue, kind, term, verb)
         roles[role].append(mention)
         previous = (mention, role)
     return roles

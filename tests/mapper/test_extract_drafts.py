@@ -534,3 +534,37 @@ def test_a_toll_since_an_offensive_began_in_a_month_runs_to_the_publication_date
     by_figure = {r.figure: r for r in rows}
     assert (by_figure["40000"].period_start, by_figure["40000"].period_end) == ("2019-04-01", "2020-02-12")
     assert (by_figure["3000"].period_start, by_figure["3000"].period_end) == ("2020-01-01", "2020-01-31")
+
+
+# ----------------------------------------------------------------------------------------- roles of places
+
+def test_two_compass_parts_joined_by_and_are_both_destinations(gaz):
+    both = Gazetteer(MORE_PLACES + [_place("region-northern-idlib", "northern Idlib", "region", 36.1, 36.6,
+                                           parent="adm-sy07")])
+    row, = _rows("Between 1 and 10 February, some 6,000 people fled to northern and southern Idlib Governorate, "
+                 "OCHA said.", both)
+    assert (row.origin, row.destination, row.status) == ("", "northern Idlib;southern Idlib", "ok")
+    # Without such an area in the gazetteer, the first part is kept as written, for review.
+    row, = _rows("Between 1 and 10 February, some 6,000 people fled Ariha, the majority into central and southern "
+                 "Idlib, OCHA said.", gaz)
+    assert (row.origin, row.destination) == ("Ariha", "central Idlib;southern Idlib")
+    assert row.status == "needs_review" and "could not place 'central Idlib'" in row.review_note
+
+
+def test_a_list_of_destinations_with_their_figures_keeps_its_role(gaz):
+    row, = _rows("Between 1 and 10 February, an estimated 3,000 people were displaced through informal routes "
+                 "going to Atme (750), Dana (2,000) and Sarmada (250), OCHA said.", gaz)
+    assert (row.origin, row.destination, row.status) == ("", "Atme;Dana;Sarmada", "ok")
+
+
+def test_people_heading_towards_places_go_there(gaz):
+    row, = _rows("So far in February, more than 9,000 people have been displaced, OCHA said. Most of the displaced "
+                 "are heading towards already crowded parts of Dana and Atme.", gaz)
+    assert (row.origin, row.destination) == ("", "Dana;Atme")
+
+
+@pytest.mark.parametrize("words", ["pour rejoindre des camps près d'", "vers la ville d'",
+                                   "en direction de la ville d'"])
+def test_french_words_of_heading_for_a_place_mark_destinations(gaz, words):
+    row, = _rows(f"Près de 5.000 personnes ont fui Ariha le 10 février {words}Atme, selon l'Onu.", gaz)
+    assert (row.origin, row.destination) == ("Ariha", "Atme")
