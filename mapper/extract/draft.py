@@ -66,6 +66,7 @@ class ExtractedReport:
     unplaced: tuple = field(default=(), repr=False)
     # (name, why) of places whose role was read, not stated
     role_doubts: tuple = field(default=(), repr=False)
+    weak_roles: tuple = field(default=(), repr=False)  # (name, role) of places whose role no word before them gives
     date_doubt: str = field(default="", repr=False)  # the publication days the text allows, when a period needs one
     year_doubt: str = field(default="", repr=False)  # where the year a period needs came from, when only inferred
     headline: bool = field(default=False, repr=False)
@@ -98,6 +99,9 @@ class ExtractedReport:
             problems.append(f"the period's year is inferred ({self.year_doubt}): the text does not give it")
         for name, why in self.role_doubts:
             problems.append(f"{name!r} drafted as a destination but the text has it {why}")
+        for name, role in self.weak_roles:
+            problems.append(f"{name!r} drafted as {'an origin' if role == 'origin' else 'a destination'} from the "
+                            "verb alone: no word before it says which")
         self.status = "needs_review" if problems else "ok"
         self.review_note = "; ".join(problems)
 
@@ -466,6 +470,10 @@ def _set_places(row: _Row, origins, destinations) -> None:
     if report.unplaced:
         row.flag("could not place " + ", ".join(repr(n) for n in report.unplaced), 0.1)
     report.role_doubts = tuple((m.name, m.doubt) for m in destinations if m.doubt)
+    report.weak_roles = tuple((m.name, "origin") for m in origins if m.weak) + tuple(
+        (m.name, "destination") for m in destinations if m.weak and not m.doubt)
+    if report.weak_roles:
+        row.flag("role of a place read from the verb alone", 0.2)
     if report.role_doubts:
         row.flag("camps listed among places fled from read as where people went", 0.2)
     if not origins and not destinations:
@@ -509,6 +517,8 @@ def _merge_repeats(reports: list[ExtractedReport]) -> list[ExtractedReport]:
                     keep.origin_ids = other.origin_ids
                 if name == "destination":
                     keep.destination_ids, keep.role_doubts = other.destination_ids, other.role_doubts
+        keep.weak_roles = tuple(w for w in dict.fromkeys(keep.weak_roles + other.weak_roles)
+                                if w[0] in getattr(keep, w[1]).split(";"))
         named = set(keep.origin.split(";")) | set(keep.destination.split(";"))
         keep.unplaced = tuple(n for n in dict.fromkeys(keep.unplaced + other.unplaced) if n in named)
         keep.note = "; ".join(filter(None, [keep.note, f"also stated at char {other.char_start}"]))

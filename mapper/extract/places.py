@@ -58,6 +58,7 @@ class PlaceMention:
     elided: bool = False  # "northern" of "northern and eastern Idleb": named ``name``, the text holds the first word
     arabic: bool = False  # an Arabic word run: looked up by exact name only
     doubt: str = ""  # why its role is a reading of the text rather than what the text says
+    weak: bool = False  # its role came from the verb alone: no word before it says (set by split_roles)
     part_of: object = None  # for a compass part of an area the gazetteer does not hold: that area
 
 
@@ -324,6 +325,18 @@ def _cue_words(sentence: str, start: int, lo: int) -> tuple[str, str]:
     return "", ""
 
 
+_FR_COMPASS = {"nord", "sud", "est", "ouest", "nord-ouest", "nord-est", "sud-ouest", "sud-est", "centre"}
+
+
+def _weak_cue(sentence: str, start: int, lo: int) -> bool:
+    """True when no word of place comes before a place (past fillers and French compass words: "dans le nord-ouest
+    de la Syrie"), so that only the verb can tell its role."""
+    words = _WORD_RE.findall(sentence, max(lo, start - 120), start)[-8:]
+    cue = next((w for w in (w.lower().replace("’", "'") for w in reversed(words)) if w not in PLACE_FILLERS and w not in _FR_COMPASS),
+               "")
+    return not (cue in ORIGIN_CUES or cue in DEST_CUES or cue in NEUTRAL_CUES or cue == "within")
+
+
 _FLEEING_FR_RE = re.compile(r"fui|fuy|quitt", re.IGNORECASE)
 
 
@@ -365,6 +378,8 @@ def split_roles(bound, kind, data, text, gazetteer):
         m = _MOVE_RE.search(text)
         term = m.group(0) if m else ""
     mentions = [m for m in data["places"] if lo <= m.start < hi]
+    for mention in mentions:
+        mention.weak = False
     hosts = _receiving(mentions, text, receive_at)
     roles = _assign_roles([m for m in mentions if m not in hosts and m.end > receive_at], text, kind, term, lo,
                           fig_start, term_end)
@@ -419,6 +434,8 @@ def sentence_origins(bound, data, text, gazetteer) -> list[PlaceMention]:
     killing ... and displacing 400,000"): for a figure whose own stretch names none."""
     found = [m for m in data["places"] if m.end <= bound.seg_start and not _elsewhere(text, m)
              and _cue(text, m.start, 0) in ORIGIN_CUES | NEUTRAL_CUES | ATTACK_CUES]
+    for mention in found:
+        mention.weak = False
     prune_places(found, gazetteer)
     return found
 
@@ -435,6 +452,7 @@ _AWAY_RE = re.compile(r"\b(?:from|fled|flee|fleeing|left|leaving|depuis|fui|fuir
 # Cues of leaving that a word of heading does not override ("de" may be "près de", "camps de").
 _LEAVING_CUES = ORIGIN_CUES - {"de", "du", "d'"}
 # A parenthesis of figures inside a list of places: "to Latakia (750), Aleppo (2,050) and Tartous (275)".
+_OF_JOIN_RE = re.compile(r"\s+(?:and|et)\s+(?:of|de|d['’]|du)\s*(?:the\s+|la\s+|le\s+)?", re.IGNORECASE)
 _LIST_ASIDE_RE = re.compile(r"\s*\([^()A-Z]{0,40}\)")
 
 
@@ -442,7 +460,8 @@ def _listed_after(text, previous, mention) -> bool:
     """True when ``mention`` carries on a list that ``previous`` is in ("A, B and C"; "A (750), B (2,050)")."""
     gap = text[previous.end:mention.start]
     aside = _LIST_ASIDE_RE.match(gap)
-    return bool(LIST_JOIN_RE.match(gap[aside.end():] if aside else gap))
+    gap = gap[aside.end():] if aside else gap
+    return bool(LIST_JOIN_RE.match(gap) or _OF_JOIN_RE.fullmatch(gap))
 
 
 def _sent_toward(text, lo, mention) -> bool:
@@ -482,6 +501,7 @@ def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
             continue  # "the Kah and Atme regions near the border": locates the list, is not another place
         if previous is not None and _listed_after(text, previous[0], mention):
             role = previous[1]
+            mention.weak = previous[0].weak
         elif kind == "displacement" and mention.end <= fig_start and _WHERE_RE.match(text, mention.end) \
                 and DEST_TERMS.search(text, mention.end):
             role = "destination"
@@ -500,6 +520,8 @@ def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
                 role = "destination"
             else:
                 role = _role(cue, kind, term, verb)
+                # "fled ... the majority of them crowded Ariha": no cue of place, the verb alone decided
+                mention.weak = kind == "displacement" and _weak_cue(text, mention.start, lo)
         roles[role].append(mention)
         previous = (mention, role)
     return roles

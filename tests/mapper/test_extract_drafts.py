@@ -591,3 +591,14 @@ def test_people_heading_towards_places_go_there(gaz):
 def test_french_words_of_heading_for_a_place_mark_destinations(gaz, words):
     row, = _rows(f"Près de 5.000 personnes ont fui Ariha le 10 février {words}Atme, selon l'Onu.", gaz)
     assert (row.origin, row.destination) == ("Ariha", "Atme")
+
+
+def test_a_role_read_from_the_verb_alone_holds_the_row_for_review(gaz):
+    weak, cued = _rows("About 4,000 people fled on Monday after strikes flattened Ariha, OCHA said. About 2,000 people "
+                       "fled to Atme on Sunday, OCHA said.", gaz)
+    assert (weak.origin, weak.status, weak.confidence) == ("Ariha", "needs_review", 0.8)
+    assert weak.review_note == "'Ariha' drafted as an origin from the verb alone: no word before it says which"
+    assert (cued.destination, cued.status) == ("Atme", "ok")
+    french, = _rows("Près de 5.000 personnes ont été déplacées le 10 février dans la province d’Idlib, au nord-ouest "
+                    "de la Syrie, selon l'Onu.", gaz)
+    assert (french.origin, french.status) == ("Idlib", "ok")
