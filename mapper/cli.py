@@ -430,9 +430,10 @@ def _default_map_output(input_path):
     return out / f"{name}.html"
 
 
-def _is_reports_csv(head, encoding, defaults=()):
-    """True when the first bytes ``head`` are a reports CSV: its header names ``report_id`` and ``kind``, or
-    ``kind`` (or ``--default kind=...``) without the coordinates of a flows file; else it is a flows file."""
+def _is_reports_csv(head, encoding):
+    """True when the first bytes ``head`` are a reports CSV: any CSV whose header is not a flows file's (idpmap's
+    ``flow_id`` / ``origin_lat`` columns, flowmap.blue's ``origin``/``dest`` flows or ``id``/``lat``/``lon``
+    locations). A table that is neither then gets the reports reader's errors, which name the missing fields."""
     import csv
     import io
 
@@ -448,8 +449,10 @@ def _is_reports_csv(head, encoding, defaults=()):
             return False
         header = next(csv.reader(io.StringIO(lines[0])), [])
         columns = {c.strip().lower() for c in header}
-        has_kind = "kind" in columns or "kind" in {k.strip().lower() for k in defaults}
-        return {"report_id", "kind"} <= columns or (has_kind and "origin_lat" not in columns)
+        if {"report_id", "kind"} <= columns:
+            return True
+        return not ({"flow_id", "origin_lat"} & columns or {"origin", "dest"} <= columns
+                    or {"id", "lat", "lon"} <= columns)
     return False
 
 
@@ -493,7 +496,8 @@ def map_command(input_path, output, title, online_tiles, **options):
         data = None
         with open(input_path, "rb") as fh:
             head = fh.read(65536)
-    if _is_reports_csv(head, options["encoding"], _defaults(options["defaults"])):
+    flows_suffix = input_path != "-" and input_path.lower().endswith((".geojson", ".json", ".gpkg"))
+    if not flows_suffix and _is_reports_csv(head, options["encoding"]):
         frame = _read_reports_file(input_path, options["encoding"], options["people_per_family"],
                                    _defaults(options["defaults"]), data=data)
         flowset = _build(frame, options)

@@ -136,7 +136,15 @@ HXL_TAGS = [
     ("#meta+note", "note"), ("#meta+comment", "note"), ("#description", "note"),
 ]
 # The attribute of a figure's tag says the unit when the file has no unit column.
-_HXL_UNIT_ATTRIBUTES = {"idps": "people", "ind": "people", "individuals": "people", "families": "families",
+#: How a missing column common to a whole table (an OCHA HNAP export) can be given instead (``defaults``, the CLI's
+#: ``--default``).
+_DEFAULT_HINTS = {
+    "kind": "--default kind=count for tracked counts that add up, kind=displacement for estimates",
+    "period_start": "--default period_start=YYYY-MM-DD", "period_end": "--default period_end=YYYY-MM-DD",
+    "unit": "--default unit=people",
+}
+_HXL_UNIT_ATTRIBUTES = {"idps": "people", "returnees": "people", "ind": "people", "individuals": "people",
+                        "families": "families",
                         "hh": "households", "households": "households", "killed": "killed", "dead": "killed",
                         "wounded": "wounded", "injured": "wounded"}
 
@@ -593,8 +601,11 @@ def _check_columns(table):
         if name == "unit" and table.unit_hint:
             continue
         if name not in present:
-            hint = difflib.get_close_matches(name, [_normalize_column(h) for h in table.header], n=1)
+            hint = difflib.get_close_matches(name, [_normalize_column(h) for h in table.header
+                                                    if _normalize_column(h) not in OCHA_COLUMN_TAGS], n=1)
             found = f" (is {hint[0]!r} meant to be {name!r}?)" if hint else ""
+            if not hint and name in _DEFAULT_HINTS:
+                found = f" (a table that holds one {name} for every row can say it as a default: {_DEFAULT_HINTS[name]})"
             extra = " (or figure_min and figure_max)" if name == "figure" else ""
             problems.append((1, name, f"required column {name!r}{extra} is missing{found}"))
     for one, other in (("figure_min", "figure_max"), ("figure_max", "figure_min")):

@@ -88,3 +88,26 @@ def test_map_command_names_bad_reports(tmp_path):
     assert result.exit_code == 2
     assert "reports.csv:2" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "m.html").exists()
+
+
+def test_an_ocha_table_as_exported_is_read_as_reports_and_says_which_defaults_it_needs(tmp_path):
+    table = tmp_path / "origin_dest.csv"
+    table.write_text("origin_governorate,destination_governorate,idps\nIdleb,Aleppo,16034.6\n", encoding="utf-8")
+    result = _invoke("map", str(table), "-o", str(tmp_path / "m.html"))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "flows file" not in result.output
+    assert "origin_dest.csv:1: kind: required column 'kind' is missing" in result.output
+    assert "--default kind=count for tracked counts that add up, kind=displacement for estimates" in result.output
+    assert "--default period_start=YYYY-MM-DD" in result.output
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_returns_by_community_take_their_unit_from_the_returnees_column(tmp_path):
+    table = tmp_path / "returns.csv"
+    table.write_text("community,community_pcode,ret_flow_estimation\nSaraqeb,C4130,120\nKafr Nabl,C4131,80\n",
+                     encoding="utf-8")
+    out = tmp_path / "r.html"
+    result = _invoke("map", str(table), "-o", str(out), "--default", "kind=count", "--default",
+                 "period_start=2018-12-01", "--default", "period_end=2018-12-31")
+    assert result.exit_code == 0, result.output
+    assert "200 people counted at places" in result.output
