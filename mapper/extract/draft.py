@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -65,7 +66,9 @@ class ExtractedReport:
     unplaced: tuple = field(default=(), repr=False)
     # (name, why) of places whose role was read, not stated
     role_doubts: tuple = field(default=(), repr=False)
+    weak_roles: tuple = field(default=(), repr=False)  # (name, role) of places whose role no word before them gives
     date_doubt: str = field(default="", repr=False)  # the publication days the text allows, when a period needs one
+    year_doubt: str = field(default="", repr=False)  # where the year a period needs came from, when only inferred
     headline: bool = field(default=False, repr=False)
 
     def to_row(self) -> dict:
@@ -92,8 +95,13 @@ class ExtractedReport:
             problems.append("could not place " + ", ".join(repr(n) for n in self.unplaced))
         if self.date_doubt:
             problems.append(f"period counts from a publication date the text does not fix ({self.date_doubt})")
+        if self.year_doubt:
+            problems.append(f"the period's year is inferred ({self.year_doubt}): the text does not give it")
         for name, why in self.role_doubts:
             problems.append(f"{name!r} drafted as a destination but the text has it {why}")
+        for name, role in self.weak_roles:
+            problems.append(f"{name!r} drafted as {'an origin' if role == 'origin' else 'a destination'} from the "
+                            "verb alone: no word before it says which")
         self.status = "needs_review" if problems else "ok"
         self.review_note = "; ".join(problems)
 
@@ -319,6 +327,10 @@ def _set_period(row: _Row, bound: Bound, index: int, reading: _Reading, follow, 
                      f"({article.publication.evidence}{allows})")
         if article.published_how == "estimated" and _moves_with_publication(period, article.publication):
             report.date_doubt = article.publication.span()
+    if article.published_how in ("anchored", "estimated") and article.publication.year_from and \
+            _moves_with_year(period, article.published):
+        report.year_doubt = article.publication.year_from
+        row.flag(f"publication year inferred from {article.publication.year_from}", 0.2)
     if source != "sentence":
         row.flag(f"period from the {source}", 0.05)
     return period
@@ -332,6 +344,13 @@ def _moves_with_publication(period, publication) -> bool:
     if publication.latest is None:
         return True
     other = [p for p in find_periods(period.text, publication.latest) if p.text == period.text]
+    return not other or (other[0].start_date, other[0].end_date) != (period.start_date, period.end_date)
+
+
+def _moves_with_year(period, published) -> bool:
+    """True when the period would read otherwise were the article published a year earlier ("between Dec. 1 and
+    Jan. 19" does, "since 1 December 2019" does not)."""
+    other = [p for p in find_periods(period.text, published - dt.timedelta(days=365)) if p.text == period.text]
     return not other or (other[0].start_date, other[0].end_date) != (period.start_date, period.end_date)
 
 
@@ -451,6 +470,10 @@ def _set_places(row: _Row, origins, destinations) -> None:
     if report.unplaced:
         row.flag("could not place " + ", ".join(repr(n) for n in report.unplaced), 0.1)
     report.role_doubts = tuple((m.name, m.doubt) for m in destinations if m.doubt)
+    report.weak_roles = tuple((m.name, "origin") for m in origins if m.weak) + tuple(
+        (m.name, "destination") for m in destinations if m.weak and not m.doubt)
+    if report.weak_roles:
+        row.flag("role of a place read from the verb alone", 0.2)
     if report.role_doubts:
         row.flag("camps listed among places fled from read as where people went", 0.2)
     if not origins and not destinations:
@@ -494,6 +517,8 @@ def _merge_repeats(reports: list[ExtractedReport]) -> list[ExtractedReport]:
                     keep.origin_ids = other.origin_ids
                 if name == "destination":
                     keep.destination_ids, keep.role_doubts = other.destination_ids, other.role_doubts
+        keep.weak_roles = tuple(w for w in dict.fromkeys(keep.weak_roles + other.weak_roles)
+                                if w[0] in getattr(keep, w[1]).split(";"))
         named = set(keep.origin.split(";")) | set(keep.destination.split(";"))
         keep.unplaced = tuple(n for n in dict.fromkeys(keep.unplaced + other.unplaced) if n in named)
         keep.note = "; ".join(filter(None, [keep.note, f"also stated at char {other.char_start}"]))

@@ -33,6 +33,12 @@ _REGION_RES = [
     (re.compile(r"\b(?:the\s+)?border\b(?!\s+crossing)"), ("border",)),
     (re.compile(r"\bla\s+fronti[èe]re\s+turque\b", re.IGNORECASE), ("fronti",)),
 ]
+_COMPASS = r"(?:north-?west|north-?east|south-?west|south-?east|north|south|east|west|central)(?:ern)?\b"
+# "northern and eastern Idleb Governorate", "northern, central and southern Idlib": every compass word but the last
+# names a part of the area the last one is followed by.
+_COMPASS_LIST_RE = re.compile(rf"\b({_COMPASS}(?:\s*,\s*{_COMPASS})*)\s*,?\s+(?:and|or)\s+{_COMPASS}\s+"
+                              rf"({CAP_TOKEN}(?:\s+(?i:province|countryside|governorate))?)")
+_COMPASS_WORD_RE = re.compile(_COMPASS)
 
 
 _COMPASS_PART_RE = re.compile(rf"((?:north|south|east|west|north-?west|north-?east|south-?west|south-?east|"
@@ -49,8 +55,10 @@ class PlaceMention:
     ambiguous: tuple = ()
     within: str = ""
     region: bool = False
+    elided: bool = False  # "northern" of "northern and eastern Idleb": named ``name``, the text holds the first word
     arabic: bool = False  # an Arabic word run: looked up by exact name only
     doubt: str = ""  # why its role is a reading of the text rather than what the text says
+    weak: bool = False  # its role came from the verb alone: no word before it says (set by split_roles)
     part_of: object = None  # for a compass part of an area the gazetteer does not hold: that area
 
 
@@ -86,6 +94,11 @@ def _candidate_places(sentence: str, agency_spans) -> list[PlaceMention]:
             if tail and p_start + len(part) == b:
                 cands.append(PlaceMention(clean + tail.group(0), p_start, tail.end()))
             cands.append(PlaceMention(clean, p_start, p_end))
+    if any(word in lower for word in _COMPASS_WORDS) and (" and " in lower or " or " in lower):
+        for m in _COMPASS_LIST_RE.finditer(sentence):
+            for word in _COMPASS_WORD_RE.finditer(sentence, m.start(1), m.end(1)):
+                cands.append(PlaceMention(f"{word.group(0)} {m.group(2)}", word.start(), word.end(), region=True,
+                                          elided=True))
     cands += _arabic_candidates(sentence)
     agency_starts = {s for _, s, _e in agency_spans}
     cands = [c for c in cands if not any(c.start < e and c.end > s for _, s, e in agency_spans)
@@ -142,6 +155,12 @@ def _subruns(mention: PlaceMention):
     places and the generic first words of Arabic names."""
     if mention.arabic:
         yield mention
+        return
+    if mention.region and mention.elided:
+        yield mention
+        short = _KIND_WORD_RE.sub("", mention.name)
+        if short != mention.name:
+            yield PlaceMention(short, mention.start, mention.end, region=True, elided=True)
         return
     if mention.region:
         yield mention
@@ -240,8 +259,9 @@ class Placer:
         if area is None:
             return None
         name = mention.name[:m.end(2)]
-        return PlaceMention(name, mention.start, mention.start + len(name), within=area.pcode or "", region=True,
-                            part_of=area)
+        end = mention.end if mention.elided else mention.start + len(name)
+        return PlaceMention(name, mention.start, end, within=area.pcode or "", region=True, part_of=area,
+                            elided=mention.elided)
 
 
 def _contains(area, place, gazetteer) -> bool:
@@ -305,6 +325,18 @@ def _cue_words(sentence: str, start: int, lo: int) -> tuple[str, str]:
     return "", ""
 
 
+_FR_COMPASS = {"nord", "sud", "est", "ouest", "nord-ouest", "nord-est", "sud-ouest", "sud-est", "centre"}
+
+
+def _weak_cue(sentence: str, start: int, lo: int) -> bool:
+    """True when no word of place comes before a place (past fillers and French compass words: "dans le nord-ouest
+    de la Syrie"), so that only the verb can tell its role."""
+    words = _WORD_RE.findall(sentence, max(lo, start - 120), start)[-8:]
+    cue = next((w for w in (w.lower().replace("’", "'") for w in reversed(words)) if w not in PLACE_FILLERS and w not in _FR_COMPASS),
+               "")
+    return not (cue in ORIGIN_CUES or cue in DEST_CUES or cue in NEUTRAL_CUES or cue == "within")
+
+
 _FLEEING_FR_RE = re.compile(r"fui|fuy|quitt", re.IGNORECASE)
 
 
@@ -346,6 +378,8 @@ def split_roles(bound, kind, data, text, gazetteer):
         m = _MOVE_RE.search(text)
         term = m.group(0) if m else ""
     mentions = [m for m in data["places"] if lo <= m.start < hi]
+    for mention in mentions:
+        mention.weak = False
     hosts = _receiving(mentions, text, receive_at)
     roles = _assign_roles([m for m in mentions if m not in hosts and m.end > receive_at], text, kind, term, lo,
                           fig_start, term_end)
@@ -400,12 +434,43 @@ def sentence_origins(bound, data, text, gazetteer) -> list[PlaceMention]:
     killing ... and displacing 400,000"): for a figure whose own stretch names none."""
     found = [m for m in data["places"] if m.end <= bound.seg_start and not _elsewhere(text, m)
              and _cue(text, m.start, 0) in ORIGIN_CUES | NEUTRAL_CUES | ATTACK_CUES]
+    for mention in found:
+        mention.weak = False
     prune_places(found, gazetteer)
     return found
 
 
 _AGENT_CUES = {"by", "par"}
-_MOVE_RE = re.compile(r"fled|flee|arriv|shelter|refuge|moved|headed", re.IGNORECASE)
+_MOVE_RE = re.compile(r"fled|flee|arriv|shelter|refuge|moved|headed|heading", re.IGNORECASE)
+# Words that send the places after them as destinations, whatever word stands just before the place ("heading
+# towards already crowded areas of northern Idlib", "pour rejoindre des camps près de la frontière").
+_TOWARD_RE = re.compile(r"\b(?:pour\s+(?:rejoindre|gagner|atteindre)|rejoindre|rejoint|vers|en\s+direction\s+d(?:e|u|es|')|"
+                        r"head(?:ing|ed|s)?\s+(?:to|towards?|for|into)|on\s+(?:their|the|its)\s+way\s+to|to\s+reach|"
+                        r"making\s+(?:their|its)\s+way\s+to)\b", re.IGNORECASE)
+_AWAY_RE = re.compile(r"\b(?:from|fled|flee|fleeing|left|leaving|depuis|fui|fuir|fuyant|quitt\w*)\b|[;:]",
+                      re.IGNORECASE)
+# Cues of leaving that a word of heading does not override ("de" may be "près de", "camps de").
+_LEAVING_CUES = ORIGIN_CUES - {"de", "du", "d'"}
+# A parenthesis of figures inside a list of places: "to Latakia (750), Aleppo (2,050) and Tartous (275)".
+_OF_JOIN_RE = re.compile(r"\s+(?:and|et)\s+(?:of|de|d['’]|du)\s*(?:the\s+|la\s+|le\s+)?", re.IGNORECASE)
+_LIST_ASIDE_RE = re.compile(r"\s*\([^()A-Z]{0,40}\)")
+
+
+def _listed_after(text, previous, mention) -> bool:
+    """True when ``mention`` carries on a list that ``previous`` is in ("A, B and C"; "A (750), B (2,050)")."""
+    gap = text[previous.end:mention.start]
+    aside = _LIST_ASIDE_RE.match(gap)
+    gap = gap[aside.end():] if aside else gap
+    return bool(LIST_JOIN_RE.match(gap) or _OF_JOIN_RE.fullmatch(gap))
+
+
+def _sent_toward(text, lo, mention) -> bool:
+    """A word of heading for a place comes before ``mention`` in its stretch, with no word of leaving after it."""
+    window = max(lo, mention.start - 90)
+    last = None
+    for last in _TOWARD_RE.finditer(text, window, mention.start):
+        pass
+    return last is not None and not _AWAY_RE.search(text, last.end(), mention.start)
 _ELSEWHERE_RE = re.compile(r"\b(?:(?:elsewhere|other parts|other areas|rest)\s+(?:in|of)|(?:north|south|east|west)"
                            r"(?:[- ]?(?:north|south|east|west))?(?:ern)?\s+of)\s+(?:the\s+)?$", re.IGNORECASE)
 _WHERE_RE = re.compile(r",?\s+where\b", re.IGNORECASE)
@@ -434,8 +499,9 @@ def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
             continue
         if previous is not None and _LOCATOR_RE.match(text[previous[0].end:mention.start]):
             continue  # "the Kah and Atme regions near the border": locates the list, is not another place
-        if previous is not None and LIST_JOIN_RE.match(text[previous[0].end:mention.start]):
+        if previous is not None and _listed_after(text, previous[0], mention):
             role = previous[1]
+            mention.weak = previous[0].weak
         elif kind == "displacement" and mention.end <= fig_start and _WHERE_RE.match(text, mention.end) \
                 and DEST_TERMS.search(text, mention.end):
             role = "destination"
@@ -450,7 +516,12 @@ def _assign_roles(mentions, text, kind, term, lo, fig_start, term_end) -> dict:
             if kind != "displacement" and not (cue in NEUTRAL_CUES or cue in ATTACK_CUES
                                                or mention.start >= term_end):
                 continue
-            role = _role(cue, kind, term, verb)
+            if kind == "displacement" and cue not in _LEAVING_CUES and _sent_toward(text, lo, mention):
+                role = "destination"
+            else:
+                role = _role(cue, kind, term, verb)
+                # "fled ... the majority of them crowded Ariha": no cue of place, the verb alone decided
+                mention.weak = kind == "displacement" and _weak_cue(text, mention.start, lo)
         roles[role].append(mention)
         previous = (mention, role)
     return roles

@@ -14,9 +14,12 @@ found in this order, and the way it was found is kept (:attr:`Publication.how`) 
    :attr:`Publication.latest` keeps (None when no weekday bounds it: only "on or after" is known). Rows whose
    periods count from the publication day ("this week", "since 1 December") then need review.
 
-Without a year in the text, (2) and (3) need the year from elsewhere: :func:`date_articles` lends the year of the
-other articles of a batch when the text's weekdays agree with it ("Saturday December 21" is a Saturday in 2019); a
-text that names no weekday is lent no year.
+Without a year written with the day they read, (2) and (3) need the year from elsewhere: a year the text writes
+with another month or day ("since 1 December 2019"; a year alone, "a truce agreed in 2018", names some other event
+and dates nothing), else :func:`date_articles` lends the year of the other articles of a batch when the text's
+weekdays agree with it ("Saturday December 21" is a Saturday in 2019); a text that names no weekday is lent no year
+but one it names alone ("attacks in 2019"). Such a year is only inferred unless a day named with its weekday bears
+it out: :attr:`Publication.year_from` says where it came from, and rows whose periods depend on it need review.
 Nothing is guessed beyond that: an article with no date stays undated, and its relative periods stay empty.
 
 The publisher: a ``Publisher:`` header, else a masthead or sign-off line ("Support The Moscow Times!", "Zaman Al
@@ -47,6 +50,11 @@ class Publication:
     weekdays: tuple = ()  # weekday numbers named without a date (0 = Monday)
     anchor_offset: int | None = None  # days from the anchor to publication (1 for "yesterday"); None: estimate
     latest: dt.date | None = None  # the last day the text allows ("stated", "anchored": the date itself)
+    day_year: int | None = None  # the year written with the day the date is read from ("12 February 2020")
+    # Where the year came from when it was not written with that day ("the year 2019 named with another date",
+    # "the year 2019 of the other articles"): "" when written with it, or stated.
+    year_from: str = ""
+    years_named: tuple = ()  # years the text names alone ("in 2019"): they date it only with a batch that agrees
 
     @property
     def uncertain(self) -> bool:
@@ -80,6 +88,8 @@ _RANGE_NAMED_RE = re.compile(rf"(?:({MONTH_RE})\s+\d{{1,2}}|\b\d{{1,2}})\s*(?:an
                              rf"(?:\s+({MONTH_RE}))?", re.IGNORECASE)
 _WEEKDAY_NAMED_RE = re.compile(rf"\b{WEEKDAY_RE}\b", re.IGNORECASE)
 _YEAR_RE = re.compile(r"(?<![\d.,])(19[5-9]\d|20\d\d)(?![\d.,]\d)")
+_DATED_YEAR_RE = re.compile(rf"(?:{MONTH_RE}),?\s+(?:\d{{1,2}}(?:st|nd|rd|th|er)?,?\s+)?(19[5-9]\d|20\d\d)(?!\d)"
+                            r"|(?<!\d)(19[5-9]\d|20\d\d)-\d\d-\d\d(?!\d)", re.IGNORECASE)
 _MASTHEAD_RES = [
     re.compile(r"^(?i:support|subscribe to|welcome to)\s+((?:The\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4})"
                r"\s*!?\s*$"),
@@ -106,19 +116,27 @@ def find_publication(body: str) -> Publication:
     if stated is not None:
         return Publication(stated[0], "stated", stated[1], publisher, latest=stated[0])
     head = body[:_READ_FOR_DATES]
-    years = sorted({int(y) for y in _YEAR_RE.findall(head)})
-    partial = _partial(head, publisher)
-    return resolve_year(partial, years[-1:]) if years else partial
+    # Only a year written with a month or a day dates the story: a year alone names some other event ("a
+    # de-escalation agreement in 2018", "the war began in 2011").
+    years = sorted({int(m.group(1) or m.group(2)) for m in _DATED_YEAR_RE.finditer(head)})
+    partial = replace(_partial(head, publisher), years_named=tuple(sorted({int(y) for y in _YEAR_RE.findall(head)})))
+    if partial.day_year is not None:
+        years = [partial.day_year]
+    return resolve_year(partial, years[-1:], "named with another date") if years else partial
 
 
-def resolve_year(pub: Publication, years) -> Publication:
-    """Complete a partial publication with the first of ``years`` that agrees with the text's weekdays."""
+def resolve_year(pub: Publication, years, source: str = "") -> Publication:
+    """Complete a partial publication with the first of ``years`` that agrees with the text's weekdays
+    (``source``: where those years come from, kept in :attr:`Publication.year_from` when the year is not the one
+    written with the day the date is read from)."""
     if pub.date is not None or pub.month_day is None:
         return pub
     for year in years:
         day = _complete(pub, year)
         if day is not None:
-            return replace(pub, date=day, latest=_latest(pub, day))
+            # A day named with its weekday ("Saturday December 21") that falls on it in that year bears it out.
+            year_from = "" if year == pub.day_year or pub.weekday_facts else f"the year {year} {source}".rstrip()
+            return replace(pub, date=day, latest=_latest(pub, day), year_from=year_from)
     return pub
 
 
@@ -126,8 +144,11 @@ def date_articles(publications: list[Publication]) -> list[Publication]:
     """Lend undated publications of a batch the years of the dated ones (most common first), where the weekdays
     their texts name agree with that year."""
     years = [year for year, _ in Counter(p.date.year for p in publications if p.date).most_common()]
-    # Only a text that names weekdays can agree with a year: without one, any year would do, and none is lent.
-    return [resolve_year(p, years) if p.date is None and (p.weekdays or p.weekday_facts) else p
+    # Only a text that names weekdays can agree with a year: without one, any year would do, and none is lent but
+    # one the text names itself ("attacks in 2019").
+    return [p if p.date is not None else
+            resolve_year(p, years, "of the other articles") if p.weekdays or p.weekday_facts else
+            resolve_year(p, [y for y in years if y in p.years_named], "named in the text and of the other articles")
             for p in publications]
 
 
@@ -195,13 +216,13 @@ def _partial(body: str, publisher: str) -> Publication:
     # years, in a text naming no year, run over the new year (January is the later).
     year = max((int(f[4]) for f in facts if f[4]), default=0)
     months = [f[0] for f in facts if not f[4]]
-    wraps = bool(months) and max(months) - min(months) > 6 and not _YEAR_RE.search(body)
+    wraps = bool(months) and max(months) - min(months) > 6 and not _DATED_YEAR_RE.search(body)
     month, day, _w, words, _y = max(facts, key=lambda f: (int(f[4]) if f[4] else year,
                                                           f[0] + 12 if wraps and not f[4] and f[0] <= 6 else f[0],
                                                           f[1]))
     named = tuple(sorted({_weekday(w.group(0)) for w in _WEEKDAY_NAMED_RE.finditer(body)}))
     return Publication(None, "estimated", f"latest day named: {words!r}", publisher, (month, day), weekday_facts,
-                       named, None)
+                       named, None, day_year=int(_y) if _y else None)
 
 
 def _complete(pub: Publication, year: int) -> dt.date | None:

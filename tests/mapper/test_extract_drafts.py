@@ -86,12 +86,16 @@ def test_the_publication_date_stated_near_the_top(top, expected):
 
 
 def test_the_day_the_text_dates_itself():
-    article = read_article("Hundreds fled Binnish yesterday (March 2), after strikes that began in 2020.\n")
+    article = read_article("Hundreds fled Binnish yesterday (March 2), after strikes that began in February 2020.\n")
     assert (article.published, article.published_how) == (dt.date(2020, 3, 3), "anchored")
+    assert article.publication.year_from == "the year 2020 named with another date"
+    # A year alone names some other event: it does not date the story.
+    assert read_article("Hundreds fled Binnish yesterday (March 2), after a truce agreed in 2018.\n").published is None
 
 
 def test_a_wire_dateline_dates_the_story_and_names_the_agency():
-    article = read_article("BEIRUT, Feb 11 (Reuters) - Some 2,000 people fled Ariha in 2020, aid groups said.\n")
+    article = read_article("BEIRUT, Feb 11 (Reuters) - Some 2,000 people fled Ariha in January 2020, aid groups "
+                           "said.\n")
     assert (article.published, article.published_how, article.publisher) == (dt.date(2020, 2, 11), "anchored",
                                                                              "Reuters")
 
@@ -110,7 +114,7 @@ def test_an_article_without_a_year_borrows_the_batch_year_when_its_weekdays_agre
 
 def test_an_estimated_publication_date_keeps_the_days_the_text_allows(gaz, tmp_path):
     dated = "3 March 2020\n\nSome 2,000 people fled Ariha between 1 and 2 March.\n"
-    undated = ("Strikes hit Binnish on 2 March. On Tuesday, 500 people fled Ariha. Some 800 people fled Saraqeb "
+    undated = ("Strikes hit Binnish on 2 March 2020. On Tuesday, 500 people fled Ariha. Some 800 people fled Saraqeb "
                "over the past three days, the RCT said.\n")
     _a, b = date_articles([read_article(dated, name="a"), read_article(undated, name="b")])
     assert (b.published, b.published_how) == (dt.date(2020, 3, 3), "estimated")
@@ -131,6 +135,24 @@ def test_an_estimated_publication_date_keeps_the_days_the_text_allows(gaz, tmp_p
     assert rows["b-002"]["status"] == "needs_review" and "2020-03-03 to 2020-03-09" in rows["b-002"]["review_note"]
     assert "publication date of b estimated from its text: 2020-03-03 to 2020-03-09" in result.stderr
 
+
+
+def test_a_period_whose_year_is_only_inferred_needs_review(gaz):
+    text = ("Between Dec. 1 and Jan. 19, some 9,000 people fled Ariha for Atme, the UN said on Tuesday. The two "
+            "countries signed a truce in 2018.\n")
+    assert read_article(text).published is None  # the truce's year does not date the story
+    dated = read_article("3 March 2020\n\nSome 2,000 people fled Ariha for Atme between 1 and 2 March, OCHA said.\n",
+                         name="a")
+    _a, b = date_articles([dated, read_article(text, name="b")])
+    assert (b.published, b.publication.year_from) == (dt.date(2020, 1, 21), "the year 2020 of the other articles")
+    row, = extract_reports(b, gazetteer=gaz).reports
+    assert (row.period_start, row.period_end) == ("2019-12-01", "2020-01-19")
+    assert row.status == "needs_review" and row.review_note == (
+        "the period's year is inferred (the year 2020 of the other articles): the text does not give it")
+    # A period that names its year does not depend on the inferred one.
+    row, = _rows("Some 9,000 people fled Ariha for Atme between 1 December 2019 and 19 January 2020, the UN said on "
+                 "Tuesday.", gaz, published=None)
+    assert (row.status, row.period_start) == ("ok", "2019-12-01")
 
 
 def test_an_estimate_compares_the_days_named_with_their_years():
@@ -166,8 +188,9 @@ def test_the_publisher_from_a_masthead_a_sign_off_or_a_wire_credit(text, publish
 
 
 def test_the_publication_date_found_in_the_text_is_noted_on_relative_periods(gaz):
-    row, = extract_reports(read_article("Hundreds fled Binnish yesterday (March 2) in 2020. Some 600 people fled "
-                                        "Ariha over the past three days, OCHA said.\n"), gazetteer=gaz).reports[1:]
+    row, = extract_reports(read_article("Hundreds fled Binnish yesterday (March 2), as in February 2020. Some 600 "
+                                        "people fled Ariha over the past three days, OCHA said.\n"),
+                           gazetteer=gaz).reports[1:]
     assert (row.period_start, row.period_end) == ("2020-02-29", "2020-03-03")
     assert "publication date 2020-03-03 anchored from the text" in row.note
 
@@ -534,3 +557,48 @@ def test_a_toll_since_an_offensive_began_in_a_month_runs_to_the_publication_date
     by_figure = {r.figure: r for r in rows}
     assert (by_figure["40000"].period_start, by_figure["40000"].period_end) == ("2019-04-01", "2020-02-12")
     assert (by_figure["3000"].period_start, by_figure["3000"].period_end) == ("2020-01-01", "2020-01-31")
+
+
+# ----------------------------------------------------------------------------------------- roles of places
+
+def test_two_compass_parts_joined_by_and_are_both_destinations(gaz):
+    both = Gazetteer(MORE_PLACES + [_place("region-northern-idlib", "northern Idlib", "region", 36.1, 36.6,
+                                           parent="adm-sy07")])
+    row, = _rows("Between 1 and 10 February, some 6,000 people fled to northern and southern Idlib Governorate, "
+                 "OCHA said.", both)
+    assert (row.origin, row.destination, row.status) == ("", "northern Idlib;southern Idlib", "ok")
+    # Without such an area in the gazetteer, the first part is kept as written, for review.
+    row, = _rows("Between 1 and 10 February, some 6,000 people fled Ariha, the majority into central and southern "
+                 "Idlib, OCHA said.", gaz)
+    assert (row.origin, row.destination) == ("Ariha", "central Idlib;southern Idlib")
+    assert row.status == "needs_review" and "could not place 'central Idlib'" in row.review_note
+
+
+def test_a_list_of_destinations_with_their_figures_keeps_its_role(gaz):
+    row, = _rows("Between 1 and 10 February, an estimated 3,000 people were displaced through informal routes "
+                 "going to Atme (750), Dana (2,000) and Sarmada (250), OCHA said.", gaz)
+    assert (row.origin, row.destination, row.status) == ("", "Atme;Dana;Sarmada", "ok")
+
+
+def test_people_heading_towards_places_go_there(gaz):
+    row, = _rows("So far in February, more than 9,000 people have been displaced, OCHA said. Most of the displaced "
+                 "are heading towards already crowded parts of Dana and Atme.", gaz)
+    assert (row.origin, row.destination) == ("", "Dana;Atme")
+
+
+@pytest.mark.parametrize("words", ["pour rejoindre des camps près d'", "vers la ville d'",
+                                   "en direction de la ville d'"])
+def test_french_words_of_heading_for_a_place_mark_destinations(gaz, words):
+    row, = _rows(f"Près de 5.000 personnes ont fui Ariha le 10 février {words}Atme, selon l'Onu.", gaz)
+    assert (row.origin, row.destination) == ("Ariha", "Atme")
+
+
+def test_a_role_read_from_the_verb_alone_holds_the_row_for_review(gaz):
+    weak, cued = _rows("About 4,000 people fled on Monday after strikes flattened Ariha, OCHA said. About 2,000 people "
+                       "fled to Atme on Sunday, OCHA said.", gaz)
+    assert (weak.origin, weak.status, weak.confidence) == ("Ariha", "needs_review", 0.8)
+    assert weak.review_note == "'Ariha' drafted as an origin from the verb alone: no word before it says which"
+    assert (cued.destination, cued.status) == ("Atme", "ok")
+    french, = _rows("Près de 5.000 personnes ont été déplacées le 10 février dans la province d’Idlib, au nord-ouest "
+                    "de la Syrie, selon l'Onu.", gaz)
+    assert (french.origin, french.status) == ("Idlib", "ok")
