@@ -741,7 +741,9 @@ def _as_points(frame, columns):
     frame = pd.DataFrame(frame).reset_index(drop=True)
     if "geometry" in frame.columns and isinstance(frame, gpd.GeoDataFrame):
         geometry = frame.geometry
-    else:
+    elif all(isinstance(frame[c].dtype, np.dtype) and frame[c].dtype.kind in "fi" for c in ("lat", "lon")):
+        geometry = shapely.points(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float))
+    else:  # cells of other types: each as shapely.Point takes it
         geometry = gpd.GeoSeries([shapely.Point(lon, lat) for lat, lon in zip(frame["lat"], frame["lon"])],
                                  crs="EPSG:4326")
     table = _table(frame, columns)
