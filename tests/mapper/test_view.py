@@ -174,6 +174,30 @@ def test_places_cluster_by_admin_level_with_zooms_coarse_to_fine():
     assert zooms == sorted(zooms) and zooms[0] == 0 and zooms[1] < zooms[2]
 
 
+def test_cluster_zooms_follow_each_places_nearest_neighbour():
+    """A level shows from the zoom at which its clusters lie, in median, 40 px from their nearest neighbour;
+    places on the same spot are 0 km apart (checked against scipy's nearest-neighbour query)."""
+    import math
+
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    places = _grid_places()
+    for pid in sorted(places)[:70]:  # 70 of 120 places on another's spot: half of them 0 km from the nearest
+        twin = places[pid]
+        places[pid + "-twin"] = (twin[0] + " twin", *twin[1:])
+    flows = [{"origin": pid, "dest": "p000", "people": 10, "sources": []} for pid in sorted(places)[1:]]
+    view = build_view(make_flowset(flows, places=places, incidents=[]))
+    finest = view.levels[-1]
+    lat, lon = np.array(finest.lat), np.array(finest.lon)
+    k = math.cos(math.radians(float(np.mean(lat))))
+    xy = np.column_stack([lon * k * 111.32, lat * 110.57])
+    km = max(float(np.median(cKDTree(xy).query(xy, k=2)[0][:, 1])), 0.05)
+    expected = round(max(0.0, math.log2(40.0 * 40075.0 * k / 256.0 / km)), 2)
+    assert finest.name == "place" and len(finest.names) == 190
+    assert finest.min_zoom == max(expected, view.levels[-2].min_zoom)
+
+
 def test_places_without_admin_codes_cluster_by_distance():
     places = {k: (*v[:5], "", "", "") for k, v in _grid_places().items()}
     flows = [{"origin": pid, "dest": "p000", "people": 10, "sources": []} for pid in sorted(places)[1:]]
