@@ -941,6 +941,8 @@ def _checked_records(path, records, what):
     Column operations only: a 100,000-flow file is checked in milliseconds.
     """
     frame = pd.DataFrame(records)
+    if not len(frame):  # no flow at all: a map of places' own counts (arrivals), which the places layer holds
+        return pd.DataFrame(columns=FLOW_COLUMNS)
     problems = []
     raw = {}
     for column in ("people", "origin_lat", "origin_lon", "dest_lat", "dest_lon"):
