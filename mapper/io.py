@@ -847,6 +847,8 @@ def _geojson_flowset(path, text):
             record.pop("layer", None)
             layers[layer].append(record)
     _problems_raise(path, problems)
+    if not flows and not any("place_id" in record for record in layers["places"]):
+        raise InputFileError(path, [(None, "people", "missing from the flows; not an idpmap flows file")])
     frame = _checked_records(path, _flow_columns(path, flows, coords), "feature")
     meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
     meta = {**meta, "source_format": "geojson"}
