@@ -390,6 +390,8 @@ def flows_command(reports, output, fmt, **options):
     idpmap flows reports.csv -o flows.gpkg --level admin2 --min-people 500
     idpmap flows reports.csv -o flowmap/ --format flowmap
     """
+    from pathlib import Path
+
     from mapper.io import check_flows_output, write_flows
 
     _protect_options(options["protect_sites"], options["protect_kinds"])
@@ -406,6 +408,13 @@ def flows_command(reports, output, fmt, **options):
                  if flowset.left_out else ", none left out")
     click.echo(f"idpmap: {len(flowset.flows)} flows, {flowset.meta.total_people:,} people{left_text} -> {where}",
                err=True)
+    at_places = int(flowset.meta.total_people) - (int(flowset.flows["people"].sum()) if len(flowset.flows) else 0)
+    kind = fmt or ("geojson" if output in (None, "-") else
+                   {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson"}.get(Path(output).suffix.lower(), "csv"))
+    if at_places > 0 and kind not in ("geojson", "gpkg"):
+        click.echo(f"idpmap: note: a {kind} file holds flows only; the {at_places:,} people counted at places "
+                   "(arrivals or departures with no flow) are not in it: write .geojson or .gpkg to keep them",
+                   err=True)
 
 
 # --- map command ---

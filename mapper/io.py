@@ -849,6 +849,8 @@ def _geojson_flowset(path, text):
             record.pop("layer", None)
             layers[layer].append(record)
     _problems_raise(path, problems)
+    if not flows and not any("place_id" in record for record in layers["places"]):
+        raise InputFileError(path, [(None, "people", "missing from the flows; not an idpmap flows file")])
     frame = _checked_records(path, _flow_columns(path, flows, coords), "feature")
     meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
     meta = {**meta, "source_format": "geojson"}
@@ -943,6 +945,8 @@ def _checked_records(path, records, what):
     Column operations only: a 100,000-flow file is checked in milliseconds.
     """
     frame = pd.DataFrame(records)
+    if not len(frame):  # no flow at all: a map of places' own counts (arrivals), which the places layer holds
+        return pd.DataFrame(columns=FLOW_COLUMNS)
     problems = []
     raw = {}
     for column in ("people", "origin_lat", "origin_lon", "dest_lat", "dest_lon"):

@@ -163,3 +163,30 @@ def test_unresolved_names_stop_the_build_unless_allowed(runner, tmp_path):
     assert "1 left out" in result.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert any("Xyzzyville" in item["detail"] for item in doc["left_out"])
+
+
+ARRIVALS = "community,community_pcode,idp_flow_estimation\nSaraqeb,C4130,120\nKafr Nabl,C4131,80\n"
+ARRIVAL_DEFAULTS = ("--default", "kind=count", "--default", "period_start=2018-12-01",
+                    "--default", "period_end=2018-12-31")
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_arrivals_written_as_flows_map_again_with_their_people(runner, tmp_path, suffix):
+    table = tmp_path / "arrivals.csv"
+    table.write_text(ARRIVALS, encoding="utf-8")
+    written = tmp_path / f"arrivals{suffix}"
+    result = run(runner, "flows", str(table), "-o", str(written), *ARRIVAL_DEFAULTS)
+    assert result.exit_code == 0, result.output
+    assert "note:" not in result.output
+    result = run(runner, "map", str(written), "-o", str(tmp_path / "m.html"))
+    assert result.exit_code == 0, result.output
+    assert "(0 flows; 200 people counted at places)" in result.output
+
+
+def test_a_csv_of_arrivals_says_it_holds_flows_only(runner, tmp_path):
+    table = tmp_path / "arrivals.csv"
+    table.write_text(ARRIVALS, encoding="utf-8")
+    result = run(runner, "flows", str(table), "-o", str(tmp_path / "flows.csv"), *ARRIVAL_DEFAULTS)
+    assert result.exit_code == 0, result.output
+    assert ("a csv file holds flows only; the 200 people counted at places (arrivals or departures with no flow) "
+            "are not in it: write .geojson or .gpkg to keep them") in result.output
