@@ -895,7 +895,8 @@ def _flow_columns(path, flows, coords):
     _problems_raise(path, problems)
     if "sources" in frame.columns:
         try:
-            frame["sources"] = _sources_texts(frame["sources"])
+            given = frame["sources"].where([("sources" in props) for props in flows], None)  # a flow without
+            frame["sources"] = _sources_texts(given)  # sources has none (pandas filled the gap with NaN)
         except ValueError:  # NaN or Infinity inside
             raise InputFileError(path, [(None, "sources", "a number in a flow's sources is not finite")]) from None
     return frame

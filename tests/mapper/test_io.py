@@ -394,3 +394,18 @@ def test_sources_must_be_a_json_array_when_read(tmp_path, flowset):
     out.write_text(text.replace('"[{""report_id"": ""ocha-1""', '"]}, ""x"": [{""report_id"": ""ocha-1""', 1),
                    encoding="utf-8")
     assert "flow(s) 1: sources is not a JSON array" in str(_problems(out))
+
+
+def test_a_flow_without_sources_reads_with_none_and_a_non_finite_sources_is_refused(tmp_path, flowset):
+    path = tmp_path / "f.geojson"
+    write_flows(flowset, path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    lines = [f for f in doc["features"] if f["geometry"]["type"] == "LineString"]
+    del lines[0]["properties"]["sources"]
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    back = read_flows(path)
+    assert back.flows["sources"].iloc[0] == "" and back.flows["sources"].iloc[1] != ""
+    lines[0]["properties"]["sources"] = float("nan")
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputFileError, match="a number in a flow's sources is not finite"):
+        read_flows(path)
