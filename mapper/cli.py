@@ -390,9 +390,7 @@ def flows_command(reports, output, fmt, **options):
     idpmap flows reports.csv -o flows.gpkg --level admin2 --min-people 500
     idpmap flows reports.csv -o flowmap/ --format flowmap
     """
-    from pathlib import Path
-
-    from mapper.io import check_flows_output, write_flows
+    from mapper.io import check_flows_output, flows_format, write_flows
 
     _protect_options(options["protect_sites"], options["protect_kinds"])
     _priority_list(options["priority"])
@@ -408,13 +406,18 @@ def flows_command(reports, output, fmt, **options):
                  if flowset.left_out else ", none left out")
     click.echo(f"idpmap: {len(flowset.flows)} flows, {flowset.meta.total_people:,} people{left_text} -> {where}",
                err=True)
-    at_places = int(flowset.meta.total_people) - (int(flowset.flows["people"].sum()) if len(flowset.flows) else 0)
-    kind = fmt or ("geojson" if output in (None, "-") else
-                   {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson"}.get(Path(output).suffix.lower(), "csv"))
-    if at_places > 0 and kind not in ("geojson", "gpkg"):
+    at_places = _people_at_places(flowset)
+    kind = flows_format(output, fmt)
+    if at_places > 0 and kind not in ("geojson", "gpkg"):  # the formats with a places layer
         click.echo(f"idpmap: note: a {kind} file holds flows only; the {at_places:,} people counted at places "
                    "(arrivals or departures with no flow) are not in it: write .geojson or .gpkg to keep them",
                    err=True)
+
+
+def _people_at_places(flowset) -> int:
+    """People counted at places on their own (arrivals or departures with no flow): the total beyond the flows."""
+    on_flows = int(flowset.flows["people"].sum()) if len(flowset.flows) else 0
+    return int(getattr(flowset.meta, "total_people", 0) or 0) - on_flows
 
 
 # --- map command ---
@@ -535,8 +538,7 @@ def map_command(input_path, output, title, online_tiles, **options):
 
         render_image(flowset, output, title=title, min_people=min_people, force=force)
     drawn = len(flowset.flows) if min_people <= 0 else int((flowset.flows["people"] >= min_people).sum())
-    drawn_people = int(flowset.flows["people"].sum()) if len(flowset.flows) else 0
-    counted = int(getattr(flowset.meta, "total_people", 0) or 0) - drawn_people  # places' own counts
+    counted = _people_at_places(flowset)
     click.echo(f"wrote {output} ({drawn} flows" + (f"; {counted:,} people counted at places)" if counted > 0 else ")"))
 
 

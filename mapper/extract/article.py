@@ -59,7 +59,6 @@ class Article:
 
 _HEADER_RE = re.compile(r"^(title|publisher|source|published|date|url|link|language|lang)\s*:\s*(.*?)\s*$",
                         re.IGNORECASE)
-_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATELINE_RE = re.compile(
     rf"^(?:{WEEKDAY_RE},?\s+)?(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th|er)?\s+(?P<m1>{MONTH_RE}),?\s+(?P<y1>\d{{4}})|"
     rf"(?P<m2>{MONTH_RE})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})|"

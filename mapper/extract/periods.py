@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from .sentences import words_of
-from .vocabulary import MONTH_ABBR, MONTH_RE, MONTHS, SPEECH_RE, WEEKDAYS, WEEKDAY_RE, month_number
+from .vocabulary import DAY_RE, MONTH_ABBR, MONTH_RE, MONTHS, SPEECH_RE, WEEKDAYS, WEEKDAY_RE, month_number
 
 
 @dataclass(frozen=True)
@@ -258,7 +258,7 @@ class PeriodRule:
     needs: tuple = ()  # sets of words (lower case): the pattern cannot match without one word of each set
 
 
-_D = r"(\d{1,2})(?:st|nd|rd|th|er)?"
+_D = DAY_RE
 _M = rf"({MONTH_RE})"
 _Y = r"(?:,?\s+(\d{4}))?"
 _PART = (r"(beginning|start|end|middle|début|debut|fin|milieu)\s+(?:of\s+|de\s+|du\s+mois\s+de\s+|d['’])?"

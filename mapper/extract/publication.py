@@ -33,7 +33,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from .vocabulary import MONTH_RE, WEEKDAY_RE, WEEKDAYS, month_number
+from .vocabulary import DAY_RE, MONTH_RE, WEEKDAY_RE, WEEKDAYS, month_number
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class Publication:
         return f"{self.date.isoformat()} to {self.latest.isoformat()}"
 
 
-_DAY = r"(\d{1,2})(?:st|nd|rd|th|er)?"
+_DAY = DAY_RE
 _FULL_DATE = (rf"(?:{WEEKDAY_RE},?\s+)?(?:{_DAY}\s+({MONTH_RE}),?\s+(\d{{4}})|({MONTH_RE})\s+{_DAY},?\s+(\d{{4}})"
               r"|(\d{4})-(\d{2})-(\d{2})|(\d{1,2})/(\d{1,2})/(\d{4}))")
 _STATED_LINE_RE = re.compile(

@@ -42,6 +42,8 @@ MONTH_RE = (r"(?:January|February|March|April|May|June|July|August|September|Oct
              r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|janv|f[ée]vr|avr|juil|d[ée]c"
              r"|(?:كانون|تشرين)\s+(?:الثاني|الأول)|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول"
              r"|يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر)\.?")
+#: A day of the month as written: "3", "03", "3rd", "1er" (the number captured).
+DAY_RE = r"(\d{1,2})(?:st|nd|rd|th|er)?"
 WEEKDAY_RE = (r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
               r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
               r"|الاثنين|الثلاثاء|الأربعاء|الخميس|الجمعة|السبت|الأحد)")

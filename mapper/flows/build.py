@@ -274,12 +274,18 @@ def triangulate_estimates(state):
     d_entries = sigs.merge(d_table, on="d")[["sig", "code"]]
     cluster = triangulate(np.asarray(sig, dtype=np.int64), move["_s"].to_numpy(), move["_e"].to_numpy(),
                           o_entries, d_entries)
-    if len(cluster):
-        first_of = pd.Series(move["_canon"].to_numpy()).groupby(cluster).min()
-        relabel = pd.Series(np.argsort(np.argsort(first_of.to_numpy())), index=first_of.index)
-        cluster = relabel.reindex(cluster).to_numpy(dtype=np.int64)
+    cluster = _numbered_by_first(cluster, move["_canon"].to_numpy())
     state.cluster = cluster
     state.move = move.assign(_cluster=cluster, _sig=np.asarray(sig, dtype=np.int64))
+
+
+def _numbered_by_first(cluster, canon):
+    """Cluster labels renumbered 0, 1, ... in the canonical order of each cluster's first report."""
+    if not len(cluster):
+        return cluster
+    first_of = pd.Series(canon).groupby(cluster).min()
+    relabel = pd.Series(np.argsort(np.argsort(first_of.to_numpy())), index=first_of.index)
+    return relabel.reindex(cluster).to_numpy(dtype=np.int64)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -343,10 +349,7 @@ def separate_unrelated(state, keys, drawable):
         new_ids, _ = pd.factorize(cluster[peeled], sort=True)
         cluster[peeled] = cluster.max() + 1 + new_ids
         rows = np.flatnonzero(np.isin(cluster, cluster[peeled]))
-    if len(cluster):
-        first_of = pd.Series(state.move["_canon"].to_numpy()).groupby(cluster).min()
-        relabel = pd.Series(np.argsort(np.argsort(first_of.to_numpy())), index=first_of.index)
-        cluster = relabel.reindex(cluster).to_numpy(dtype=np.int64)
+    cluster = _numbered_by_first(cluster, state.move["_canon"].to_numpy())
     state.cluster = cluster
     state.move = state.move.assign(_cluster=cluster)
 
