@@ -506,9 +506,10 @@ def _collect_places(flowset, flows):
         for values in zip(*[col("place_id" if f == "id" else f) for f in _PLACE_FIELDS]):
             add(values)
     for end in ("origin", "dest"):
-        codes, _ = _first_seen(flows[f"{end}_id"].tolist())
-        unique = flows.iloc[np.unique(codes, return_index=True)[1]]  # each place's first flow
-        col = column_reader(unique)
+        codes, ids = _first_seen(flows[f"{end}_id"].tolist())
+        firsts = np.unique(codes, return_index=True)[1].tolist()  # each place's first flow
+        rows = [row for row, pid in zip(firsts, ids) if cell_text(pid, cap=False) not in index]
+        col = column_reader(flows.iloc[rows])
         for values in zip(*[col(f"{end}_{f}") for f in _PLACE_FIELDS]):
             add(values)
     return places, index

@@ -149,6 +149,7 @@ def country_outlines(lat_min, lon_min, lat_max, lon_max, borders, places=(), *, 
             attribution.append(credit)
     if places and outlines:
         points = shapely.points([(lon, lat) for lat, lon in places])
+        shapely.prepare([o[2] for o in outlines])  # thousands of points against each outline
         counts = [int(shapely.contains(o[2], points).sum()) for o in outlines]
         if max(counts) > 0:
             outlines[counts.index(max(counts))][3] = True

@@ -104,14 +104,19 @@ def _nearest_km(xy) -> np.ndarray:
     """Each point's distance to its nearest other point (0 where another lies on it).
 
     shapely's tree, already loaded with geopandas, rather than scipy's cKDTree (the same distances; importing
-    scipy.spatial costs a map of 100,000 flows 0.2 s).
+    scipy.spatial costs a map of 100,000 flows 0.2 s). Each distinct position is queried once, for its one nearest
+    neighbour: places often share a point (every place known only by its subdistrict sits at the subdistrict's),
+    and a tree of duplicates answers with every tie.
     """
     import shapely
 
-    points = shapely.points(xy)
-    (which, _), dist = shapely.STRtree(points).query_nearest(points, exclusive=True, return_distance=True)
-    nearest = np.full(len(xy), np.inf)
-    np.minimum.at(nearest, which, dist)  # exclusive: the nearest point not equal to it
-    _, group, count = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
-    nearest[count[group.ravel()] > 1] = 0.0
+    distinct, group, count = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
+    group = group.ravel()
+    points = shapely.points(distinct)
+    (which, _), dist = shapely.STRtree(points).query_nearest(points, exclusive=True, return_distance=True,
+                                                             all_matches=False)
+    nearest = np.full(len(distinct), np.inf)
+    nearest[which] = dist
+    nearest = nearest[group]
+    nearest[count[group] > 1] = 0.0
     return nearest

@@ -392,6 +392,18 @@ def test_admin_polygons_match_the_admin_rows():
         admin_areas(4)
 
 
+def test_admin_areas_are_a_new_collection_each_call():
+    # read once per process: a caller changing what it got must not change what the next caller gets
+    first = admin_areas(2)
+    feature = first["features"][0]
+    expected = (feature["properties"]["pcode"], feature["geometry"]["coordinates"][0][0][:])
+    feature["properties"]["pcode"] = "changed"
+    feature["geometry"]["coordinates"][0][0].clear()
+    first["features"].clear()
+    again = admin_areas(2)["features"][0]
+    assert (again["properties"]["pcode"], again["geometry"]["coordinates"][0][0]) == expected
+
+
 def test_every_admin_rows_point_lies_inside_its_polygon():
     for level in (1, 2, 3):
         for feature in admin_areas(level)["features"]:
