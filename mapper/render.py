@@ -170,8 +170,7 @@ def _areas_data(areas):
     """The choropleth for the page: polygons rounded to ~100 m, each with its class by people arriving."""
     if not areas:
         return None
-    values = sorted(f["properties"]["people_in"] for f in areas["features"])
-    breaks = sorted({values[min(len(values) - 1, int(len(values) * k / 5))] for k in range(1, 5)} - {0, 1})
+    breaks, colours = _area_classes(areas)
     features = []
     for f in areas["features"]:
         props = dict(f["properties"])
@@ -179,8 +178,15 @@ def _areas_data(areas):
         features.append({"type": "Feature", "properties": props,
                          "geometry": {"type": f["geometry"]["type"],
                                       "coordinates": _round_coords(f["geometry"]["coordinates"])}})
-    return {"name": areas["name"], "colours": list(AREA_CLASSES[5 - len(breaks) - 1:]), "breaks": breaks,
+    return {"name": areas["name"], "colours": colours, "breaks": breaks,
             "features": {"type": "FeatureCollection", "features": features}}
+
+
+def _area_classes(areas):
+    """``(breaks, colours)`` of the choropleth: up to five classes of people arriving, by quintile."""
+    values = sorted(f["properties"]["people_in"] for f in areas["features"])
+    breaks = sorted({values[min(len(values) - 1, int(len(values) * k / 5))] for k in range(1, 5)} - {0, 1})
+    return breaks, list(AREA_CLASSES[5 - len(breaks) - 1:])
 
 
 def _round_coords(coords, digits=3):
@@ -289,6 +295,8 @@ def _basemap(view) -> dict:
 def _json_for_script(value) -> str:
     """JSON that is safe inside <script>: no '<', '>', '&' (so no '</script>' or '<!--'), no U+2028/2029."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if not any(c in text for c in _JSON_ESCAPES):  # a plain search is faster than the pattern on megabytes
+        return text
     return _JSON_ESCAPE_RE.sub(lambda m: _JSON_ESCAPES[m.group()], text)
 
 
@@ -416,16 +424,16 @@ def _legend_html(view, basemap) -> str:
 
 
 def _area_legend(areas):
-    data = _areas_data(areas)
-    if not data:
+    if not areas:
         return None
-    edges = [1] + data["breaks"]
+    breaks, colours = _area_classes(areas)
+    edges = [1] + breaks
     rows = []
-    for k, colour in enumerate(data["colours"]):
+    for k, colour in enumerate(colours):
         low = edges[k] if k < len(edges) else edges[-1]
         high = edges[k + 1] - 1 if k + 1 < len(edges) else None
         rows.append((colour, f"{fmt_people(low)}\u2013{fmt_people(high)}" if high else f"{fmt_people(low)} or more"))
-    return {"name": data["name"], "rows": rows}
+    return {"name": areas["name"], "rows": rows}
 
 
 def _unique(items):
@@ -477,8 +485,10 @@ def _build_page(view, data, basemap, *, online_tiles) -> str:
     if remote:
         raise OutputError(f"the map would load {len(remote)} remote resource(s), e.g. {remote[0]!r}; "
                           "it must work offline")
-    # Trailing spaces from folium's templates vary with nothing; strip them so diffs stay clean.
-    return re.sub(r"[ \t]+\n", "\n", page)
+    # Trailing spaces from folium's templates vary with nothing; strip them so diffs stay clean (line by line: a
+    # pattern is slow on the megabytes of data in one line).
+    lines = page.split("\n")
+    return "\n".join([line.rstrip(" \t") for line in lines[:-1]] + lines[-1:])
 
 def _stabilise_ids(figure) -> None:
     """Give every element a counter-based id instead of branca's random one (byte-identical rebuilds)."""
