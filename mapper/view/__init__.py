@@ -288,11 +288,11 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
     min_people = _check_min_people(min_people)
     frame = _check_flows(flowset)
     meta = getattr(flowset, "meta", None) or {}
-    shown, people, dropped = select_flows(frame, min_people)
-    places, index = _collect_places(flowset, shown)
+    rows, people, dropped = _selected_rows(frame, min_people)
+    places, index = _collect_places(flowset, frame, rows)
     tables = Tables()
     _add_place_sources(flowset, places, index, tables)
-    flows = _flow_arrays(shown, people, index, tables)
+    flows = _flow_arrays(frame, rows, people, index, tables)
     _add_place_totals(flowset, places, index, flows)
     incidents = read_incidents(flowset, tables)
     groups = _colour_groups(places, flows)
@@ -333,28 +333,36 @@ def select_flows(frame, min_people):
 
     Returns ``(shown, people, dropped)``: the rows, their whole people, and ``(count, people)`` of those left out.
     """
+    rows, people, dropped = _selected_rows(frame, min_people)
+    return frame.iloc[rows], people, dropped
+
+
+def _selected_rows(frame, min_people):
+    """:func:`select_flows` as positions in ``frame``: the view reads the columns it needs at these rows rather
+    than reordering the whole frame (most of which it does not read)."""
     people_all = _people(frame)
     keep = people_all >= min_people
-    shown, people = (frame[keep], people_all[keep]) if not keep.all() else (frame, people_all)
-    order = np.lexsort((np.arange(len(people)), -people))  # largest first, stable
-    return shown.iloc[order], people[order], (int((~keep).sum()), int(people_all[~keep].sum()))
+    kept = np.flatnonzero(keep)
+    order = np.lexsort((np.arange(len(kept)), -people_all[kept]))  # largest first, stable
+    return kept[order], people_all[kept][order], (int((~keep).sum()), int(people_all[~keep].sum()))
 
 
-def _flow_arrays(shown, people, index, tables) -> Flows:
-    """The shown flows as arrays of place indices, people and indices into the shared tables."""
-    col = column_reader(shown)
+def _flow_arrays(frame, rows, people, index, tables) -> Flows:
+    """The flows at ``rows`` of ``frame`` as arrays of place indices, people and indices into the shared tables."""
+    col = column_reader(frame)
     ids = col("flow_id")
     return Flows(
-        origin=_indices(shown["origin_id"], index), dest=_indices(shown["dest_id"], index), people=people,
-        people_min=np.minimum(_bounds_of(shown, "people_min", people), people),
-        people_max=np.maximum(_bounds_of(shown, "people_max", people), people),
-        period=_coded(lambda v: tables.period(v[0], v[1]), col("period_start"), col("period_end")),
+        origin=_indices(frame["origin_id"], rows, index), dest=_indices(frame["dest_id"], rows, index),
+        people=people,
+        people_min=np.minimum(_bounds_of(frame, "people_min", people, rows), people),
+        people_max=np.maximum(_bounds_of(frame, "people_max", people, rows), people),
+        period=_coded(lambda v: tables.period(v[0], v[1]), col("period_start"), col("period_end"), rows=rows),
         sources=_coded(lambda v: tables.source_set(v[0], f"flow {cell_text(ids[v[1]])[:80]!r}"),
-                       col("sources"), with_row=True),
-        split=_coded(lambda v: tables.intern_text("splits", v[0]), col("split_rule")),
-        note=_coded(lambda v: tables.intern_text("notes", v[0]), col("note")),
-        modelled=_bools(shown["modelled"]) if "modelled" in shown.columns else np.zeros(len(people), dtype=bool),
-        flow_id=ids,
+                       col("sources"), rows=rows, with_row=True),
+        split=_coded(lambda v: tables.intern_text("splits", v[0]), col("split_rule"), rows=rows),
+        note=_coded(lambda v: tables.intern_text("notes", v[0]), col("note"), rows=rows),
+        modelled=_bools(frame["modelled"])[rows] if "modelled" in frame.columns else np.zeros(len(rows), dtype=bool),
+        flow_id=[ids[r] for r in rows.tolist()],
     )
 
 
@@ -416,19 +424,19 @@ def _people(frame) -> np.ndarray:
     return np.rint(values).astype(np.int64)
 
 
-def _coded(fn, *columns, with_row=False) -> np.ndarray:
-    """``fn(values)`` computed once per distinct row of ``columns`` (in order of first appearance) and spread back
-    over the rows; ``values`` is the tuple of the row's cells, plus the row's number with ``with_row``."""
-    n = len(columns[0])
-    if not n:
+def _coded(fn, *columns, rows, with_row=False) -> np.ndarray:
+    """``fn(values)`` computed once per distinct row of ``columns`` at ``rows`` (positions, in the order shown; in
+    order of first appearance there) and spread back over those rows; ``values`` is the tuple of the row's cells,
+    plus the row's position in ``columns`` with ``with_row``."""
+    if not len(rows):
         return np.zeros(0, dtype=int)
-    combined = np.zeros(n, dtype=np.int64)
-    for column in columns:
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:  # codes of whole columns, in their own order (memory order: faster), then picked
         codes, uniques = _first_seen(column)
         combined = combined * max(len(uniques), 1) + codes
-    codes, _ = pd.factorize(combined)
+    codes, _ = pd.factorize(combined[rows])  # in order of first appearance at rows
     _, firsts = np.unique(codes, return_index=True)
-    values = [fn(tuple(c[r] for c in columns) + ((r,) if with_row else ())) for r in firsts.tolist()]
+    values = [fn(tuple(c[r] for c in columns) + ((r,) if with_row else ())) for r in rows[firsts].tolist()]
     return np.asarray(values, dtype=int)[codes]
 
 
@@ -452,17 +460,17 @@ def _sums_by(keys, values) -> dict:
     return dict(zip(uniques, sums.tolist()))
 
 
-def _bounds_of(frame, column, people) -> np.ndarray:
+def _bounds_of(frame, column, people, rows) -> np.ndarray:
     if column not in frame.columns:
         return people.copy()
-    out = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    out = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[rows]
     out = np.where(np.isnan(out) | (out > MAX_PEOPLE), people, out)
     return np.rint(out).astype(np.int64)
 
 
-def _indices(ids, index) -> np.ndarray:
-    """Place indices of a column of place ids."""
-    return _coded(lambda v: index[cell_text(v[0], cap=False)], ids.tolist()).astype(np.int64)
+def _indices(ids, rows, index) -> np.ndarray:
+    """Place indices of a column of place ids, at ``rows``."""
+    return _coded(lambda v: index[cell_text(v[0], cap=False)], ids.tolist(), rows=rows).astype(np.int64)
 
 
 def _bools(column) -> np.ndarray:
@@ -477,8 +485,9 @@ _PLACE_FIELDS = ("id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1
                  "area_pcodes")
 
 
-def _collect_places(flowset, flows):
-    """Every place the map shows, in a stable order: the FlowSet's places table first, then any the flows name.
+def _collect_places(flowset, flows, rows):
+    """Every place the map shows, in a stable order: the FlowSet's places table first, then any the flows at
+    ``rows`` name (in that order).
 
     Positions come from the places table where it has them (site protection puts snapped coordinates there), so
     arrows end on the markers drawn.
@@ -507,9 +516,11 @@ def _collect_places(flowset, flows):
             add(values)
     for end in ("origin", "dest"):
         codes, ids = _first_seen(flows[f"{end}_id"].tolist())
-        firsts = np.unique(codes, return_index=True)[1].tolist()  # each place's first flow
-        rows = [row for row, pid in zip(firsts, ids) if cell_text(pid, cap=False) not in index]
-        col = column_reader(flows.iloc[rows])
+        codes = codes[rows]
+        firsts = np.sort(np.unique(codes, return_index=True)[1])  # each place's first flow, in order
+        new = [row for row, code in zip(rows[firsts].tolist(), codes[firsts].tolist())
+               if cell_text(ids[code], cap=False) not in index]  # places the places table lacks
+        col = column_reader(flows.iloc[new])
         for values in zip(*[col(f"{end}_{f}") for f in _PLACE_FIELDS]):
             add(values)
     return places, index

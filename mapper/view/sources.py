@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
-from ..inputs import load_json
 from .cells import ViewError, cell_text, column_reader, finite, fmt_people
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -125,17 +125,17 @@ class Tables:
         key = raw if isinstance(raw, str) else cell_text(raw)
         if key in cache:
             return cache[key]
-        ids = tuple(self._intern(self.sources, src) for src in self._parse(raw, owner))
+        ids = tuple(self._source(src) for src in self._parse(raw, owner))
         cache[key] = found = self._intern(self.source_sets, ids)
         return found
 
-    def _parse(self, raw, owner):
+    def _parse(self, raw, owner) -> list:
         if isinstance(raw, (list, tuple)):
             items = list(raw)
         else:
             text = cell_text(raw, cap=False)
-            try:
-                items = load_json(text) if text else []
+            try:  # json itself: thousands of short texts, where mapper.inputs' checks for orjson cost more
+                items = json.loads(text) if text else []
             except (ValueError, RecursionError) as err:
                 raise ViewError(f"cannot draw {owner}: its sources are not a JSON list "
                                 f"({str(err)[:80]})") from None
@@ -143,28 +143,30 @@ class Tables:
             items = [items]
         if not isinstance(items, list):
             items = [{"note": cell_text(items)}]
-        for src in items:
-            if not isinstance(src, dict):
-                src = {"note": cell_text(src)}
-            try:
-                key = tuple(src.get(k) for k in _SOURCE_KEYS)
-                hash(key)
-            except TypeError:
-                key = None
-            memo = self._ix.setdefault("source memo", {})
-            if key is not None and key in memo:
-                yield memo[key]
-                continue
-            days = (cell_text(src.get("period_start"))[:10], cell_text(src.get("period_end"))[:10])
-            self.days.update(d for d in days if _ISO_DAY.match(d))
-            made = Source(report_id=cell_text(src.get("report_id")), agency=cell_text(src.get("agency")).strip(),
-                          publisher=cell_text(src.get("publisher")).strip(),
-                          published=cell_text(src.get("published"))[:10], url=cell_text(src.get("url")).strip(),
-                          figure=source_figure(src), note=cell_text(src.get("note")),
-                          period=tuple(d if _ISO_DAY.match(d) else "" for d in days))
-            if key is not None:
-                memo[key] = made
-            yield made
+        return items
+
+    def _source(self, src) -> int:
+        """The index of one source (a dict of the report's fields) in ``sources``."""
+        if not isinstance(src, dict):
+            src = {"note": cell_text(src)}
+        memo = self._ix.setdefault("source memo", {})
+        try:
+            key = tuple(map(src.get, _SOURCE_KEYS))
+            found = memo.get(key)
+        except TypeError:  # an unhashable field
+            key = found = None
+        if found is not None:
+            return found
+        days = (cell_text(src.get("period_start"))[:10], cell_text(src.get("period_end"))[:10])
+        self.days.update(d for d in days if _ISO_DAY.match(d))
+        found = self._intern(self.sources, Source(
+            report_id=cell_text(src.get("report_id")), agency=cell_text(src.get("agency")).strip(),
+            publisher=cell_text(src.get("publisher")).strip(), published=cell_text(src.get("published"))[:10],
+            url=cell_text(src.get("url")).strip(), figure=source_figure(src), note=cell_text(src.get("note")),
+            period=tuple(d if _ISO_DAY.match(d) else "" for d in days)))
+        if key is not None:
+            memo[key] = found
+        return found
 
 
 def read_incidents(flowset, tables) -> list:
