@@ -190,10 +190,11 @@ def _area_classes(areas):
 
 
 def _round_coords(coords, digits=3):
+    """GeoJSON coordinates rounded to ``digits`` decimals; each position an immutable (x, y) pair."""
     if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (int, float)):
-        return [round(coords[0], digits), round(coords[1], digits)]
+        return (round(coords[0], digits), round(coords[1], digits))
     if coords and isinstance(coords[0], (list, tuple)) and coords[0] and isinstance(coords[0][0], (int, float)):
-        return [[round(c[0], digits), round(c[1], digits)] for c in coords]  # a line or ring: its points at once
+        return [(round(c[0], digits), round(c[1], digits)) for c in coords]  # a line or ring: its points at once
     return [_round_coords(c, digits) for c in coords]
 
 

@@ -444,6 +444,16 @@ def _first_seen(column):
     """Codes of a column's cells in order of first appearance (missing cells, None or NaN, one value) and the
     distinct cells. A dict, not pandas: pandas hashes every character of every text, Python reuses each text's hash
     (the sources of 100,000 flows are a few thousand shared texts of ~700 characters)."""
+    n = len(column)
+    first = {}  # cell -> row of its first appearance
+    try:
+        at = np.fromiter(map(first.setdefault, column, range(n)), dtype=np.int64, count=n)
+        if all(k is None or k == k for k in first):  # no NaN to merge with None: each row's code by its first row
+            rank = np.empty(n, dtype=np.int64)
+            rank[np.fromiter(first.values(), dtype=np.int64, count=len(first))] = np.arange(len(first))
+            return rank[at], list(first)
+    except (TypeError, ValueError):
+        pass
     seen = {}
     try:
         codes = [seen.setdefault(v if v == v else None, len(seen)) for v in column]  # NaN != NaN

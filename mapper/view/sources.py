@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
+from ..inputs import load_json
 from .cells import ViewError, cell_text, column_reader, finite, fmt_people
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -134,8 +134,8 @@ class Tables:
             items = list(raw)
         else:
             text = cell_text(raw, cap=False)
-            try:  # json itself: thousands of short texts, where mapper.inputs' checks for orjson cost more
-                items = json.loads(text) if text else []
+            try:
+                items = load_json(text) if text else []
             except (ValueError, RecursionError) as err:
                 raise ViewError(f"cannot draw {owner}: its sources are not a JSON list "
                                 f"({str(err)[:80]})") from None
