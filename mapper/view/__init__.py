@@ -362,7 +362,7 @@ def _flow_arrays(frame, rows, people, index, tables) -> Flows:
         split=_coded(lambda v: tables.intern_text("splits", v[0]), col("split_rule"), rows=rows),
         note=_coded(lambda v: tables.intern_text("notes", v[0]), col("note"), rows=rows),
         modelled=_bools(frame["modelled"])[rows] if "modelled" in frame.columns else np.zeros(len(rows), dtype=bool),
-        flow_id=[ids[r] for r in rows.tolist()],
+        flow_id=list(map(ids.__getitem__, rows.tolist())),
     )
 
 
@@ -504,26 +504,24 @@ def _collect_places(flowset, flows, rows):
     """
     places, index = [], {}
 
-    def add(values):
-        pid = cell_text(values[0], cap=False)
+    def add(pid, name, name_ar, kind, lat, lon, pcode, admin1, admin2, admin3, precision, area_pcodes):  # _PLACE_FIELDS
+        pid = cell_text(pid, cap=False)
         if pid in index:
             return
-        rec = dict(zip(_PLACE_FIELDS, values))
-        lat, lon = _coordinate(rec["lat"], pid, "lat"), _coordinate(rec["lon"], pid, "lon")
-        precision = cell_text(rec["precision"]) or "point"
+        lat, lon = _coordinate(lat, pid, "lat"), _coordinate(lon, pid, "lon")
+        precision = cell_text(precision) or "point"
         index[pid] = len(places)
         places.append(Place(
-            id=pid, name=cell_text(rec["name"]) or pid, name_ar=cell_text(rec["name_ar"]),
-            kind=cell_text(rec["kind"]), lat=lat, lon=lon, pcode=cell_text(rec["pcode"]),
-            admin1=cell_text(rec["admin1"]), admin2=cell_text(rec["admin2"]), admin3=cell_text(rec["admin3"]),
+            id=pid, name=cell_text(name) or pid, name_ar=cell_text(name_ar), kind=cell_text(kind), lat=lat, lon=lon,
+            pcode=cell_text(pcode), admin1=cell_text(admin1), admin2=cell_text(admin2), admin3=cell_text(admin3),
             precision=precision if precision in PRECISIONS else "point",
-            area_pcodes=tuple(c for c in cell_text(rec["area_pcodes"], cap=False).split(";") if c)))
+            area_pcodes=tuple(c for c in cell_text(area_pcodes, cap=False).split(";") if c)))
 
     table = getattr(flowset, "places", None)
     if table is not None and hasattr(table, "columns") and "place_id" in table.columns and len(table):
         col = column_reader(table)
         for values in zip(*[col("place_id" if f == "id" else f) for f in _PLACE_FIELDS]):
-            add(values)
+            add(*values)
     for end in ("origin", "dest"):
         codes, ids = _first_seen(flows[f"{end}_id"].tolist())
         codes = codes[rows]
@@ -532,7 +530,7 @@ def _collect_places(flowset, flows, rows):
                if cell_text(ids[code], cap=False) not in index]  # places the places table lacks
         col = column_reader(flows.iloc[new])
         for values in zip(*[col(f"{end}_{f}") for f in _PLACE_FIELDS]):
-            add(values)
+            add(*values)
     return places, index
 
 
