@@ -31,6 +31,32 @@ def test_view_holds_flows_largest_first_with_totals_and_left_out():
     assert "UN OCHA via ReliefWeb" in view.source_names and "SRCG" in view.source_names
 
 
+def test_tables_follow_the_flows_shown_largest_first_whatever_the_frames_order():
+    """Periods, split rules and notes are numbered as the shown flows come, largest first (not in the file's
+    order, nor counting flows left out); a missing note, None or NaN, is no note."""
+    flows = [
+        {"origin": "sy-saraqeb", "dest": "sy-dana", "people": 100, "period_start": "2019-12-01",
+         "period_end": "2019-12-02", "split_rule": "by capacity"},
+        {"origin": "sy-saraqeb", "dest": "sy-kah", "people": 1000, "period_start": "2019-12-03",
+         "period_end": "2019-12-04", "split_rule": "equal (2 destinations)"},
+        {"origin": "sy-maarat-al-numan", "dest": "sy-idlib", "people": 5000, "period_start": "2019-12-05",
+         "period_end": "2019-12-06", "split_rule": "by population"},
+        {"origin": "sy-maarat-al-numan", "dest": "sy-atme", "people": 3000, "period_start": "2019-12-03",
+         "period_end": "2019-12-04", "split_rule": "equal (2 destinations)"},
+    ]
+    flowset = make_flowset(flows)
+    flowset.flows["note"] = ["left out", None, float("nan"), "sources disagree"]
+    view = build_view(flowset, min_people=500)
+    assert view.flows.flow_id == ["f2", "f3", "f1"]
+    assert view.periods == [("2019-12-05", "2019-12-06"), ("2019-12-03", "2019-12-04")]
+    assert view.flows.period.tolist() == [0, 1, 1]
+    assert view.splits == ["", "by population", "equal (2 destinations)"]
+    assert view.flows.split.tolist() == [1, 2, 2]
+    assert view.notes == ["", "sources disagree"] and view.flows.note.tolist() == [0, 1, 0]
+    assert [view.places[i].id for i in view.flows.origin] == ["sy-maarat-al-numan"] * 2 + ["sy-saraqeb"]
+    assert view.left_out == [("below min-people", "1 flow under 500 people", 100)]
+
+
 def test_meta_may_be_a_typed_object_with_get():
     class Meta:
         title = "Typed"
