@@ -414,9 +414,9 @@ def flows_command(reports, output, fmt, **options):
     left = sum(int(item.people) for item in flowset.left_out)
     left_text = (f", {len(flowset.left_out)} left out (listed in the output) with {left:,} people"
                  if flowset.left_out else ", none left out")
-    click.echo(f"idpmap: {len(flowset.flows)} flows, {flowset.meta.total_people:,} people{left_text} -> {where}",
-               err=True)
     at_places = _people_at_places(flowset)
+    total = _people_on_flows(flowset) + max(at_places, 0)  # a flows file from another tool may not give its total
+    click.echo(f"idpmap: {len(flowset.flows)} flows, {total:,} people{left_text} -> {where}", err=True)
     kind = flows_format(output, fmt)
     if at_places > 0 and kind not in ("geojson", "gpkg"):  # the formats with a places layer
         click.echo(f"idpmap: note: a {kind} file holds flows only; the {at_places:,} people counted at places "
@@ -441,10 +441,13 @@ def _refuse_build_options(input_path, options, advice, *, also=()):
         raise InputError(f"{input_path}: {', '.join(given)} {verb} to a reports CSV; {advice}")
 
 
+def _people_on_flows(flowset) -> int:
+    return int(flowset.flows["people"].sum()) if len(flowset.flows) else 0
+
+
 def _people_at_places(flowset) -> int:
     """People counted at places on their own (arrivals or departures with no flow): the total beyond the flows."""
-    on_flows = int(flowset.flows["people"].sum()) if len(flowset.flows) else 0
-    return int(getattr(flowset.meta, "total_people", 0) or 0) - on_flows
+    return int(getattr(flowset.meta, "total_people", 0) or 0) - _people_on_flows(flowset)
 
 
 # --- map command ---

@@ -210,6 +210,11 @@ def test_a_flows_file_is_written_again_in_another_format(runner, reports, tmp_pa
     result = run(runner, "flows", tmp_path / "f.gpkg", "-o", tmp_path / "again.geojson")
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "again.geojson").read_text(encoding="utf-8"))["features"]
+    doc = json.loads((tmp_path / "f.geojson").read_text(encoding="utf-8"))
+    del doc["meta"]  # as another tool writes it: no total given
+    (tmp_path / "other.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    result = run(runner, "flows", tmp_path / "other.geojson", "-o", tmp_path / "other.csv")
+    assert result.exit_code == 0 and "235,000 people" in result.stderr
 
 
 def test_builder_options_for_a_flows_file_are_refused(runner, reports, tmp_path):
