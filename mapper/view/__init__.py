@@ -289,10 +289,11 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
     frame = _check_flows(flowset)
     meta = getattr(flowset, "meta", None) or {}
     rows, people, dropped = _selected_rows(frame, min_people)
-    places, index = _collect_places(flowset, frame, rows)
+    ends = {end: _first_seen(frame[f"{end}_id"].tolist()) for end in ("origin", "dest")}  # place ids, coded
+    places, index = _collect_places(flowset, frame, rows, ends)
     tables = Tables()
     _add_place_sources(flowset, places, index, tables)
-    flows = _flow_arrays(frame, rows, people, index, tables)
+    flows = _flow_arrays(frame, rows, ends, people, index, tables)
     _add_place_totals(flowset, places, index, flows)
     incidents = read_incidents(flowset, tables)
     groups = _colour_groups(places, flows)
@@ -347,12 +348,12 @@ def _selected_rows(frame, min_people):
     return kept[order], people_all[kept][order], (int((~keep).sum()), int(people_all[~keep].sum()))
 
 
-def _flow_arrays(frame, rows, people, index, tables) -> Flows:
+def _flow_arrays(frame, rows, ends, people, index, tables) -> Flows:
     """The flows at ``rows`` of ``frame`` as arrays of place indices, people and indices into the shared tables."""
     col = column_reader(frame)
     ids = col("flow_id")
     return Flows(
-        origin=_indices(frame["origin_id"], rows, index), dest=_indices(frame["dest_id"], rows, index),
+        origin=_indices(ends["origin"], rows, index), dest=_indices(ends["dest"], rows, index),
         people=people,
         people_min=np.minimum(_bounds_of(frame, "people_min", people, rows), people),
         people_max=np.maximum(_bounds_of(frame, "people_max", people, rows), people),
@@ -435,7 +436,8 @@ def _coded(fn, *columns, rows, with_row=False) -> np.ndarray:
         codes, uniques = _first_seen(column)
         combined = combined * max(len(uniques), 1) + codes
     codes, _ = pd.factorize(combined[rows])  # in order of first appearance at rows
-    _, firsts = np.unique(codes, return_index=True)
+    seen = np.maximum.accumulate(codes)
+    firsts = np.flatnonzero(np.concatenate(([True], seen[1:] > seen[:-1])))  # where each code first appears
     values = [fn(tuple(c[r] for c in columns) + ((r,) if with_row else ())) for r in rows[firsts].tolist()]
     return np.asarray(values, dtype=int)[codes]
 
@@ -478,9 +480,14 @@ def _bounds_of(frame, column, people, rows) -> np.ndarray:
     return np.rint(out).astype(np.int64)
 
 
-def _indices(ids, rows, index) -> np.ndarray:
-    """Place indices of a column of place ids, at ``rows``."""
-    return _coded(lambda v: index[cell_text(v[0], cap=False)], ids.tolist(), rows=rows).astype(np.int64)
+def _indices(coded, rows, index) -> np.ndarray:
+    """Place indices of a column of place ids (its codes and distinct ids, :func:`_first_seen`) at ``rows``."""
+    codes, ids = coded
+    at = codes[rows]
+    present = np.flatnonzero(np.bincount(at, minlength=len(ids)))
+    lookup = np.zeros(len(ids), dtype=np.int64)
+    lookup[present] = [index[cell_text(ids[k], cap=False)] for k in present.tolist()]
+    return lookup[at]
 
 
 def _bools(column) -> np.ndarray:
@@ -495,9 +502,9 @@ _PLACE_FIELDS = ("id", "name", "name_ar", "kind", "lat", "lon", "pcode", "admin1
                  "area_pcodes")
 
 
-def _collect_places(flowset, flows, rows):
+def _collect_places(flowset, flows, rows, ends):
     """Every place the map shows, in a stable order: the FlowSet's places table first, then any the flows at
-    ``rows`` name (in that order).
+    ``rows`` name (in that order; ``ends``: their origin and destination ids, coded by :func:`_first_seen`).
 
     Positions come from the places table where it has them (site protection puts snapped coordinates there), so
     arrows end on the markers drawn.
@@ -523,7 +530,7 @@ def _collect_places(flowset, flows, rows):
         for values in zip(*[col("place_id" if f == "id" else f) for f in _PLACE_FIELDS]):
             add(*values)
     for end in ("origin", "dest"):
-        codes, ids = _first_seen(flows[f"{end}_id"].tolist())
+        codes, ids = ends[end]
         codes = codes[rows]
         firsts = np.sort(np.unique(codes, return_index=True)[1])  # each place's first flow, in order
         new = [row for row, code in zip(rows[firsts].tolist(), codes[firsts].tolist())
