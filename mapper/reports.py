@@ -41,8 +41,9 @@ Columns the file lacks can be given for every row with ``defaults=`` (``--defaul
 headers of its own is read with ``columns=`` (``--column FIELD=HEADER``), which reads the file's column HEADER as
 the field: ``columns={"figure": "total_pop", "destination": "camp_name", "destination_pcode": "admin4_pcode"}``.
 HEADER is matched as headers are (case, spaces and dashes, byte-order mark); a mapped column is read as its field
-whatever its HXL tag says, and the other columns read as before. An unknown field, a header the file does not
-have, one field mapped twice, or a field the file already has under its own name is refused.
+whatever its name or HXL tag says (and as nothing else: map it twice to read it as two fields), and the other
+columns read as before. An unknown field, a header the file does not have, one field mapped twice, or a field the
+file already has under its own name is refused.
 
 Families and households become people with ``people_per_family`` (default :data:`PEOPLE_PER_FAMILY` = 5, the
 household size OCHA and the CCCM cluster use for planning figures in north-west Syria); pass another factor when
@@ -222,8 +223,9 @@ def read_reports(path_or_buffer, *, encoding=None, people_per_family=None, defau
     columns : dict or iterable of (field, header) pairs, optional
         The file's columns to read as idpmap's fields, e.g. ``{"figure": "total_pop", "destination":
         "camp_name"}`` for a table with headers of its own (matched as headers are: case, spaces). A mapped
-        column wins over its HXL tag. An unknown field, a header the file lacks, a field given twice, or a field
-        the file already has under its own name raises :class:`~mapper.errors.InputFileError`.
+        column is read as the fields it is mapped to, whatever its name or HXL tag says. An unknown field, a
+        header the file lacks, a field given twice, or a field the file already has under its own name raises
+        :class:`~mapper.errors.InputFileError`.
 
     Returns
     -------
@@ -273,33 +275,33 @@ def _map_columns(table, columns):
     if not pairs:
         return
     names = [_normalize_column(h) for h in table.header]
-    wanted, problems = {}, []  # field -> (position, how the user wrote it)
+    wanted, problems = {}, []  # field -> (position, header as given, the option as given)
     for given, header in pairs:
-        field, key, flag = _field(given), _normalize_column(header), f"--column {given}={header}"
+        field, key = _field(given), _normalize_column(header)
+        flag = shown(f"--column {given}={header}", quoted=False)
         if field is None:
             close = difflib.get_close_matches(_normalize_column(given), _INPUT_COLUMNS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append((None, shown(str(given)), f"{shown(flag, quoted=False)}: idpmap has no field "
-                                                      f"{shown(str(given))}{hint}; use one of "
-                                                      f"{', '.join(_INPUT_COLUMNS)}"))
+            problems.append((None, shown(str(given), quoted=False),
+                             f"{flag}: idpmap has no field {shown(str(given))}{hint}; use one of "
+                             f"{', '.join(_INPUT_COLUMNS)}"))
         elif field in wanted:
-            problems.append((None, field, f"{shown(flag, quoted=False)}: {field} is already read from column "
-                                          f"{shown(wanted[field][1])}; give --column {field}=HEADER once"))
+            problems.append((None, field, f"{flag}: {field} is already read from column {shown(wanted[field][1])}; "
+                                          f"give --column {field}=HEADER once"))
         elif not key or key not in names:
             close = difflib.get_close_matches(key, [n for n in names if n], n=1)
             hint = f" (did you mean {table.header[names.index(close[0])].strip()!r}?)" if close else ""
-            problems.append((None, field, f"{shown(flag, quoted=False)}: the file has no column "
-                                          f"{shown(str(header))}{hint}; its columns are "
-                                          f"{_listed(h.strip() for h in table.header)}"))
+            problems.append((None, field, f"{flag}: the file has no column {shown(str(header))}{hint}; its columns "
+                                          f"are {_listed(h.strip() for h in table.header)}"))
         else:
-            wanted[field] = (names.index(key), str(header))
-    mapped = {pos for pos, _ in wanted.values()}
-    for field, (pos, header) in wanted.items():
+            wanted[field] = (names.index(key), str(header), flag)
+    mapped = {pos for pos, _, _ in wanted.values()}
+    for field, (pos, _, flag) in wanted.items():
         own = table.positions.get(field)
         if own is not None and own != pos and own not in mapped and field not in table.tag_ranks:
-            problems.append((None, field, f"--column {field}={shown(header, quoted=False)}: the file already has "
-                                          f"a column {shown(table.header[own].strip())} read as {field}; rename "
-                                          "or remove one of the two, or leave out this --column"))
+            problems.append((None, field, f"{flag}: the file already has a column {shown(table.header[own].strip())} "
+                                          f"read as {field}; rename or remove one of the two, or leave out this "
+                                          "--column"))
     if problems:
         raise InputFileError(table.path, problems)
     figure = table.positions.get("figure")
@@ -307,7 +309,7 @@ def _map_columns(table, columns):
         if pos in mapped and target not in wanted or target in wanted and pos != wanted[target][0]:
             del table.positions[target]
             table.tag_ranks.pop(target, None)
-    for field, (pos, _) in wanted.items():
+    for field, (pos, _, _) in wanted.items():
         table.positions[field] = pos
     if table.positions.get("figure") != figure:
         table.unit_hint = None  # the unit an HXL tag gave a column that is no longer the figure
