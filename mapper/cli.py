@@ -358,7 +358,7 @@ _BUILD_OPTIONS = (
                       "--default period_start=2018-12-01 for a table as OCHA publishes it."),
     click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
                  help="Read the file's column HEADER as idpmap's FIELD (repeatable), e.g. --column figure=total_pop "
-                      "--column destination=camp_name for a table with headers of its own."),
+                      "--column destination_pcode=admin4_pcode for a table with headers of its own."),
     click.option("--encoding", metavar="ENC",
                  help="Encoding of the input when not UTF-8 (with or without BOM) or UTF-16 with BOM, e.g. cp1256."),
     click.option("--force", is_flag=True, help="Overwrite an existing output that idpmap did not write."),
