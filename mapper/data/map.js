@@ -893,7 +893,7 @@ function idpmapInit(map, D) {
   overlays[hasCamps ? "Towns and origins" : "Places"] = towns;
   if (hasCamps) { overlays["Camps"] = camps; }
   if (D.incidents.length) { overlays["Incidents (context)"] = incidents; }
-  if (areas) { overlays["People arriving, by " + D.areas.name] = areas; }
+  if (areas) { overlays[(D.returns ? "People returning" : "People arriving") + ", by " + D.areas.name] = areas; }
   if (border) { overlays["Syria\u2013Turkey border"] = border; }
   var bases = { "Country outlines (offline)": outlines };
   if (D.tiles) {
@@ -1003,7 +1003,8 @@ function idpmapInit(map, D) {
     });
     function nOf(k, word) { return fmt(k) + " " + word + (k === 1 ? "" : "s"); }
     if (count || !(c[0] || c[2])) { parts.push(fmt(people) + " people in " + nOf(count, "flow") + " shown"); }
-    if (c[0]) { parts.push(fmt(c[0]) + " people arrived in " + nOf(c[1], "place")); }
+    var verb = D.returns ? " people returned to " : " people arrived in ";  // mapper.view.headline_text's words
+    if (c[0]) { parts.push(fmt(c[0]) + verb + nOf(c[1], "place")); }
     if (c[2]) { parts.push(fmt(c[2]) + " people left " + nOf(c[3], "place")); }
     return parts.join("; ");
   }
