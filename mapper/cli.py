@@ -385,10 +385,13 @@ def _build(frame, options):
 def flows_command(reports, output, fmt, **options):
     """Build triangulated origin -> destination flows from REPORTS (a CSV file, or - for standard input).
 
+    A flows file written by this command (.geojson, .json, .gpkg) is written again in the format of FILE.
+
     \b
     idpmap flows reports.csv -o flows.geojson
     idpmap flows reports.csv -o flows.gpkg --level admin2 --min-people 500
     idpmap flows reports.csv -o flowmap/ --format flowmap
+    idpmap flows flows.geojson -o flows.csv
     """
     from mapper.io import check_flows_output, flows_format, write_flows
 
@@ -397,16 +400,23 @@ def flows_command(reports, output, fmt, **options):
     defaults = _defaults(options["defaults"])
     # Refuse a clobbering output before the (possibly long) build, not after it.
     check_flows_output(output, format=fmt, force=options["force"])
-    frame = _read_reports_file(reports, options["encoding"], options["people_per_family"], defaults)
-    flowset = _build(frame, options)
+    if reports != "-" and reports.lower().endswith(_FLOWS_SUFFIXES):  # flows already built: written in a new format
+        from mapper.io import read_flows
+
+        _refuse_build_options(reports, options, "a flows file is written again as it is",
+                              also=(("--min-people", "min_people"),))
+        flowset = read_flows(reports)
+    else:
+        frame = _read_reports_file(reports, options["encoding"], options["people_per_family"], defaults)
+        flowset = _build(frame, options)
     written = write_flows(flowset, output, format=fmt, force=options["force"])
     where = ", ".join(str(p) for p in written) or "standard output"
     left = sum(int(item.people) for item in flowset.left_out)
     left_text = (f", {len(flowset.left_out)} left out (listed in the output) with {left:,} people"
                  if flowset.left_out else ", none left out")
-    click.echo(f"idpmap: {len(flowset.flows)} flows, {flowset.meta.total_people:,} people{left_text} -> {where}",
-               err=True)
     at_places = _people_at_places(flowset)
+    total = _people_on_flows(flowset) + max(at_places, 0)  # a flows file from another tool may not give its total
+    click.echo(f"idpmap: {len(flowset.flows)} flows, {total:,} people{left_text} -> {where}", err=True)
     kind = flows_format(output, fmt)
     if at_places > 0 and kind not in ("geojson", "gpkg"):  # the formats with a places layer
         click.echo(f"idpmap: note: a {kind} file holds flows only; the {at_places:,} people counted at places "
@@ -414,10 +424,30 @@ def flows_command(reports, output, fmt, **options):
                    err=True)
 
 
+#: Suffixes of flows files (written by `idpmap flows`), read as flows and not as reports.
+_FLOWS_SUFFIXES = (".geojson", ".json", ".gpkg")
+
+
+def _refuse_build_options(input_path, options, advice, *, also=()):
+    """Options of the flow builder given for a file of flows already built: an error naming them."""
+    given = [name for name, key in (("--from", "start"), ("--to", "end"), ("--protect-sites", "protect_sites"),
+                                    ("--protect-kinds", "protect_kinds"), ("--priority", "priority"),
+                                    ("--people-per-family", "people_per_family"),
+                                    ("--split-regions", "split_regions"), ("--default", "defaults"), *also)
+             if options[key]]
+    given += ["--level"] if options["level"] != "place" else []
+    if given:
+        verb = "apply" if len(given) > 1 else "applies"
+        raise InputError(f"{input_path}: {', '.join(given)} {verb} to a reports CSV; {advice}")
+
+
+def _people_on_flows(flowset) -> int:
+    return int(flowset.flows["people"].sum()) if len(flowset.flows) else 0
+
+
 def _people_at_places(flowset) -> int:
     """People counted at places on their own (arrivals or departures with no flow): the total beyond the flows."""
-    on_flows = int(flowset.flows["people"].sum()) if len(flowset.flows) else 0
-    return int(getattr(flowset.meta, "total_people", 0) or 0) - on_flows
+    return int(getattr(flowset.meta, "total_people", 0) or 0) - _people_on_flows(flowset)
 
 
 # --- map command ---
@@ -508,21 +538,13 @@ def map_command(input_path, output, title, online_tiles, **options):
         data = None
         with open(input_path, "rb") as fh:
             head = fh.read(65536)
-    flows_suffix = input_path != "-" and input_path.lower().endswith((".geojson", ".json", ".gpkg"))
+    flows_suffix = input_path != "-" and input_path.lower().endswith(_FLOWS_SUFFIXES)
     if not flows_suffix and _is_reports_csv(head, options["encoding"]):
         frame = _read_reports_file(input_path, options["encoding"], options["people_per_family"],
                                    _defaults(options["defaults"]), data=data)
         flowset = _build(frame, options)
     else:
-        given = [name for name, key in (("--from", "start"), ("--to", "end"), ("--protect-sites", "protect_sites"),
-                                        ("--protect-kinds", "protect_kinds"), ("--priority", "priority"),
-                                        ("--people-per-family", "people_per_family"),
-                                        ("--split-regions", "split_regions"), ("--default", "defaults"))
-                 if options[key]]
-        given += ["--level"] if options["level"] != "place" else []
-        if given:
-            raise InputError(f"{input_path}: {', '.join(given)} apply to a reports CSV; "
-                             "pass them to `idpmap flows` when building this flows file")
+        _refuse_build_options(input_path, options, "pass them to `idpmap flows` when building this flows file")
         from mapper.io import read_flows
 
         if data is not None:

@@ -39,6 +39,7 @@ again.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import dataclasses
@@ -47,12 +48,14 @@ import functools
 import gc
 import json
 import math
+import operator
+import re
 import sys
 import uuid
 from pathlib import Path
 
+import msgspec
 import numpy as np
-import orjson
 import pandas as pd
 
 from .atomic import GENERATOR, atomic_open, atomic_path, check_target
@@ -782,7 +785,8 @@ def _read_geojson(path):
     _, text = read_input(path)
     try:
         with _collector_paused():
-            return _geojson_flowset(path, text)
+            parts = _typed_parts(path, text)
+            return _geojson_flowset(path, *(parts or _parts(path, _document(path, text))))
     except RecursionError:  # from the parser, or from a deep value in a property
         raise json_nesting_error(text, path) from None
 
@@ -792,7 +796,8 @@ def _collector_paused():
     """Python's cycle collector paused while a GeoJSON document is decoded and made into columns.
 
     The document of 100,000 flows is some ten million objects and no reference cycle; running, the collector walks
-    them all again each time the heap grows by a quarter: 2 s of a 6 s read (issue 13: a build in 5 s). Whatever
+    them all again each time the heap grows by a quarter: 2 s of a 6 s read with every value a Python object, still
+    0.2-0.3 s of a 2 s read in msgspec's typed pass (issue 13: a build in 5 s). Whatever
     is made meanwhile is freed by reference counting as usual (and a cycle, if any, at the next collection).
     """
     if not gc.isenabled():
@@ -805,7 +810,8 @@ def _collector_paused():
         gc.enable()
 
 
-def _geojson_flowset(path, text):
+def _document(path, text):
+    """The GeoJSON document as Python values, read as :mod:`json` reads it; errors with line and column."""
     try:
         doc = load_json(text)
     except UnicodeDecodeError as err:
@@ -821,6 +827,30 @@ def _geojson_flowset(path, text):
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or \
             not isinstance(doc.get("features"), list):
         raise InputFileError(path, [(None, None, "not a GeoJSON FeatureCollection")])
+    _check_surrogates(path, text, doc)
+    return doc
+
+
+#: A ``\uD800``-``\uDFFF`` escape: half of a character written as a pair of escapes.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _check_surrogates(path, text, doc):
+    """Text with half of a surrogate pair (``"\ud800"`` alone), which json reads but no file or page can hold."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as err:
+        line = next((text.count(b"\n", 0, m.start()) + 1 for m in _SURROGATE_ESCAPE.finditer(text)
+                     if m.group().lower() == err.object[err.start].encode("unicode_escape").lower()), None)
+        raise InputFileError(path, [(line, None, f"the text {err.object[err.start].encode('unicode_escape').decode()}"
+                                                 " is half of a character (a lone surrogate), not Unicode; "
+                                                 "write the file again")]) from None
+
+
+def _parts(path, doc):
+    """The flows, places and incidents of a decoded GeoJSON document (see :func:`_geojson_flowset`)."""
     _check_crs(doc.get("crs"), path)
     flows, coords, layers, problems = [], [], {"places": [], "incidents": []}, []
     for number, feature in enumerate(doc["features"], 1):
@@ -837,21 +867,143 @@ def _geojson_flowset(path, text):
             coords.append(geometry.get("coordinates"))
         elif layer in layers:
             record = dict(props)
-            try:
-                lon, lat = geometry.get("coordinates")[:2]
-            except (TypeError, ValueError, KeyError):
+            if _set_point(record, geometry.get("coordinates")):
                 problems.append((None, f"feature {number}", "has no usable coordinates"))
                 continue
-            record.setdefault("lon", lon)
-            record.setdefault("lat", lat)
             if "sources" in record and not isinstance(record["sources"], str):
                 record["sources"] = _json_text(record["sources"])
             record.pop("layer", None)
             layers[layer].append(record)
     _problems_raise(path, problems)
-    if not flows and not any("place_id" in record for record in layers["places"]):
+    frame = pd.DataFrame(flows)
+    if "sources" in frame.columns:  # a flow without sources has none (pandas filled the gap with NaN)
+        try:
+            given = frame["sources"].where([("sources" in props) for props in flows], None)
+            frame["sources"] = _sources_texts(given)
+        except ValueError:  # NaN or Infinity inside
+            raise InputFileError(path, [(None, "sources", "a number in a flow's sources is not finite")]) from None
+    return doc, frame, coords.__getitem__, layers
+
+
+#: A property a feature does not have, in the typed pass (pandas reads a key missing from a record as NaN too;
+#: JSON has no NaN, so no value read from the file is this object).
+_MISSING = float("nan")
+
+
+@functools.lru_cache(maxsize=None)
+def _typed_document():
+    """The shape of an idpmap GeoJSON document, for msgspec's typed pass: each feature's properties as a struct of
+    the columns idpmap reads (other properties are not read), ``sources`` and coordinates kept as raw JSON text."""
+    from typing import Any, Optional
+
+    names = dict.fromkeys(["layer", *FLOW_COLUMNS, *PLACE_COLUMNS, *INCIDENT_COLUMNS])
+    properties = msgspec.defstruct("Properties", [(name, msgspec.Raw if name == "sources" else Any, _MISSING)
+                                                  for name in names], gc=False)
+    geometry = msgspec.defstruct("Geometry", [("type", Any, None), ("coordinates", msgspec.Raw, None)], gc=False)
+    feature = msgspec.defstruct("Feature", [("geometry", Optional[geometry], None),
+                                            ("properties", Optional[properties], None)], gc=False)
+    return msgspec.defstruct("Document", [("type", Any, None), ("features", Optional[list[feature]], None),
+                                          ("meta", Any, None), ("left_out", Any, None), ("crs", Any, None)])
+
+
+def _typed_parts(path, text):
+    """The parts of a GeoJSON document (see :func:`_geojson_flowset`) read in one typed pass: each feature's
+    properties as a struct of the columns idpmap reads (no dict per feature), its sources and line kept as raw text
+    until needed. A 170 MB file of 100,000 flows: 1.7 s CPU and 0.6 GB, where decoding every value took 3.1 s and
+    1.3 GB.
+
+    None where msgspec refuses the text or its shape (NaN, a feature that is not an object ...): :func:`_parts`
+    then reads it as :mod:`json` does, with its errors. The values are those :mod:`json` gives.
+    """
+    body = text[len(codecs.BOM_UTF8):] if text.startswith(codecs.BOM_UTF8) else text
+    try:
+        doc = msgspec.json.decode(body, type=_typed_document())
+    except msgspec.MsgspecError:
+        return None
+    if doc.type != "FeatureCollection" or doc.features is None:
+        return None
+    _check_crs(doc.crs, path)
+    flows, layers, problems = [], {"places": [], "incidents": []}, []
+    for number, feature in enumerate(doc.features, 1):
+        props, geometry = feature.properties, feature.geometry
+        layer = None if props is None or props.layer is _MISSING else props.layer
+        layer = layer or ("flows" if geometry is not None and geometry.type == "LineString" else "places")
+        if layer == "flows":
+            flows.append(feature)
+        elif layer in layers:
+            record = _record(props, PLACE_COLUMNS if layer == "places" else INCIDENT_COLUMNS)
+            if _set_point(record, _raw_value(None if geometry is None else geometry.coordinates)):
+                problems.append((None, f"feature {number}", "has no usable coordinates"))
+                continue
+            if "sources" in record:
+                record["sources"] = _raw_value(record["sources"])
+                if not isinstance(record["sources"], str):
+                    record["sources"] = _json_text(record["sources"])
+            layers[layer].append(record)
+    _problems_raise(path, problems)
+
+    def line(i):
+        geometry = flows[i].geometry
+        return None if geometry is None else _raw_value(geometry.coordinates)
+
+    return {"meta": doc.meta, "left_out": doc.left_out}, _typed_flows(flows), line, layers
+
+
+def _record(props, columns):
+    """The properties a place or incident has, of the columns idpmap reads for its layer."""
+    if props is None:
+        return {}
+    return {name: value for name in columns if (value := getattr(props, name)) is not _MISSING}
+
+
+def _raw_value(raw):
+    return None if raw is None else load_json(bytes(raw))
+
+
+def _typed_flows(features):
+    """The flows' properties as the table pandas makes of their records (a column for each property at least one
+    flow has, NaN where a flow does not have it), ``sources`` as JSON text, one text per distinct raw list."""
+    props = [feature.properties for feature in features]
+    names = [name for name in FLOW_COLUMNS if any(p is not None and getattr(p, name) is not _MISSING
+                                                  for p in props)]
+    columns = [name for name in names if name != "sources"]
+    if columns:
+        row = operator.attrgetter(*columns) if len(columns) > 1 else (lambda p: (getattr(p, columns[0]),))
+        empty = (_MISSING,) * len(columns)
+        frame = pd.DataFrame([empty if p is None else row(p) for p in props], columns=columns)
+    else:
+        frame = pd.DataFrame(index=range(len(props)))
+    if "sources" in names:
+        raws = [None if p is None or p.sources is _MISSING else bytes(p.sources) for p in props]
+        texts = {raw: _raw_sources_text(raw) for raw in dict.fromkeys(raws) if raw is not None}
+        frame["sources"] = [None if raw is None else texts[raw] for raw in raws]
+    return frame
+
+
+def _raw_sources_text(raw):
+    value = load_json(raw)
+    return value if isinstance(value, str) or value is None else _json_text(value)
+
+
+def _set_point(record, coordinates):
+    """A place's or incident's ``lat``/``lon`` from its point where its properties do not give them; True when
+    the point has no usable coordinates."""
+    try:
+        lon, lat = coordinates[:2]
+    except (TypeError, ValueError, KeyError):
+        return True
+    record.setdefault("lon", lon)
+    record.setdefault("lat", lat)
+    return False
+
+
+def _geojson_flowset(path, doc, frame, coordinates, layers):
+    """A FlowSet from a GeoJSON document's parts: ``doc`` its top-level members (``crs``, ``meta``,
+    ``left_out``), ``frame`` the flows' properties (``sources`` as JSON text), ``coordinates(i)`` the line of
+    flow ``i``, ``layers`` the places' and incidents' records."""
+    if not len(frame) and not any("place_id" in record for record in layers["places"]):
         raise InputFileError(path, [(None, "people", "missing from the flows; not an idpmap flows file")])
-    frame = _checked_records(path, _flow_columns(path, flows, coords), "feature")
+    frame = _checked_records(path, _with_ends(path, frame, coordinates), "feature")
     meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
     meta = {**meta, "source_format": "geojson"}
     places = pd.DataFrame(layers["places"], columns=PLACE_COLUMNS) if layers["places"] else None
@@ -873,10 +1025,8 @@ def _check_crs(crs, path):
 _json_text = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
-def _flow_columns(path, flows, coords):
-    """The flow features' properties as a table (the origin and destination from the line's ends where the
-    properties do not give them); ``sources`` as JSON text."""
-    frame = pd.DataFrame(flows)
+def _with_ends(path, frame, coordinates):
+    """The flows' origin and destination from the line's ends where the properties do not give them."""
     ends = {"origin_lat": (0, 1), "origin_lon": (0, 0), "dest_lat": (-1, 1), "dest_lon": (-1, 0)}
     for column in ends:
         if column not in frame.columns:
@@ -885,7 +1035,8 @@ def _flow_columns(path, flows, coords):
     problems = []
     for i in missing:
         try:
-            (olon, olat), (dlon, dlat) = coords[i][0][:2], coords[i][-1][:2]
+            line = coordinates(i)
+            (olon, olat), (dlon, dlat) = line[0][:2], line[-1][:2]
         except (TypeError, IndexError, ValueError, KeyError):
             problems.append((None, f"feature {i + 1}", "has no usable coordinates"))
             continue
@@ -893,28 +1044,22 @@ def _flow_columns(path, flows, coords):
             if pd.isna(frame.at[i, column]):
                 frame.at[i, column] = value
     _problems_raise(path, problems)
-    if "sources" in frame.columns:
-        try:
-            given = frame["sources"].where([("sources" in props) for props in flows], None)  # a flow without
-            frame["sources"] = _sources_texts(given)  # sources has none (pandas filled the gap with NaN)
-        except ValueError:  # NaN or Infinity inside
-            raise InputFileError(path, [(None, "sources", "a number in a flow's sources is not finite")]) from None
     return frame
 
 
 def _sources_texts(values):
     """Each flow's ``sources`` as JSON text (text kept as it is), encoded once per distinct value: the flows of a
-    big file share a few thousand lists of sources. Values are told apart by orjson's text, which tells 1 from 1.0
-    and true, and compared where that text has a null, as orjson writes NaN and Infinity as null (json refuses
-    them: an error); what orjson cannot write is encoded on its own."""
+    big file share a few thousand lists of sources. Values are told apart by msgspec's text, which tells 1 from
+    1.0 and true, and compared where that text has a null, as msgspec writes NaN and Infinity as null (json
+    refuses them: an error); what msgspec cannot write is encoded on its own."""
     texts, seen = [], {}
     for value in values:
         if isinstance(value, str) or value is None:
             texts.append(value)
             continue
         try:
-            key = orjson.dumps(value)
-        except orjson.JSONEncodeError:  # a whole number beyond 64 bits, nesting beyond 254 levels
+            key = msgspec.json.encode(value)
+        except (msgspec.EncodeError, RecursionError, OverflowError):  # nesting deeper than msgspec goes
             texts.append(_json_text(value))
             continue
         known = seen.get(key)

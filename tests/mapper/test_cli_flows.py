@@ -1,5 +1,6 @@
 """``idpmap flows``: reports in, flows out in every format, with one-line errors and safe outputs."""
 
+import csv
 import json
 
 import pyogrio
@@ -190,3 +191,36 @@ def test_a_csv_of_arrivals_says_it_holds_flows_only(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert ("a csv file holds flows only; the 200 people counted at places (arrivals or departures with no flow) "
             "are not in it: write .geojson or .gpkg to keep them") in result.output
+
+
+def test_a_flows_file_is_written_again_in_another_format(runner, reports, tmp_path):
+    """`idpmap flows flows.geojson -o flows.csv` converts (it read the GeoJSON as a broken reports CSV before)."""
+    assert run(runner, "flows", reports, "-o", tmp_path / "f.geojson").exit_code == 0
+    result = run(runner, "flows", tmp_path / "f.geojson", "-o", tmp_path / "f.csv")
+    assert result.exit_code == 0, result.output
+    assert "235,000 people" in result.stderr
+    direct = run(runner, "flows", reports, "-o", tmp_path / "direct.csv")
+    assert direct.exit_code == 0
+    converted, built = (list(csv.DictReader(open(tmp_path / name, encoding="utf-8")))
+                        for name in ("f.csv", "direct.csv"))
+    for row in converted + built:
+        row["sources"] = json.loads(row["sources"])  # the same sources, written with spaces after read back
+    assert converted == built
+    assert run(runner, "flows", tmp_path / "f.geojson", "-o", tmp_path / "f.gpkg").exit_code == 0
+    result = run(runner, "flows", tmp_path / "f.gpkg", "-o", tmp_path / "again.geojson")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "again.geojson").read_text(encoding="utf-8"))["features"]
+    doc = json.loads((tmp_path / "f.geojson").read_text(encoding="utf-8"))
+    del doc["meta"]  # as another tool writes it: no total given
+    (tmp_path / "other.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    result = run(runner, "flows", tmp_path / "other.geojson", "-o", tmp_path / "other.csv")
+    assert result.exit_code == 0 and "235,000 people" in result.stderr
+
+
+def test_builder_options_for_a_flows_file_are_refused(runner, reports, tmp_path):
+    assert run(runner, "flows", reports, "-o", tmp_path / "f.geojson").exit_code == 0
+    result = run(runner, "flows", tmp_path / "f.geojson", "-o", tmp_path / "f.csv", "--level", "admin2",
+                 "--min-people", "500")
+    assert result.exit_code == 2
+    assert "--min-people, --level apply to a reports CSV" in result.output
+    assert not (tmp_path / "f.csv").exists()

@@ -77,7 +77,7 @@ def test_map_command_window_options_need_reports(tmp_path):
     flows = tmp_path / "flows.geojson"
     write_flows(make_flowset(), flows)
     result = _invoke("map", str(flows), "--from", "2019-12-01", "-o", str(tmp_path / "m.html"))
-    assert result.exit_code == 2 and "--from apply to a reports CSV" in result.output
+    assert result.exit_code == 2 and "--from applies to a reports CSV" in result.output
     assert not (tmp_path / "m.html").exists()
 
 

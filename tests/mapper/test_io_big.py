@@ -1,12 +1,13 @@
 """Big GeoJSON flows files (issue 13 §3): read fast, and read exactly as Python's json module reads them.
 
-orjson reads the file where it gives the same values as json; each distinct list of sources is encoded once. These
-tests check that a user gets the same flows, map and errors as with json alone.
+msgspec reads the file in one typed pass (each flow's properties as a struct, its sources as raw text) where it can;
+what it refuses (NaN, a feature that is not an object ...) is read by json. Each distinct list of sources is encoded
+once. These tests check that a user gets the same flows, map and errors as with json alone.
 """
 
 import json
 
-import orjson
+import msgspec
 import pandas as pd
 import pytest
 
@@ -47,15 +48,15 @@ def _write(path, features):
 
 
 def _with_json_only(monkeypatch):
-    """Make orjson refuse everything, so that the readers fall back to the json module."""
+    """Make msgspec refuse everything, so that the readers fall back to the json module."""
     def refuse(*args, **kwargs):
-        raise orjson.JSONDecodeError("refused for the test", "", 0)
+        raise msgspec.DecodeError("refused for the test")
 
-    def refuse_dumps(*args, **kwargs):
-        raise orjson.JSONEncodeError("refused for the test")
+    def refuse_encode(*args, **kwargs):
+        raise msgspec.EncodeError("refused for the test")
 
-    monkeypatch.setattr(mapper.inputs.orjson, "loads", refuse)
-    monkeypatch.setattr("mapper.io.orjson.dumps", refuse_dumps)
+    monkeypatch.setattr(mapper.inputs.msgspec.json, "decode", refuse)
+    monkeypatch.setattr(mapper.inputs.msgspec.json, "encode", refuse_encode)
 
 
 def test_a_big_file_reads_as_json_reads_it(tmp_path, monkeypatch):
@@ -75,6 +76,53 @@ def test_a_big_file_reads_as_json_reads_it(tmp_path, monkeypatch):
     assert fast.flows["sources"][7] == json.dumps(_sources(7), ensure_ascii=False)  # the text json writes
     assert fast_map == slow_map
     assert (tmp_path / "fast.geojson").read_bytes() == (tmp_path / "slow.geojson").read_bytes()
+
+
+def _read_both_ways(path, monkeypatch):
+    fast = read_flows(path)
+    with monkeypatch.context() as m:
+        _with_json_only(m)
+        slow = read_flows(path)
+    for table in ("flows", "places", "incidents"):
+        pd.testing.assert_frame_equal(pd.DataFrame(getattr(fast, table)), pd.DataFrame(getattr(slow, table)))
+    assert fast.left_out == slow.left_out and fast.meta == slow.meta
+    assert render_map(fast) == render_map(slow)
+    return fast
+
+
+def test_files_written_by_other_tools_read_as_json_reads_them(tmp_path, monkeypatch):
+    """Properties missing from some flows, extra ones, flows without sources or layer, ends only in the line, a
+    place whose properties give another point than its geometry, places and incidents, a BOM: the same tables
+    either way."""
+    features = [_feature(i, _sources(i % 3)) for i in range(6)]
+    del features[0]["properties"]["sources"], features[1]["properties"]["layer"]
+    del features[2]["properties"]["origin_lat"], features[2]["properties"]["dest_lon"]
+    features[3]["properties"].update({"extra": [1, {"a": 2}], "people": "120", "note": 7, "modelled": "yes"})
+    features[4]["properties"]["sources"] = '[{"report_id": "as text"}]'
+    features[5]["properties"]["origin_precision"] = "admin2"
+    features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.68639, 36.31111]},
+                     "properties": {"layer": "places", "place_id": "sy-atmeh", "name": "Atmeh \u00e9",
+                                    "people_in": 5, "sources": [{"report_id": "r9"}], "other": True}})
+    features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2, 3]},
+                     "properties": {"layer": "places", "place_id": "sy-x", "lat": 35.0, "lon": 36.0}})
+    features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.63393, 35.93062]},
+                     "properties": {"layer": "incidents", "report_id": "i1", "figure": 12, "unit": "killed"}})
+    doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:4326"}},
+           "meta": {"title": "Other tool"}, "left_out": [{"what": "r7", "people": 40}], "features": features}
+    path = tmp_path / "other.geojson"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(doc, indent=1).encode("utf-8"))
+    fast = _read_both_ways(path, monkeypatch)
+    assert len(fast.flows) == 6 and fast.flows["sources"][0] == "" and fast.flows["people"][3] == 120
+    assert fast.flows["sources"][4] == '[{"report_id": "as text"}]'
+    assert list(fast.places["place_id"][:2]) == ["sy-atmeh", "sy-x"] and fast.incidents["figure"][0] == 12
+
+
+def test_a_file_of_places_only_reads_as_json_reads_it(tmp_path, monkeypatch):
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.0 + i / 100, 35.0]},
+                 "properties": {"layer": "places", "place_id": f"p{i}", "name": f"P{i}", "people_in": 10 * i}}
+                for i in range(5)]
+    path = _write(tmp_path / "places.geojson", features)
+    assert len(_read_both_ways(path, monkeypatch).places) == 5
 
 
 def test_whole_numbers_beyond_64_bits_stay_whole(tmp_path):
@@ -101,3 +149,18 @@ def test_a_number_that_is_not_finite_in_sources_is_an_error_after_a_null_one(tmp
                     encoding="utf-8")
     with pytest.raises(InputFileError, match="not finite"):
         read_flows(path)
+
+
+def test_half_a_surrogate_pair_is_an_error_with_its_line(tmp_path):
+    """json reads "\\ud800" alone into a text that no file or page can hold (the map's writer failed with a
+    traceback); a whole pair (an emoji) is a character like any other."""
+    good = _feature(0, _sources(0))
+    good["properties"]["origin_name"] = "\U0001F600 Atmeh"
+    bad = _feature(1, _sources(1))
+    path = tmp_path / "f.geojson"
+    lines = [json.dumps(good), json.dumps(bad).replace("\"f1\"", "\"f1 \\ud800\"", 1)]
+    path.write_text('{"type": "FeatureCollection", "features": [\n' + ",\n".join(lines) + "]}", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r":3: the text \\ud800 is half of a character"):
+        read_flows(path)
+    path.write_text('{"type": "FeatureCollection", "features": [\n' + lines[0] + "]}", encoding="utf-8")
+    assert read_flows(path).flows["origin_name"][0] == "\U0001F600 Atmeh"
