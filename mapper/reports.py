@@ -230,8 +230,9 @@ def read_reports(path_or_buffer, *, encoding=None, people_per_family=None, defau
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`~mapper.model.REPORT_COLUMNS`; ``df.attrs["path"]`` is the file name used in messages and
-        ``df.attrs["people_per_family"]`` the factor used.
+        Columns :data:`~mapper.model.REPORT_COLUMNS`; ``df.attrs["path"]`` is the file name used in messages,
+        ``df.attrs["people_per_family"]`` the factor used, and ``df.attrs["population"]`` is ``"returnees"`` when the
+        figure column's HXL tag says so (``#affected+returnees``, OCHA's returns tables).
 
     Raises
     ------
@@ -257,6 +258,8 @@ def read_reports(path_or_buffer, *, encoding=None, people_per_family=None, defau
     checks.raise_if_any()
     frame.attrs["path"] = table.path
     frame.attrs["people_per_family"] = ppf
+    if "returnees" in _figure_attributes(table):
+        frame.attrs["population"] = "returnees"  # OCHA's returns tables: the map says returns, not arrivals
     return frame
 
 
@@ -325,6 +328,14 @@ def _listed(names, limit=200):
         out.append(name)
         size += len(name) + 2
     return ", ".join(out)
+
+
+def _figure_attributes(table):
+    """The HXL attributes of the figure column's tag (``{"affected", "returnees"}``), empty without a tag."""
+    pos = table.positions.get("figure")
+    if table.tags is None or pos is None or pos >= len(table.tags):
+        return set()
+    return _match_tag(table.tags[pos], HXL_TAGS)[1]
 
 
 def _add_defaults(table, defaults):
