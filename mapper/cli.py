@@ -262,14 +262,17 @@ def gazetteer_import(file, store, fmt):
 # --- flows and map: one option set, shared through decorators ---
 
 
-def _read_reports_file(path, encoding, people_per_family, defaults=None, data=None):
-    """Read REPORTS (a file, standard input for ``-``, or bytes already read) with the library's validation."""
+def _read_reports_file(path, options, data=None):
+    """Read REPORTS (a file, standard input for ``-``, or bytes already read) with the library's validation,
+    ``options`` the command's keyword arguments (``--encoding``, ``--people-per-family``, ``--default``,
+    ``--column``)."""
     import io
 
     from mapper.reports import read_reports
 
     source = io.BytesIO(data) if data is not None else (sys.stdin.buffer if path == "-" else path)
-    return read_reports(source, encoding=encoding, people_per_family=people_per_family, defaults=defaults)
+    return read_reports(source, encoding=options["encoding"], people_per_family=options["people_per_family"],
+                        defaults=_defaults(options["defaults"]), columns=_columns(options["columns"]))
 
 
 def _store_option(func):
@@ -312,6 +315,18 @@ def _defaults(pairs):
     return out
 
 
+def _columns(pairs):
+    """``--column FIELD=HEADER`` pairs as a list of ``(field, header)``: the library refuses a field given twice."""
+    out = []
+    for pair in pairs or ():
+        field, sep, header = pair.partition("=")
+        if not sep or not field.strip() or not header.strip():
+            raise InputError(f"--column {pair}: expected FIELD=HEADER, e.g. figure=total_pop to read the file's "
+                             "column total_pop as the figure")
+        out.append((field.strip(), header))
+    return out
+
+
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 #: Options of building flows from reports, the same on ``flows`` and ``map`` (as datasette shares its options).
@@ -341,6 +356,9 @@ _BUILD_OPTIONS = (
     click.option("--default", "defaults", multiple=True, metavar="COLUMN=VALUE",
                  help="A value for a column the reports file lacks (repeatable), e.g. --default kind=count "
                       "--default period_start=2018-12-01 for a table as OCHA publishes it."),
+    click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
+                 help="Read the file's column HEADER as idpmap's FIELD (repeatable), e.g. --column figure=total_pop "
+                      "--column destination_pcode=admin4_pcode for a table with headers of its own."),
     click.option("--encoding", metavar="ENC",
                  help="Encoding of the input when not UTF-8 (with or without BOM) or UTF-16 with BOM, e.g. cp1256."),
     click.option("--force", is_flag=True, help="Overwrite an existing output that idpmap did not write."),
@@ -397,7 +415,8 @@ def flows_command(reports, output, fmt, **options):
 
     _protect_options(options["protect_sites"], options["protect_kinds"])
     _priority_list(options["priority"])
-    defaults = _defaults(options["defaults"])
+    _defaults(options["defaults"])
+    _columns(options["columns"])
     # Refuse a clobbering output before the (possibly long) build, not after it.
     check_flows_output(output, format=fmt, force=options["force"])
     if reports != "-" and reports.lower().endswith(_FLOWS_SUFFIXES):  # flows already built: written in a new format
@@ -407,7 +426,7 @@ def flows_command(reports, output, fmt, **options):
                               also=(("--min-people", "min_people"),))
         flowset = read_flows(reports)
     else:
-        frame = _read_reports_file(reports, options["encoding"], options["people_per_family"], defaults)
+        frame = _read_reports_file(reports, options)
         flowset = _build(frame, options)
     written = write_flows(flowset, output, format=fmt, force=options["force"])
     where = ", ".join(str(p) for p in written) or "standard output"
@@ -433,7 +452,8 @@ def _refuse_build_options(input_path, options, advice, *, also=()):
     given = [name for name, key in (("--from", "start"), ("--to", "end"), ("--protect-sites", "protect_sites"),
                                     ("--protect-kinds", "protect_kinds"), ("--priority", "priority"),
                                     ("--people-per-family", "people_per_family"),
-                                    ("--split-regions", "split_regions"), ("--default", "defaults"), *also)
+                                    ("--split-regions", "split_regions"), ("--default", "defaults"),
+                                    ("--column", "columns"), *also)
              if options[key]]
     given += ["--level"] if options["level"] != "place" else []
     if given:
@@ -539,9 +559,9 @@ def map_command(input_path, output, title, online_tiles, **options):
         with open(input_path, "rb") as fh:
             head = fh.read(65536)
     flows_suffix = input_path != "-" and input_path.lower().endswith(_FLOWS_SUFFIXES)
-    if not flows_suffix and _is_reports_csv(head, options["encoding"]):
-        frame = _read_reports_file(input_path, options["encoding"], options["people_per_family"],
-                                   _defaults(options["defaults"]), data=data)
+    # --column says the table is a reports table with headers of its own, whatever they look like.
+    if not flows_suffix and (options["columns"] or _is_reports_csv(head, options["encoding"])):
+        frame = _read_reports_file(input_path, options, data=data)
         flowset = _build(frame, options)
     else:
         _refuse_build_options(input_path, options, "pass them to `idpmap flows` when building this flows file")

@@ -190,8 +190,9 @@ class FlowSet:
     meta : FlowMeta
         ``title``, ``period_start``, ``period_end``, ``level``, ``min_people``, ``priority`` (list of agencies),
         ``people_per_family``, ``protect_sites_km`` (or None) and ``protect_kinds`` (the place kinds generalised),
-        ``generator``, ``attribution`` (list of str), ``notes``, ``total_people``, ``series``. A dict given here is
-        turned into a :class:`FlowMeta`.
+        ``generator``, ``attribution`` (list of str), ``notes``, ``total_people``, ``series``; ``population`` is
+        ``"returnees"`` for a returns table (maps then say returns), absent otherwise. A dict given here is turned
+        into a :class:`FlowMeta`.
     reports : pandas.DataFrame or None
         One row per report behind the flows, places and incidents (:data:`SOURCE_COLUMNS`), joined to them by
         ``report_id``; None for a FlowSet read from a file.

@@ -159,9 +159,12 @@ def _page_data(view, basemap, online_tiles) -> dict:
         "attribution": basemap["attribution"] + (["places: idpmap gazetteer (sources in the legend)"]
                                                  if view.attribution else []),
         "flows": {key: np.asarray(values).tolist() for key, values in columns.items()},
+        **({"returns": 1} if view.returns else {}),  # the people are returnees: the page's words say returns
     }
 
 
+#: What the choropleth shades (people_in of each area): the legend's heading and the layer's name in map.js.
+_AREA_HEADINGS = {False: "People arriving", True: "People returning"}
 #: Classes of the arrivals choropleth (ColorBrewer YlOrBr, 5 classes).
 AREA_CLASSES = ("#ffffd4", "#fed98e", "#fe9929", "#d95f0e", "#993404")
 
@@ -360,7 +363,7 @@ stroke="#555" stroke-width="3" stroke-dasharray="7 4"/></svg>\
 {% if approximate %}<div class="idpmap-row"><span class="idpmap-sym-approx"></span>\
 <span>location approximate: subdistrict (or wider area)</span></div>{% endif %}
 {% if areas %}
-<div class="idpmap-h">People arriving, by {{ areas.name }} (shaded)</div>
+<div class="idpmap-h">{{ areas.heading }}, by {{ areas.name }} (shaded)</div>
 {% for colour, label in areas.rows %}<div class="idpmap-row">\
 <span class="idpmap-swatch" style="background:{{ colour }}"></span><span>{{ label }}</span></div>{% endfor %}
 {% endif %}
@@ -403,7 +406,8 @@ def _panel_html(view) -> str:
 def _place_word(view) -> str:
     arrived, _, departed, _ = view.counted
     if not len(view.flows) and (arrived or departed):
-        return ("place people arrived in" if not departed else "place people arrived in or left") + " (counted)"
+        verb = "returned to" if view.returns else "arrived in"
+        return f"place people {verb}" + (" or left" if departed else "") + " (counted)"
     return "town or area of origin" if view.has_camps else "place (origin or destination)"
 
 
@@ -417,14 +421,14 @@ def _legend_html(view, basemap) -> str:
         place_word=_place_word(view),
         camps=view.has_camps, approximate=view.has_approximate, clusters=bool(view.levels),
         incidents=bool(view.incidents), border=bool(basemap["border"]), protect=view.protect_note,
-        areas=_area_legend(view.areas), regions=bool(view.regions),
+        areas=_area_legend(view.areas, view.returns), regions=bool(view.regions),
         notes=view.meta_notes, disagree=any(view.notes[1:]),
         left_out=[(w, d, fmt_people(p) if p else "") for w, d, p in view.left_out],
         left_total=fmt_people(sum(p for _w, _d, p in view.left_out)),
         sources="; ".join(shown) + more, attribution="; ".join(_unique(view.attribution + basemap["attribution"])))
 
 
-def _area_legend(areas):
+def _area_legend(areas, returns=False):
     if not areas:
         return None
     breaks, colours = _area_classes(areas)
@@ -434,7 +438,7 @@ def _area_legend(areas):
         low = edges[k] if k < len(edges) else edges[-1]
         high = edges[k + 1] - 1 if k + 1 < len(edges) else None
         rows.append((colour, f"{fmt_people(low)}\u2013{fmt_people(high)}" if high else f"{fmt_people(low)} or more"))
-    return {"name": areas["name"], "rows": rows}
+    return {"name": areas["name"], "rows": rows, "heading": _AREA_HEADINGS[returns]}
 
 
 def _unique(items):

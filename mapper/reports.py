@@ -37,7 +37,13 @@ status, review_note    no        ``needs_review`` keeps the row off the map (its
                                  the builder lists it as left out with the note); empty or ``ok`` maps it
 =====================  ========  ==========================================================================
 
-Columns the file lacks can be given for every row with ``defaults=`` (``--default COLUMN=VALUE``).
+Columns the file lacks can be given for every row with ``defaults=`` (``--default COLUMN=VALUE``). A table with
+headers of its own is read with ``columns=`` (``--column FIELD=HEADER``), which reads the file's column HEADER as
+the field: ``columns={"figure": "total_pop", "destination": "camp_name", "destination_pcode": "admin4_pcode"}``.
+HEADER is matched as headers are (case, spaces and dashes, byte-order mark); a mapped column is read as its field
+whatever its name or HXL tag says (and as nothing else: map it twice to read it as two fields), and the other
+columns read as before. An unknown field, a header the file does not have, one field mapped twice, or a field the
+file already has under its own name is refused.
 
 Families and households become people with ``people_per_family`` (default :data:`PEOPLE_PER_FAMILY` = 5, the
 household size OCHA and the CCCM cluster use for planning figures in north-west Syria); pass another factor when
@@ -75,7 +81,7 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 
-from .errors import InputFileError
+from .errors import InputFileError, shown
 from .inputs import MAX_CELL, check_cell_lengths, check_line_lengths, read_input
 from .model import REPORT_COLUMNS, REPORT_KINDS, REPORT_STATUSES
 from .spreadsheet import ESCAPED_CELL, spreadsheet_text
@@ -199,7 +205,7 @@ _QUALIFIER_PREFIX = re.compile(
     "^(" + "|".join(re.escape(q) for q in sorted(_QUALIFIER_SYNONYMS, key=len, reverse=True) if q) + r")\s*")
 
 
-def read_reports(path_or_buffer, *, encoding=None, people_per_family=None, defaults=None):
+def read_reports(path_or_buffer, *, encoding=None, people_per_family=None, defaults=None, columns=None):
     """Read a reports CSV file, validate every cell, and return one row per report.
 
     Parameters
@@ -214,12 +220,19 @@ def read_reports(path_or_buffer, *, encoding=None, people_per_family=None, defau
         Values for columns the file does not have, e.g. ``{"kind": "count", "period_start": "2018-12-01",
         "period_end": "2018-12-31", "agency": "UN OCHA"}`` for a table as OCHA publishes it (the file's own
         columns always win).
+    columns : dict or iterable of (field, header) pairs, optional
+        The file's columns to read as idpmap's fields, e.g. ``{"figure": "total_pop", "destination":
+        "camp_name"}`` for a table with headers of its own (matched as headers are: case, spaces). A mapped
+        column is read as the fields it is mapped to, whatever its name or HXL tag says. An unknown field, a
+        header the file lacks, a field given twice, or a field the file already has under its own name raises
+        :class:`~mapper.errors.InputFileError`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`~mapper.model.REPORT_COLUMNS`; ``df.attrs["path"]`` is the file name used in messages and
-        ``df.attrs["people_per_family"]`` the factor used.
+        Columns :data:`~mapper.model.REPORT_COLUMNS`; ``df.attrs["path"]`` is the file name used in messages,
+        ``df.attrs["people_per_family"]`` the factor used, and ``df.attrs["population"]`` is ``"returnees"`` when the
+        figure column's HXL tag says so (``#affected+returnees``, OCHA's returns tables).
 
     Raises
     ------
@@ -235,6 +248,7 @@ def read_reports(path_or_buffer, *, encoding=None, people_per_family=None, defau
         raise ValueError(f"expected people per family between 1 and 50, got {people_per_family!r}")
     table = read_table(path_or_buffer, encoding=encoding, hxl_tags=HXL_TAGS, known=_INPUT_COLUMNS,
                        aliases=_ALIASES)
+    _map_columns(table, columns)
     _add_defaults(table, defaults)
     columns = _check_columns(table)
     if not len(table.lines):
@@ -244,14 +258,90 @@ def read_reports(path_or_buffer, *, encoding=None, people_per_family=None, defau
     checks.raise_if_any()
     frame.attrs["path"] = table.path
     frame.attrs["people_per_family"] = ppf
+    if "returnees" in _figure_attributes(table):
+        frame.attrs["population"] = "returnees"  # OCHA's returns tables: the map says returns, not arrivals
     return frame
+
+
+def _field(name):
+    """idpmap's field for a column name given by the user (``--default``/``--column``), or None if unknown."""
+    column = _normalize_column(name)
+    return column if column in _INPUT_COLUMNS else _ALIASES.get(column)
+
+
+def _map_columns(table, columns):
+    """Read the file's column HEADER as FIELD for each ``(FIELD, HEADER)`` of ``columns`` (``--column``): the
+    mapped column wins over HXL tags (its own and other columns'); a field read from a column of its own name is
+    refused; other fields read from a mapped column are dropped (``destination=origin`` reads it as destination
+    only)."""
+    pairs = list(columns.items()) if hasattr(columns, "items") else list(columns or ())
+    if not pairs:
+        return
+    names = [_normalize_column(h) for h in table.header]
+    wanted, problems = {}, []  # field -> (position, header as given, the option as given)
+    for given, header in pairs:
+        field, key = _field(given), _normalize_column(header)
+        flag = shown(f"--column {given}={header}", quoted=False)
+        if field is None:
+            close = difflib.get_close_matches(_normalize_column(given), _INPUT_COLUMNS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append((None, shown(str(given), quoted=False),
+                             f"{flag}: idpmap has no field {shown(str(given))}{hint}; use one of "
+                             f"{', '.join(_INPUT_COLUMNS)}"))
+        elif field in wanted:
+            problems.append((None, field, f"{flag}: {field} is already read from column {shown(wanted[field][1])}; "
+                                          f"give --column {field}=HEADER once"))
+        elif not key or key not in names:
+            close = difflib.get_close_matches(key, [n for n in names if n], n=1)
+            hint = f" (did you mean {table.header[names.index(close[0])].strip()!r}?)" if close else ""
+            problems.append((None, field, f"{flag}: the file has no column {shown(str(header))}{hint}; its columns "
+                                          f"are {_listed(h.strip() for h in table.header)}"))
+        else:
+            wanted[field] = (names.index(key), str(header), flag)
+    mapped = {pos for pos, _, _ in wanted.values()}
+    for field, (pos, _, flag) in wanted.items():
+        own = table.positions.get(field)
+        if own is not None and own != pos and own not in mapped and field not in table.tag_ranks:
+            problems.append((None, field, f"{flag}: the file already has a column {shown(table.header[own].strip())} "
+                                          f"read as {field}; rename or remove one of the two, or leave out this "
+                                          "--column"))
+    if problems:
+        raise InputFileError(table.path, problems)
+    figure = table.positions.get("figure")
+    for target, pos in list(table.positions.items()):
+        if pos in mapped and target not in wanted or target in wanted and pos != wanted[target][0]:
+            del table.positions[target]
+            table.tag_ranks.pop(target, None)
+    for field, (pos, _, _) in wanted.items():
+        table.positions[field] = pos
+    if table.positions.get("figure") != figure:
+        table.unit_hint = None  # the unit an HXL tag gave a column that is no longer the figure
+
+
+def _listed(names, limit=200):
+    """Names joined by commas for a message, cut to about ``limit`` characters with a count of the rest."""
+    names = [shown(n, 40) for n in names]
+    out, size = [], 0
+    for name in names:
+        if out and size + len(name) > limit:
+            return f"{', '.join(out)} ... and {len(names) - len(out)} more"
+        out.append(name)
+        size += len(name) + 2
+    return ", ".join(out)
+
+
+def _figure_attributes(table):
+    """The HXL attributes of the figure column's tag (``{"affected", "returnees"}``), empty without a tag."""
+    pos = table.positions.get("figure")
+    if table.tags is None or pos is None or pos >= len(table.tags):
+        return set()
+    return _match_tag(table.tags[pos], HXL_TAGS)[1]
 
 
 def _add_defaults(table, defaults):
     """Add a column of one value for each of ``defaults`` the file does not have."""
     for name, value in (defaults or {}).items():
-        column = _normalize_column(name)
-        column = column if column in _INPUT_COLUMNS else _ALIASES.get(column)
+        column = _field(name)
         if column is None:
             raise InputFileError(table.path, [(None, str(name), f"unknown column {name!r} for a default value; use "
                                                                 f"one of {', '.join(_INPUT_COLUMNS)}")])
@@ -595,25 +685,47 @@ def _capped(problems, total=None):
 
 def _check_columns(table):
     present = set(table.positions)
+    unread = _unread_columns(table)
     problems = []
     has_figure = "figure" in present or {"figure_min", "figure_max"} <= present
     for name in _REQUIRED + (() if has_figure else ("figure",)):
         if name == "unit" and table.unit_hint:
             continue
         if name not in present:
-            hint = difflib.get_close_matches(name, [_normalize_column(h) for h in table.header
-                                                    if _normalize_column(h) not in OCHA_COLUMN_TAGS], n=1)
-            found = f" (is {hint[0]!r} meant to be {name!r}?)" if hint else ""
-            if not hint and name in _DEFAULT_HINTS:
-                found = f" (a table that holds one {name} for every row can say it as a default: {_DEFAULT_HINTS[name]})"
             extra = " (or figure_min and figure_max)" if name == "figure" else ""
-            problems.append((1, name, f"required column {name!r}{extra} is missing{found}"))
+            problems.append((1, name, f"required column {name!r}{extra} is missing{_missing_hint(name, unread)}"))
+    if not present & {"origin", "destination", "origin_pcode", "destination_pcode"}:
+        hint = f" (pass {_COLUMN_HINT.format('destination')})" if unread else ""
+        problems.append((1, "origin", "no column says where people fled from or arrived: give origin, destination, "
+                                      f"origin_pcode or destination_pcode{hint}"))
     for one, other in (("figure_min", "figure_max"), ("figure_max", "figure_min")):
         if one in present and other not in present:
             problems.append((1, other, f"column {one!r} needs {other!r} too"))
     if problems:
         raise InputFileError(table.path, problems)
     return present
+
+
+_COLUMN_HINT = "--column {0}=HEADER to read one of the file's columns as it"
+
+
+def _unread_columns(table):
+    """The file's header names (normalised) that no field is read from: candidates for ``--column``."""
+    read = {pos for name, pos in table.positions.items() if name in _INPUT_COLUMNS}
+    names = (_normalize_column(h) for pos, h in enumerate(table.header) if pos not in read)
+    return [n for n in names if n and n not in _INPUT_COLUMNS]
+
+
+def _missing_hint(name, unread):
+    """What to do about a missing required column: a column of a close name, a default value, or ``--column``."""
+    close = difflib.get_close_matches(name, [n for n in unread if n not in OCHA_COLUMN_TAGS], n=1)
+    if close:
+        return f" (is {close[0]!r} meant to be {name!r}? rename it, or pass --column {name}={close[0]})"
+    column = _COLUMN_HINT.format(name) if unread else ""
+    if name in _DEFAULT_HINTS:
+        also = f"; or {column}" if column else ""
+        return f" (a table that holds one {name} for every row can say it as a default: {_DEFAULT_HINTS[name]}{also})"
+    return f" (pass {column}: {_listed(unread)})" if column else ""
 
 
 def _map_uniques(values, func):

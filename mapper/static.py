@@ -710,7 +710,8 @@ def _draw_legend(panel, view, largest, places, incidents, left):
     arrived, _, departed, _ = view.counted
     if not len(view.flows) and (arrived or departed):  # a map of places' own counts: no origins or destinations
         symbols = [("o", _ORIGIN_FILL, "place people left (size: counted)", 1.0)] if departed else []
-        symbols += [("o", _DEST_FILL, "place people arrived in (size: counted)", 1.0)] if arrived else []
+        verb = "returned to" if view.returns else "arrived in"
+        symbols += [("o", _DEST_FILL, f"place people {verb} (size: counted)", 1.0)] if arrived else []
     else:
         symbols = [("o", _ORIGIN_FILL, "origin (size: people leaving)", 1.0),
                    ("o", _DEST_FILL, "destination (size: arriving)", 1.0)]

@@ -104,11 +104,7 @@ function idpmapInit(map, D) {
   container.classList.add("idpmap-map");
   var phone = container.clientWidth < 640;
   if (phone) { container.classList.add("idpmap-phone"); }
-  var size = map.getSize();
-  map.fitBounds(D.bounds, phone ? { animate: false, padding: [12, 12] } : {
-    animate: false, paddingTopLeft: [Math.min(230, size.x * 0.2), 20],
-    paddingBottomRight: [Math.min(360, size.x * 0.3), 20]
-  });
+  // The view is fitted to the data once the controls are in place (fitClear), before the layers go on the map.
 
   var outlines = L.geoJSON(D.outlines, {
     pane: "idpmapBasemap", interactive: false,
@@ -117,7 +113,7 @@ function idpmapInit(map, D) {
       return { color: "#8a8a8a", weight: 1, fillColor: home ? "#ffffff" : "#ecebe6", fillOpacity: 1,
                className: "idpmap-outline" };
     }
-  }).addTo(map);
+  });
   // Choropleth: people arriving by admin area (gazetteer COD-AB polygons), under the flows.
   var areas = null;
   if (D.areas) {
@@ -140,9 +136,10 @@ function idpmapInit(map, D) {
           return box;
         }, { maxWidth: 300, className: "idpmap-popup" });
       }
-    }).addTo(map);
+    });
   }
   // Areas of region destinations ("camps along the border"): the area the source names, its arrow to its centre.
+  var regionAreas = L.layerGroup();
   if (D.regions && D.regions.length) {
     map.createPane("idpmapRegions").style.zIndex = 270;
     D.regions.forEach(function (r) {
@@ -152,7 +149,7 @@ function idpmapInit(map, D) {
       if (r[1]) {  // "" when its place is labelled already
         area.bindTooltip(r[1], { permanent: true, direction: "center", className: "idpmap-region-label" });
       }
-      area.addTo(map);
+      area.addTo(regionAreas);
     });
   }
   var border = null;
@@ -171,7 +168,6 @@ function idpmapInit(map, D) {
         icon: L.divIcon({ className: "idpmap-border-label", html: bl, iconSize: null, iconAnchor: [-6, 28] }) })
         .addTo(border);
     }
-    border.addTo(map);
   }
 
   // --- nodes (places, or groups of places at low zoom) and edges (flows between them) ---------------------------
@@ -793,21 +789,83 @@ function idpmapInit(map, D) {
     canvasNodes.sort(function (a, b) { return radiusOf(b) - radiusOf(a) || a.i - b.i; });
     if (canvasNodes.length) { towns.addLayer(placeLayer.redraw()); }
   }
-  // Permanent labels: where two overlap, the bigger place keeps its label.
+  // Permanent labels, the bigger places first: each on the side of its place (right, else left) where it lies
+  // wholly inside the map and covers no control (zoom, layers, title panel, legend, scale, attribution) and no label
+  // kept already; a label that fits on neither side is hidden (so the bigger place keeps its label). Area and border
+  // labels under a control or a place's label are hidden too.
   function declutter() {
-    var kept = [];
-    nodes.filter(function (p) { return p.label && p.tip; }).sort(function (x, y) {
+    var panels = controlRects(), frame = container.getBoundingClientRect(), kept = [];
+    function hits(r, k) { return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top; }
+    function fits(r) {
+      return r.left >= frame.left && r.right <= frame.right && r.top >= frame.top && r.bottom <= frame.bottom &&
+        !panels.some(function (k) { return hits(r, k); }) && !kept.some(function (k) { return hits(r, k); });
+    }
+    var labelled = nodes.filter(function (p) { return p.label && p.tip && p.tip.isOpen(); }).sort(function (x, y) {
       return Math.max(y.pin, y.pout) - Math.max(x.pin, x.pout) || x.i - y.i;
-    }).forEach(function (p) {
-      var node = p.tip.getElement();
-      if (!node) { return; }
+    });
+    labelled.forEach(function (p) { if (p.tipLeft) { labelSide(p, false); } });
+    var rects = labelled.map(function (p) { return p.tip.getElement().getBoundingClientRect(); });
+    labelled.forEach(function (p, k) {
+      var r = rects[k], ok = fits(r);
+      if (!ok) {  // its box mirrored about the place (Leaflet puts a left label as far left as a right one right)
+        var x = frame.left + map.latLngToContainerPoint(p.tip.getLatLng()).x;
+        var left = { left: 2 * x - r.right, right: 2 * x - r.left, top: r.top, bottom: r.bottom };
+        ok = fits(left);
+        if (ok) { labelSide(p, true); r = left; }
+      }
+      p.tip.getElement().style.visibility = ok ? "" : "hidden";
+      if (ok) { kept.push(r); }
+    });
+    container.querySelectorAll(".idpmap-region-label, .idpmap-border-label").forEach(function (node) {
       node.style.visibility = "";
       var r = node.getBoundingClientRect();
-      var clash = kept.some(function (k) {
-        return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top;
-      });
-      if (clash) { node.style.visibility = "hidden"; } else { kept.push(r); }
+      if (panels.concat(kept).some(function (k) { return hits(r, k); })) { node.style.visibility = "hidden"; }
     });
+  }
+  // A place's label to the left of its marker (or back to the right, where buildMarkers puts it).
+  function labelSide(p, left) {
+    var gap = Math.abs(L.point(p.tip.options.offset).x);
+    p.tip.options.direction = left ? "left" : "right";
+    p.tip.options.offset = L.point(left ? -gap : gap, 0);
+    p.tipLeft = left;
+    p.tip.update();
+  }
+  // The boxes (page pixels) of the map's controls that are showing: zoom, layers, panels, scale, attribution.
+  function controlRects() {
+    return Array.prototype.map.call(container.querySelectorAll(".leaflet-control"), function (node) {
+      return node.getBoundingClientRect();
+    }).filter(function (r) { return r.width > 0 && r.height > 0; });
+  }
+  // The first view: the data in the largest part of the map that no control covers. Each control sits at a side
+  // of the map and is kept clear either beside it or above (below) it: of those choices, the one that shows the
+  // data largest wins, and the view is fitted with that padding.
+  function fitClear() {
+    var size = map.getSize(), frame = container.getBoundingClientRect(), GAP = 20, best = null;
+    var boxes = controlRects().map(function (r) {
+      return { l: r.left - frame.left, t: r.top - frame.top, r: r.right - frame.left, b: r.bottom - frame.top };
+    });
+    var nw = map.latLngToContainerPoint([D.bounds[1][0], D.bounds[0][1]]);
+    var se = map.latLngToContainerPoint([D.bounds[0][0], D.bounds[1][1]]);
+    var dw = Math.max(1, se.x - nw.x), dh = Math.max(1, se.y - nw.y);
+    for (var mask = 0; mask < (1 << boxes.length); mask++) {
+      var pad = [GAP, GAP, GAP, GAP];  // left, top, right, bottom
+      boxes.forEach(function (b, k) {
+        if (!((mask >> k) & 1)) {  // beside it
+          if (b.l + b.r < size.x) { pad[0] = Math.max(pad[0], b.r + GAP); }
+          else { pad[2] = Math.max(pad[2], size.x - b.l + GAP); }
+        } else if (b.t + b.b < size.y) {  // below it
+          pad[1] = Math.max(pad[1], b.b + GAP);
+        } else {  // above it
+          pad[3] = Math.max(pad[3], size.y - b.t + GAP);
+        }
+      });
+      var w = size.x - pad[0] - pad[2], h = size.y - pad[1] - pad[3];
+      var scale = Math.min(w / dw, h / dh);
+      if (w > 0 && h > 0 && (!best || scale > best.scale)) { best = { scale: scale, pad: pad }; }
+    }
+    map.fitBounds(D.bounds, best ? { animate: false, paddingTopLeft: [best.pad[0], best.pad[1]],
+                                     paddingBottomRight: [best.pad[2], best.pad[3]] }
+                                 : { animate: false, padding: [12, 12] });
   }
   function setLevel(ix, force) {
     if (ix === levelIx && !force) { return; }
@@ -893,7 +951,7 @@ function idpmapInit(map, D) {
   overlays[hasCamps ? "Towns and origins" : "Places"] = towns;
   if (hasCamps) { overlays["Camps"] = camps; }
   if (D.incidents.length) { overlays["Incidents (context)"] = incidents; }
-  if (areas) { overlays["People arriving, by " + D.areas.name] = areas; }
+  if (areas) { overlays[(D.returns ? "People returning" : "People arriving") + ", by " + D.areas.name] = areas; }
   if (border) { overlays["Syria\u2013Turkey border"] = border; }
   var bases = { "Country outlines (offline)": outlines };
   if (D.tiles) {
@@ -922,7 +980,10 @@ function idpmapInit(map, D) {
       if (button) { button.setAttribute("aria-expanded", open ? "true" : "false"); }
     }
     if (button) {
-      button.addEventListener("click", function () { setOpen(node.classList.contains("idpmap-collapsed")); });
+      button.addEventListener("click", function () {
+        setOpen(node.classList.contains("idpmap-collapsed"));
+        declutter();  // the panel covers more (or less) of the map
+      });
     }
     setOpen(!phone);  // on a phone, panels start as buttons and open on demand
     return node;
@@ -1003,7 +1064,8 @@ function idpmapInit(map, D) {
     });
     function nOf(k, word) { return fmt(k) + " " + word + (k === 1 ? "" : "s"); }
     if (count || !(c[0] || c[2])) { parts.push(fmt(people) + " people in " + nOf(count, "flow") + " shown"); }
-    if (c[0]) { parts.push(fmt(c[0]) + " people arrived in " + nOf(c[1], "place")); }
+    var verb = D.returns ? " people returned to " : " people arrived in ";  // mapper.view.headline_text's words
+    if (c[0]) { parts.push(fmt(c[0]) + verb + nOf(c[1], "place")); }
     if (c[2]) { parts.push(fmt(c[2]) + " people left " + nOf(c[3], "place")); }
     return parts.join("; ");
   }
@@ -1013,6 +1075,8 @@ function idpmapInit(map, D) {
     applyWindow(a, b);
   }
 
+  fitClear();  // now that the controls are in place; then the layers, drawn once at the view it picks
+  [outlines, areas, regionAreas, border].forEach(function (layer) { if (layer) { layer.addTo(map); } });
   setLevel(levelFor(map.getZoom()), true);
   towns.addTo(map);
   camps.addTo(map);
@@ -1052,8 +1116,8 @@ function idpmapInit(map, D) {
   map.on("zoomend", function () {
     var ix = levelFor(map.getZoom());
     if (ix !== levelIx) { setLevel(ix); redraw(); }
-    declutter();
   });
+  map.on("moveend", declutter);  // after a zoom or pan: labels find their side again, clear of the controls
   towns.on("add", declutter);
   camps.on("add", declutter);
   declutter();

@@ -632,6 +632,8 @@ def make_frames(state, reports_attrs) -> FlowSet:
         total_people=int(flows["people"].sum()) + int(counted) if len(flows) else int(counted),
         series=state.series,
     )
+    if reports_attrs.get("population") == "returnees":
+        meta["population"] = "returnees"  # who the people are: maps say returns (kept in exported meta)
     return FlowSet(flows=flows, places=place_frame, incidents=incidents, left_out=state.left_out, meta=meta,
                    reports=reports_table(state.all_reports))
 

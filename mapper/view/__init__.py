@@ -143,6 +143,8 @@ class MapView:
     areas: dict = None
     #: Areas of region destinations ("camps along the border"): ``[{"place", "name", "geometry"}]``.
     regions: list = field(default_factory=list)
+    #: The people are returnees (OCHA's returns tables, ``meta["population"]``): the map says returns, not arrivals.
+    returns: bool = False
 
     @property
     def total_people(self) -> int:
@@ -171,7 +173,7 @@ class MapView:
 
     def headline(self) -> str:
         """What the map draws, in words: "235,000 people in 8 flows shown; 110,925 people arrived in 541 places"."""
-        return headline_text(self.total_people, len(self.flows), *self.counted)
+        return headline_text(self.total_people, len(self.flows), *self.counted, returns=self.returns)
 
     @property
     def has_camps(self) -> bool:
@@ -241,14 +243,16 @@ def period_text(start, end) -> str:
     return start or end or ""
 
 
-def headline_text(people, flows, arrived=0, arrived_places=0, departed=0, departed_places=0) -> str:
-    """The headline of a map (the page's script says the same, with the time filter applied to the flows)."""
+def headline_text(people, flows, arrived=0, arrived_places=0, departed=0, departed_places=0, *, returns=False) -> str:
+    """The headline of a map (the page's script says the same, with the time filter applied to the flows);
+    ``returns``: the people arriving are returnees ("people returned to 278 places")."""
     def n(count, word):
         return f"{count:,} {word}{'s' * (count != 1)}"
 
     parts = [f"{fmt_people(people)} people in {n(flows, 'flow')} shown"] if flows or not (arrived or departed) else []
     if arrived:
-        parts.append(f"{fmt_people(arrived)} people arrived in {n(arrived_places, 'place')}")
+        verb = "returned to" if returns else "arrived in"
+        parts.append(f"{fmt_people(arrived)} people {verb} {n(arrived_places, 'place')}")
     if departed:
         parts.append(f"{fmt_people(departed)} people left {n(departed_places, 'place')}")
     return "; ".join(parts)
@@ -300,8 +304,9 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
     _label_largest(places)
     period = _period(meta, tables.periods)
     max_people = int(people.max()) if len(people) else 0
+    returns = cell_text(meta_get(meta, "population")) == "returnees"
     view = MapView(
-        title=cell_text(title) or _default_title(meta, period, flows, places),
+        title=cell_text(title) or _default_title(meta, period, flows, places, returns),
         period=period, places=places, flows=flows, incidents=incidents, periods=tables.periods,
         sources=tables.sources, source_sets=tables.source_sets, splits=tables.splits, notes=tables.notes,
         groups=groups, max_people=max_people, legend_people=_legend_people(max_people),
@@ -310,20 +315,25 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
         protect_note=_protect_note(meta),
         meta_notes=[cell_text(n) for n in as_list(meta_get(meta, "notes")) if cell_text(n)],
         days=(min(tables.days), max(tables.days)) if tables.days else (), bounds=_bounds(places, incidents),
-        areas=admin_choropleth(places), regions=region_areas(places))
+        areas=admin_choropleth(places), regions=region_areas(places), returns=returns)
     label_regions(view.regions, places)
     if cluster if cluster is not None else len(places) > CLUSTER_MIN_PLACES:
         view.levels = cluster_levels(places)
     return view
 
 
-def _default_title(meta, period, flows, places) -> str:
-    """The FlowSet's title; a map of places' own counts only is not called "flows"."""
+def _default_title(meta, period, flows, places, returns=False) -> str:
+    """The FlowSet's title; a map of places' own counts only is not called "flows", nor one of returnees
+    "displacement"."""
     given = cell_text(meta_get(meta, "title"))
-    what = "Displacement flows"
-    if not len(flows) and any(p.counted_in or p.counted_out for p in places):
-        what = "People arriving" if not any(p.counted_out for p in places) else "People arriving and leaving"
-        given = "" if given == "Displacement flows" else given
+    what = "Return flows" if returns else "Displacement flows"
+    counts_only = not len(flows) and any(p.counted_in or p.counted_out for p in places)
+    if counts_only:
+        leaving = any(p.counted_out for p in places)
+        what = ("Returns" if returns else "People arriving") + \
+            ((" and people leaving" if returns else " and leaving") if leaving else "")
+    if (counts_only or returns) and given == "Displacement flows":  # the builder's default, not the user's
+        given = ""
     if given:
         return given
     return f"{what}, {period[0]} to {period[1]}" if period[0] else what

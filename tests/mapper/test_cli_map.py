@@ -111,3 +111,36 @@ def test_returns_by_community_take_their_unit_from_the_returnees_column(tmp_path
                  "period_start=2018-12-01", "--default", "period_end=2018-12-31")
     assert result.exit_code == 0, result.output
     assert "200 people counted at places" in result.output
+
+
+def _panel_words(page):
+    """The page's title, headline and legend text (the page's own words, not its script or data)."""
+    import re
+
+    title = re.search(r'<h1 class="idpmap-title">(.*?)</h1>', page).group(1)
+    headline = re.search(r'id="idpmap-total">(.*?)</div>', page).group(1)
+    legend = page[page.index('<div class="idpmap-legend'):]
+    return title, headline, re.sub(r"<[^>]+>", " ", legend[:legend.index("</script>") if "</script>" in legend
+                                                               else len(legend)])
+
+
+def test_a_returns_table_is_titled_returns_not_arrivals_also_after_a_round_trip(tmp_path):
+    rows = "Saraqeb,C4130,{}\nKafr Nabl,C4131,80\n"
+    defaults = ["--default", "kind=count", "--default", "period_start=2018-12-01", "--default",
+                "period_end=2018-12-31"]
+    returns, arrivals = tmp_path / "returns.csv", tmp_path / "arrivals.csv"
+    returns.write_text("community,community_pcode,ret_flow_estimation\n" + rows.format(120), encoding="utf-8")
+    arrivals.write_text("community,community_pcode,idp_flow_estimation\n" + rows.format(120), encoding="utf-8")
+    assert _invoke("map", str(returns), "-o", str(tmp_path / "r.html"), *defaults).exit_code == 0
+    assert _invoke("flows", str(returns), "-o", str(tmp_path / "r.geojson"), *defaults).exit_code == 0
+    assert _invoke("map", str(tmp_path / "r.geojson"), "-o", str(tmp_path / "rr.html")).exit_code == 0
+    for page in ("r.html", "rr.html"):
+        title, headline, legend = _panel_words((tmp_path / page).read_text(encoding="utf-8"))
+        assert title == "Returns, 2018-12-01 to 2018-12-31", page
+        assert headline == "200 people returned to 2 places", page
+        assert "place people returned to (counted)" in legend and "arriv" not in legend.lower(), page
+    # A table of IDP arrivals still says arrivals.
+    assert _invoke("map", str(arrivals), "-o", str(tmp_path / "a.html"), *defaults).exit_code == 0
+    title, headline, legend = _panel_words((tmp_path / "a.html").read_text(encoding="utf-8"))
+    assert title == "People arriving, 2018-12-01 to 2018-12-31"
+    assert headline == "200 people arrived in 2 places" and "place people arrived in (counted)" in legend

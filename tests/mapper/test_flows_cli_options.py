@@ -24,7 +24,7 @@ def test_map_and_flows_take_the_same_build_options():
     flows, map_ = _build_params("flows"), _build_params("map")
     assert flows == map_
     for name in ("start", "end", "priority", "people_per_family", "split_regions", "allow_unresolved", "encoding",
-                 "defaults", "protect_sites", "level", "min_people"):
+                 "defaults", "columns", "protect_sites", "level", "min_people"):
         assert name in flows
     assert flows["start"][0] == "DateTime"
 

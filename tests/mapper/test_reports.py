@@ -293,7 +293,8 @@ def test_problems_are_capped_with_a_count(tmp_path):
      "a quote opened on this line is never closed"),
     (HEADER + "\n" + _row() + ",extra,cells\n", "18 fields but the header has 16"),
     (HEADER.replace("period_end", "perod_end") + "\n" + _row() + "\n",
-     "required column 'period_end' is missing (is 'perod_end' meant to be 'period_end'?)"),
+     "required column 'period_end' is missing (is 'perod_end' meant to be 'period_end'? rename it, or pass "
+     "--column period_end=perod_end)"),
     (HEADER.replace("figure,", "") + "\n", "required column 'figure' (or figure_min and figure_max) is missing"),
     (HEADER.replace("figure,", "figure_min,") + "\n", "column 'figure_min' needs 'figure_max' too"),
     (HEADER + ",Origin\n", "column 'origin' appears twice (columns 8 and 17); keep one"),
