@@ -298,7 +298,7 @@ def build_view(flowset, *, title=None, min_people=0, cluster=None) -> MapView:
     tables = Tables()
     _add_place_sources(flowset, places, index, tables)
     flows = _flow_arrays(frame, rows, ends, people, index, tables)
-    _add_place_totals(flowset, places, index, flows)
+    _add_place_totals(flowset, places, index, flows, ends)
     incidents = read_incidents(flowset, tables)
     groups = _colour_groups(places, flows)
     _label_largest(places)
@@ -377,7 +377,7 @@ def _flow_arrays(frame, rows, ends, people, index, tables) -> Flows:
     )
 
 
-def _add_place_totals(flowset, places, index, flows):
+def _add_place_totals(flowset, places, index, flows, ends):
     """People in and out of each place along the flows shown, plus its own arrivals/departures counts."""
     n = len(places)
     outs = np.bincount(flows.origin, weights=flows.people, minlength=n) if len(flows) else np.zeros(n)
@@ -385,7 +385,7 @@ def _add_place_totals(flowset, places, index, flows):
     for place, pin, pout in zip(places, ins.tolist(), outs.tolist()):
         place.people_in += round(pin)
         place.people_out += round(pout)
-    _add_place_counts(flowset, places, index)
+    _add_place_counts(flowset, places, index, ends)
 
 
 def _left_out(flowset, dropped, min_people) -> list:
@@ -474,9 +474,10 @@ def _first_seen(column):
     return np.asarray(codes, dtype=np.int64), list(seen)
 
 
-def _sums_by(keys, values) -> dict:
-    """``{key: sum of its values}`` of whole numbers (exact: int64, not float weights)."""
-    codes, uniques = _first_seen(keys)
+def _sums_by(coded, values) -> dict:
+    """``{key: sum of its values}`` of whole numbers (exact: int64, not float weights); ``coded``: the keys' codes
+    and distinct keys (:func:`_first_seen`)."""
+    codes, uniques = coded
     sums = np.zeros(len(uniques), dtype=np.int64)
     np.add.at(sums, codes, values)
     return dict(zip(uniques, sums.tolist()))
@@ -558,7 +559,7 @@ def _coordinate(value, pid, what) -> float:
     return number
 
 
-def _add_place_counts(flowset, places, index):
+def _add_place_counts(flowset, places, index, ends):
     """Arrivals-only / departures-only counts: the places table's totals beyond what the flows shown carry."""
     table = getattr(flowset, "places", None)
     if table is None or not hasattr(table, "columns") or "place_id" not in table.columns:
@@ -570,8 +571,8 @@ def _add_place_counts(flowset, places, index):
     drawn_in, drawn_out = {}, {}
     if len(flows_frame):
         people = _people(flows_frame)
-        drawn_out = _sums_by(flows_frame["origin_id"].astype(str).tolist(), people)
-        drawn_in = _sums_by(flows_frame["dest_id"].astype(str).tolist(), people)
+        drawn_out = _sums_by(_ids_as_text(flows_frame["origin_id"], ends["origin"]), people)
+        drawn_in = _sums_by(_ids_as_text(flows_frame["dest_id"], ends["dest"]), people)
     for pid, pin, pout in zip(col("place_id"), col("people_in", 0), col("people_out", 0)):
         pid = cell_text(pid, cap=False)
         place = places[index[pid]]
@@ -579,6 +580,14 @@ def _add_place_counts(flowset, places, index):
         place.counted_out = max(0, round(finite(pout)) - drawn_out.get(pid, 0))
         place.people_in += place.counted_in
         place.people_out += place.counted_out
+
+
+def _ids_as_text(column, coded):
+    """A column of place ids as text, coded (:func:`_first_seen`): ``coded`` itself when the column holds text
+    already (pandas' ``str`` columns, as the readers give: ``astype(str)`` would change nothing)."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.na_value is np.nan:
+        return coded
+    return _first_seen(column.astype(str).tolist())
 
 
 def _add_place_sources(flowset, places, index, tables):
