@@ -376,17 +376,22 @@ def build_options(func):
 def _build(frame, options):
     """Call the builder with the shared options (``options``: the command's keyword arguments)."""
     from mapper.flows import build_flows
+    from mapper.flows.places import SPELLING_NOTE
 
     start = options["start"].date() if options["start"] else None
     end = options["end"].date() if options["end"] else None
     if start and end and end < start:
         raise InputError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
-    return build_flows(frame, gazetteer=_open_gazetteer(options["store"], False, None), start=start, end=end,
-                       level=options["level"], min_people=options["min_people"],
-                       priority=_priority_list(options["priority"]),
-                       allow_unresolved=options["allow_unresolved"], protect_sites_km=options["protect_sites"],
-                       protect_kinds=_protect_options(options["protect_sites"], options["protect_kinds"]),
-                       split_regions=options["split_regions"])
+    flowset = build_flows(frame, gazetteer=_open_gazetteer(options["store"], False, None), start=start, end=end,
+                          level=options["level"], min_people=options["min_people"],
+                          priority=_priority_list(options["priority"]),
+                          allow_unresolved=options["allow_unresolved"], protect_sites_km=options["protect_sites"],
+                          protect_kinds=_protect_options(options["protect_sites"], options["protect_kinds"]),
+                          split_regions=options["split_regions"])
+    for note in flowset.meta.notes:
+        if note.startswith(SPELLING_NOTE):  # on the map's legend too; said here for files and pipes
+            click.echo(f"idpmap: note: {note}", err=True)
+    return flowset
 
 
 # --- flows command ---

@@ -47,7 +47,10 @@ Names and P-codes
     without more context, stops the build with :class:`~mapper.errors.UnresolvedPlacesError` listing every such name
     at once, with suggestions (nearest names, or the competing candidates). With ``allow_unresolved=True`` the
     reports naming them are left out instead -- the whole report, listed in ``left_out`` as ``"unresolved name"``
-    or ``"ambiguous name"`` with its people and report ids, never silently.
+    or ``"ambiguous name"`` with its people and report ids, never silently. A name that no known spelling of a
+    place gives and that the gazetteer matched by spelling alone (method ``"fuzzy"``: a typo, or another place of
+    a similar name) is mapped, and named in a note of ``meta.notes`` (``"Names matched to a place by spelling
+    alone: ..."``, the name, the place and how alike they are) for the reader to check.
 
 Origins
     An origin that is an area (governorate, district, subdistrict, region) is drawn from the area's own point, the

@@ -17,7 +17,7 @@ from .agencies import agency_rank
 from .frames import attribution, flows_geoframe, incidents_geoframe, places_geoframe, reports_table
 from .options import (_OPTIONAL_COLUMNS, _REQUIRED_COLUMNS, _check_date, _check_options, _check_protect_kinds,
                       _check_reports)
-from .places import _combos, _Destinations, _Places, _split_names, protect_rule
+from .places import _combos, _Destinations, _Places, _split_names, protect_rule, spelling_note
 from .tables import _EPOCH, _canonical_rank, _day_numbers, _factorize_text, _iso_from_days, _sources_json
 from .triangulate import triangulate
 from .whole import round_half_up, whole_shares
@@ -175,6 +175,9 @@ def resolve_places(state):
     pcodes = sorted({c.upper() for side in sides.values() for cs in side[3] for c in cs})
     found, failed = places.resolve(sorted(pairs))
     p_found, p_failed = places.resolve_pcodes(pcodes)
+    spelled = [(name, place, score) for (name, _w), (place, score) in places.by_spelling.items()]
+    if spelled:
+        state.notes.append(spelling_note(spelled))
     failed_all.update(failed)
     if (failed or p_failed) and not state.opts.allow_unresolved:
         raise _unresolved_error(places, failed, p_failed)

@@ -82,6 +82,7 @@ class _Places:
         self.protect = protect_sites_km
         self.protect_kinds = frozenset(protect_kinds)
         self.by_id = {}  # id -> Place (snapped when protecting sites)
+        self.by_spelling = {}  # (name, within) -> (Place, score): names matched by spelling alone (fuzzy)
         self._children = {}
         self._footprints = {}
 
@@ -121,6 +122,8 @@ class _Places:
                     failed[key] = ("unresolved name", [f"only {_describe(match.place)}, outside {within}"])
                 elif match.place is not None and not match.ambiguous:
                     found[key] = self.add(match.place)
+                    if match.method == "fuzzy":
+                        self.by_spelling[key] = (found[key], match.score)
                 elif match.ambiguous:
                     cands = ([match.place] if match.place is not None else []) + list(match.alternatives)
                     failed[key] = ("ambiguous name", [_describe(p) for p in cands])
@@ -302,3 +305,18 @@ class _Destinations:
             old = merged.get(place.id, (place, 0.0, modelled))
             merged[place.id] = (place, old[1] + frac, old[2] and modelled)
         return list(merged.values()), ("; ".join(rules) if rules else "single")
+
+
+#: The start of the note naming the names matched by spelling alone (the CLI repeats it on standard error).
+SPELLING_NOTE = "Names matched to a place by spelling alone"
+
+
+def spelling_note(matched, most=6):
+    """The note for names that no known spelling of a place gives, matched to the place whose spelling is most
+    alike (a typo, or another place: a camp called "Al Izza" matches Jizeh): ``matched`` is (name, place, score)."""
+    matched = list({(name, place.id): (name, place, score) for name, place, score in matched}.values())
+    shown = [f"{name!r} \u2192 {place.name} ({score:.0f}% alike)" for name, place, score in sorted(
+        matched, key=lambda m: (m[2], m[0]))[:most]]
+    more = f" and {len(matched) - most} more" if len(matched) > most else ""
+    return (f"{SPELLING_NOTE}: {', '.join(shown)}{more}. Check them: a name matched to the wrong place puts its "
+            "people there (give the P-code, or a context such as origin_within, to be sure).")

@@ -224,3 +224,17 @@ def test_builder_options_for_a_flows_file_are_refused(runner, reports, tmp_path)
     assert result.exit_code == 2
     assert "--min-people, --level apply to a reports CSV" in result.output
     assert not (tmp_path / "f.csv").exists()
+
+
+def test_names_matched_by_spelling_alone_are_said_on_standard_error(runner, reports, tmp_path):
+    result = run(runner, "flows", reports, "-o", tmp_path / "f.geojson")
+    assert result.exit_code == 0 and "note: Names matched" not in result.stderr
+    path = tmp_path / "typo.csv"
+    path.write_text(REPORTS.replace("2019-12-20,Maarat al-Numan,Atme", "2019-12-20,Maarat Al-Nuwan,Atme"),
+                    encoding="utf-8")
+    result = run(runner, "flows", path, "-o", tmp_path / "g.geojson")
+    assert result.exit_code == 0, result.output
+    assert "idpmap: note: Names matched to a place by spelling alone: 'Maarat Al-Nuwan' \u2192 Maarat al-Numan (" \
+        in result.stderr
+    meta = json.loads((tmp_path / "g.geojson").read_text(encoding="utf-8"))["meta"]
+    assert any("'Maarat Al-Nuwan'" in note for note in meta["notes"])  # in the file, and on the map's legend

@@ -703,3 +703,15 @@ def test_a_larger_figure_that_only_partly_matches_the_drawn_movement_is_said(gaz
     assert fs.meta.notes == ["sources differ: SRCG's 28,000 (2019-12-10 to 2019-12-12) for an area or period that "
                              "only partly matches this movement is above UN OCHA's 3,000 (2019-12-01 to 2019-12-31)"]
     assert fs.flows["note"].iloc[0] == fs.meta.notes[0]
+
+
+def test_names_matched_by_spelling_alone_are_named_in_a_note(gazetteer):
+    """A name no spelling of a place gives, matched to the place written most alike, is said (a camp called "Al
+    Izza" matched the village of Jizeh, 400 km away, in silence); names the gazetteer knows are not."""
+    known = build_flows(make_reports([{"origin": "Maarat al-Numan", "destination": "Atme"}]), gazetteer=gazetteer)
+    assert not any("spelling" in note for note in known.meta.notes)
+    typo = build_flows(make_reports([{"origin": "Maarat al-Nuwan", "destination": "Atme"}]), gazetteer=gazetteer)
+    assert len(typo.flows) == 1 and typo.flows["origin_name"][0] == "Maarat al-Numan"  # still mapped
+    [note] = [n for n in typo.meta.notes if n.startswith("Names matched to a place by spelling alone")]
+    assert "'Maarat al-Nuwan' \u2192 Maarat al-Numan (" in note and "% alike)" in note
+    assert "Atme" not in note
