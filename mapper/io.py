@@ -865,7 +865,9 @@ def _parts(path, doc):
         if layer == "flows":
             flows.append(props)
             coords.append(geometry.get("coordinates"))
-        elif layer in layers:
+        elif not isinstance(layer, str) or layer not in layers:
+            problems.append((None, f"feature {number}", _unknown_layer(layer)))
+        else:
             record = dict(props)
             if _set_point(record, geometry.get("coordinates")):
                 problems.append((None, f"feature {number}", "has no usable coordinates"))
@@ -930,7 +932,9 @@ def _typed_parts(path, text):
         layer = layer or ("flows" if geometry is not None and geometry.type == "LineString" else "places")
         if layer == "flows":
             flows.append(feature)
-        elif layer in layers:
+        elif not isinstance(layer, str) or layer not in layers:
+            problems.append((None, f"feature {number}", _unknown_layer(layer)))
+        else:
             record = _record(props, PLACE_COLUMNS if layer == "places" else INCIDENT_COLUMNS)
             if _set_point(record, _raw_value(None if geometry is None else geometry.coordinates)):
                 problems.append((None, f"feature {number}", "has no usable coordinates"))
@@ -983,6 +987,12 @@ def _typed_flows(features):
 def _raw_sources_text(raw):
     value = load_json(raw)
     return value if isinstance(value, str) or value is None else _json_text(value)
+
+
+def _unknown_layer(layer):
+    """A feature of a layer idpmap does not read would be lost without a word: an error instead."""
+    return (f"layer {shown(layer)} is not one idpmap reads (flows, places or incidents); fix the feature's "
+            "'layer' property or remove the feature")
 
 
 def _set_point(record, coordinates):

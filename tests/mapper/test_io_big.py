@@ -164,3 +164,17 @@ def test_half_a_surrogate_pair_is_an_error_with_its_line(tmp_path):
         read_flows(path)
     path.write_text('{"type": "FeatureCollection", "features": [\n' + lines[0] + "]}", encoding="utf-8")
     assert read_flows(path).flows["origin_name"][0] == "\U0001F600 Atmeh"
+
+
+@pytest.mark.parametrize("layer", ["flow", "Places", 5, ["flows"]])
+def test_a_feature_of_another_layer_is_an_error_not_lost(tmp_path, monkeypatch, layer):
+    """Its people would have gone from the map without a word (a layer "flow" for "flows" was skipped)."""
+    features = [_feature(0, _sources(0)), _feature(1, _sources(1))]
+    features[1]["properties"]["layer"] = layer
+    path = _write(tmp_path / "f.geojson", features)
+    with pytest.raises(InputFileError, match=r"feature 2: layer .* is not one idpmap reads \(flows, places or "):
+        read_flows(path)
+    with monkeypatch.context() as m:
+        _with_json_only(m)
+        with pytest.raises(InputFileError, match="feature 2: layer"):
+            read_flows(path)
