@@ -861,7 +861,7 @@ def _parts(path, doc):
             problems.append((None, f"feature {number}", "not a GeoJSON Feature with properties and geometry "
                                                         "objects"))
             continue
-        layer = props.get("layer") or ("flows" if geometry.get("type") == "LineString" else "places")
+        layer = props.get("layer") or _layer_of(geometry.get("type"))
         if layer == "flows":
             flows.append(props)
             coords.append(geometry.get("coordinates"))
@@ -929,7 +929,7 @@ def _typed_parts(path, text):
     for number, feature in enumerate(doc.features, 1):
         props, geometry = feature.properties, feature.geometry
         layer = None if props is None or props.layer is _MISSING else props.layer
-        layer = layer or ("flows" if geometry is not None and geometry.type == "LineString" else "places")
+        layer = layer or _layer_of(None if geometry is None else geometry.type)
         if layer == "flows":
             flows.append(feature)
         elif not isinstance(layer, str) or layer not in layers:
@@ -989,10 +989,23 @@ def _raw_sources_text(raw):
     return value if isinstance(value, str) or value is None else _json_text(value)
 
 
+def _layer_of(geometry_type):
+    """The layer of a feature without a ``layer`` property, by its geometry: a line is a flow, a point a place."""
+    if not isinstance(geometry_type, str):  # none, or not a name: read as a place, whose point is then checked
+        return "places"
+    return {"LineString": "flows", "Point": "places"}.get(geometry_type, geometry_type)
+
+
 def _unknown_layer(layer):
     """A feature of a layer idpmap does not read would be lost without a word: an error instead."""
+    if layer in _OTHER_GEOMETRIES:  # no layer given: a polygon (admin areas?) or a multi-part geometry
+        return (f"a {layer} without a 'layer' property; idpmap reads flows (LineString) and places or incidents "
+                "(Point): not an idpmap flows file")
     return (f"layer {shown(layer)} is not one idpmap reads (flows, places or incidents); fix the feature's "
             "'layer' property or remove the feature")
+
+
+_OTHER_GEOMETRIES = ("Polygon", "MultiPolygon", "MultiLineString", "MultiPoint", "GeometryCollection")
 
 
 def _set_point(record, coordinates):

@@ -178,3 +178,18 @@ def test_a_feature_of_another_layer_is_an_error_not_lost(tmp_path, monkeypatch, 
         _with_json_only(m)
         with pytest.raises(InputFileError, match="feature 2: layer"):
             read_flows(path)
+
+
+def test_a_file_of_polygons_says_what_it_is(tmp_path, monkeypatch):
+    """Admin areas given to `idpmap map` said "has no usable coordinates" for each polygon."""
+    square = [[[36.0, 35.0], [36.1, 35.0], [36.1, 35.1], [36.0, 35.0]]]
+    features = [{"type": "Feature", "properties": {"name": "Area"}, "geometry": {"type": "Polygon",
+                                                                                "coordinates": square}}]
+    path = _write(tmp_path / "areas.geojson", features)
+    for refuse in (False, True):
+        with monkeypatch.context() as m:
+            if refuse:
+                _with_json_only(m)
+            with pytest.raises(InputFileError, match="feature 1: a Polygon without a 'layer' property; idpmap "
+                                                     r"reads flows \(LineString\)"):
+                read_flows(path)
