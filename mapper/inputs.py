@@ -148,6 +148,11 @@ def check_cell_lengths(columns, lines, header, path) -> None:
                 "this cell", f"{lengths[i]:,} characters long"))])
 
 
+def without_bom(data):
+    """JSON or CSV bytes without their UTF-8 byte-order mark (text as it is)."""
+    return data[len(codecs.BOM_UTF8):] if isinstance(data, bytes) and data.startswith(codecs.BOM_UTF8) else data
+
+
 def load_json(data, *, decode=json.loads):
     """JSON text (UTF-8 bytes, with or without a byte-order mark, or str) as Python values, exactly as the
     :mod:`json` module reads it: the same values, and the same errors, from ``decode`` (default :func:`json.loads`).
@@ -158,9 +163,8 @@ def load_json(data, *, decode=json.loads):
     error message). Raises what ``decode`` raises (for bytes: :class:`UnicodeDecodeError` when they are not UTF-8,
     then ``decode``'s errors), and :class:`RecursionError` for text nested deeper than Python's parser goes.
     """
-    body = data[len(codecs.BOM_UTF8):] if isinstance(data, bytes) and data.startswith(codecs.BOM_UTF8) else data
     try:
-        return msgspec.json.decode(body)
+        return msgspec.json.decode(without_bom(data))
     except (msgspec.MsgspecError, UnicodeError):
         pass
     return decode(data if isinstance(data, str) else data.decode("utf-8-sig"))

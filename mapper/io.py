@@ -39,7 +39,6 @@ again.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import dataclasses
@@ -60,7 +59,7 @@ import pandas as pd
 
 from .atomic import GENERATOR, atomic_open, atomic_path, check_target
 from .errors import InputFileError, OutputError, shown
-from .inputs import check_input_file, json_nesting_error, load_json, read_input
+from .inputs import check_input_file, json_nesting_error, load_json, read_input, without_bom
 from .model import COLUMN_DEFAULTS, FLOW_COLUMNS, INCIDENT_COLUMNS, PLACE_COLUMNS, FlowSet, LeftOut
 from .reports import MAX_PEOPLE, MAX_PROBLEMS, parse_figure, read_table
 from .spreadsheet import spreadsheet_safe
@@ -842,11 +841,11 @@ def _check_surrogates(path, text, doc):
     try:
         json.dumps(doc, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as err:
+        escape = err.object[err.start].encode("unicode_escape")  # b"\\ud800"
         line = next((text.count(b"\n", 0, m.start()) + 1 for m in _SURROGATE_ESCAPE.finditer(text)
-                     if m.group().lower() == err.object[err.start].encode("unicode_escape").lower()), None)
-        raise InputFileError(path, [(line, None, f"the text {err.object[err.start].encode('unicode_escape').decode()}"
-                                                 " is half of a character (a lone surrogate), not Unicode; "
-                                                 "write the file again")]) from None
+                     if m.group().lower() == escape), None)
+        raise InputFileError(path, [(line, None, f"the text {escape.decode()} is half of a character (a lone "
+                                                 "surrogate), not Unicode; write the file again")]) from None
 
 
 def _parts(path, doc):
@@ -917,9 +916,8 @@ def _typed_parts(path, text):
     None where msgspec refuses the text or its shape (NaN, a feature that is not an object ...): :func:`_parts`
     then reads it as :mod:`json` does, with its errors. The values are those :mod:`json` gives.
     """
-    body = text[len(codecs.BOM_UTF8):] if text.startswith(codecs.BOM_UTF8) else text
     try:
-        doc = msgspec.json.decode(body, type=_typed_document())
+        doc = msgspec.json.decode(without_bom(text), type=_typed_document())
     except msgspec.MsgspecError:
         return None
     if doc.type != "FeatureCollection" or doc.features is None:

@@ -11,11 +11,15 @@ from tests.mapper.test_view_counts import ARRIVALS
 from .test_map_browser import _assert_clean, _ready
 
 
+def _open_map(watched, tmp_path, rows):
+    """The map of these report rows (the test gazetteer's places), opened and ready in Chromium."""
+    path = tmp_path / "map.html"
+    render_map(build_flows(make_reports(rows), gazetteer=Gazetteer(PLACES)), path)
+    return _ready(watched.open(path))
+
+
 def test_arrivals_headline_follows_the_time_filter(watched, tmp_path):
-    fs = build_flows(make_reports(ARRIVALS), gazetteer=Gazetteer(PLACES))
-    path = tmp_path / "arrivals.html"
-    render_map(fs, path)
-    page = _ready(watched.open(path))
+    page = _open_map(watched, tmp_path, ARRIVALS)
     total = page.locator("#idpmap-total")
     assert total.inner_text() == "1,750 people arrived in 3 places"
     page.locator("#idpmap-to").focus()
@@ -29,30 +33,21 @@ def test_arrivals_headline_follows_the_time_filter(watched, tmp_path):
 def test_region_destination_shows_its_area(watched, tmp_path):
     from tests.mapper.test_view_counts import REGION
 
-    fs = build_flows(make_reports(REGION), gazetteer=Gazetteer(PLACES))
-    path = tmp_path / "region.html"
-    render_map(fs, path)
-    page = _ready(watched.open(path))
+    page = _open_map(watched, tmp_path, REGION)
     assert page.locator("path.idpmap-region").count() == 1  # one outlined area: the union of its admin areas
     assert "area the source names" in page.locator("#idpmap-legend").inner_text()
     _assert_clean(watched)
 
 
 def test_arrivals_map_offers_no_flow_controls(watched, tmp_path):
-    fs = build_flows(make_reports(ARRIVALS), gazetteer=Gazetteer(PLACES))
-    path = tmp_path / "arrivals.html"
-    render_map(fs, path)
-    page = _ready(watched.open(path))
+    page = _open_map(watched, tmp_path, ARRIVALS)
     assert page.locator("#idpmap-time-label").inner_text().startswith("Showing counts between")
     assert not page.locator("#idpmap-show").is_visible()  # no "largest / all" flows to choose between
     _assert_clean(watched)
 
 
 def test_arrivals_circles_follow_the_time_filter_and_no_flows_layer_is_listed(watched, tmp_path):
-    fs = build_flows(make_reports(ARRIVALS), gazetteer=Gazetteer(PLACES))
-    path = tmp_path / "arrivals.html"
-    render_map(fs, path)
-    page = _ready(watched.open(path))
+    page = _open_map(watched, tmp_path, ARRIVALS)
     layers = page.locator(".leaflet-control-layers").inner_text()
     assert "Flows" not in layers and "Places" in layers  # a map of counts has no flows to switch on or off
     assert page.locator(".idpmap-hint").inner_text() == "Click a place for its count and sources."
